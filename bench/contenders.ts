@@ -1,0 +1,71 @@
+import axios, { type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import { buildMemoryStorage, buildStorage, canStale, setupCache, type StorageValue } from 'axios-cache-interceptor';
+import type { RedisClientType } from 'redis';
+import { attachStaleCache, memoryStore, redisStore, type StaleCacheOptions } from 'axios-stale-cache';
+
+/** A 2 KB JSON document, as an API would send it. */
+export const BODY = {
+  items: Array.from({ length: 18 }, (_, i) => ({ id: i, sku: `SKU-${1000 + i}`, name: `Item number ${i}`, price: 10 + i * 1.25, tags: ['a', 'b', 'c'], stock: i % 3 === 0 })),
+  page: 1,
+  total: 18,
+};
+export const BODY_TEXT = JSON.stringify(BODY);
+
+/** What axios's http adapter resolves with: the raw text, JSON content type; answers at once. */
+export const rawAdapter: AxiosAdapter = (config: InternalAxiosRequestConfig) =>
+  Promise.resolve({ data: BODY_TEXT, status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' }, config, request: {} });
+
+/** The axios pipeline floor: an already-parsed object and no transform. No interceptor cache can beat it. */
+export function pipelineFloor(): AxiosInstance {
+  return axios.create({
+    adapter: (config) => Promise.resolve({ data: BODY, status: 200, statusText: 'OK', headers: {}, config, request: {} }),
+    transformResponse: [],
+  });
+}
+
+export interface Target {
+  adapter?: AxiosAdapter;
+  baseURL?: string;
+}
+
+const HOUR = 3_600_000;
+const instance = (t: Target): AxiosInstance => axios.create(t.adapter ? { adapter: t.adapter } : { baseURL: t.baseURL });
+
+export function oursMemory(t: Target, options: StaleCacheOptions = {}): AxiosInstance {
+  const http = instance(t);
+  attachStaleCache(http, { store: memoryStore({ maxEntries: 1_000_000, maxBytes: 2 ** 31 }), ttl: HOUR, staleTtl: 24 * HOUR, ...options });
+  return http;
+}
+
+export function oursRedis(t: Target, client: RedisClientType, options: StaleCacheOptions = {}): AxiosInstance {
+  const http = instance(t);
+  attachStaleCache(http, { store: redisStore(client), ttl: HOUR, staleTtl: 24 * HOUR, ...options });
+  return http;
+}
+
+export function aciMemory(t: Target, maxEntries: number | false = false): AxiosInstance {
+  return setupCache(instance(t), { ttl: HOUR, storage: buildMemoryStorage(false, false, maxEntries) }) as unknown as AxiosInstance;
+}
+
+/** axios-cache-interceptor's Redis storage, as its documentation (guide/storages.md, "Node Redis storage") shows it. */
+export function aciRedis(t: Target, client: RedisClientType): AxiosInstance {
+  const redisStorage = buildStorage({
+    find(key) {
+      return client.get(`axios-cache-${key}`).then((result) => (result ? (JSON.parse(result) as StorageValue) : undefined));
+    },
+    async set(key, value, req) {
+      await client.set(`axios-cache-${key}`, JSON.stringify(value), {
+        PXAT:
+          value.state === 'loading'
+            ? Date.now() + (req?.cache && typeof req.cache.ttl === 'number' ? req.cache.ttl : 60_000)
+            : (value.state === 'stale' && value.ttl) || (value.state === 'cached' && !canStale(value))
+              ? value.createdAt + value.ttl!
+              : Date.now() + 60 * 60 * 1000,
+      });
+    },
+    async remove(key) {
+      await client.del(`axios-cache-${key}`);
+    },
+  });
+  return setupCache(instance(t), { ttl: HOUR, storage: redisStorage }) as unknown as AxiosInstance;
+}

@@ -1,0 +1,253 @@
+/**
+ * npm run bench [-- --quick]: axios-stale-cache against axios-cache-interceptor and the physical
+ * floors, all measured in this run on this machine. Prints a markdown table of absolute figures and
+ * the ratios the targets are stated in. Nothing here is asserted: benchmarks are not tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import axios, { type AxiosInstance } from 'axios';
+import { createClient, type RedisClientType } from 'redis';
+import { send, startUpstream } from '../spec/helpers/upstream.js';
+import { hasRedisServerBinary, startRedisServer, type RedisProcess } from '../spec/setup/redis-server.js';
+import { memoryStore } from 'axios-stale-cache';
+import { aciMemory, aciRedis, BODY_TEXT, oursMemory, oursRedis, pipelineFloor, rawAdapter, type Target } from './contenders.js';
+import { concurrent, interleaved, latency, sequential } from './measure.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 7;
+const HITS_SEQ = quick ? 3_000 : 20_000;
+const HITS_C50 = quick ? 5_000 : 40_000;
+const LAT = quick ? 3_000 : 20_000;
+const MISSES = quick ? 400 : 2_000;
+const HEAP_URLS = 100_000;
+
+const root = path.resolve(__dirname, '..');
+const version = (pkg: string): string => (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+async function connect(url: string): Promise<RedisClientType> {
+  const client = createClient({ url }) as RedisClientType;
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+async function commandCalls(admin: RedisClientType): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const line of (await admin.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (m?.[1] && m[2] && m[1] !== 'info' && !m[1].startsWith('config')) calls[m[1]] = Number(m[2]);
+  }
+  return calls;
+}
+
+interface Row {
+  name: string;
+  hitSeq?: number;
+  hitC50?: number;
+  hitP50?: number;
+  hitP99?: number;
+  missP50?: number;
+  missP99?: number;
+  cmdsHit?: string;
+  cmdsMiss?: string;
+  rtHit?: number;
+  rtMiss?: number;
+  coalesced?: number;
+  heapMiB?: number;
+  copies?: string;
+}
+
+async function main(): Promise<void> {
+  let redis: RedisProcess | undefined;
+  let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (hasRedisServerBinary()) {
+    redis = await startRedisServer(); // private: command counts see only this benchmark
+    redisUrl = redis.url;
+  }
+  const oursClient = await connect(redisUrl);
+  const aciClient = await connect(redisUrl);
+  const rawClient = await connect(redisUrl);
+  const admin = await connect(redisUrl);
+  const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? '?';
+  await admin.flushAll();
+
+  const upstream = await startUpstream();
+  upstream.route('/item', send.json(JSON.parse(BODY_TEXT)));
+  upstream.route('/slow', send.delayed(20, send.json(JSON.parse(BODY_TEXT))));
+  const fixed: Target = { adapter: rawAdapter };
+  const server: Target = { baseURL: upstream.baseURL };
+
+  const rows = new Map<string, Row>();
+  const row = (name: string): Row => {
+    let r = rows.get(name);
+    if (!r) rows.set(name, (r = { name }));
+    return r;
+  };
+
+  // 1. Hits: same URL, after one priming request.
+  const hitContenders: Array<[string, () => AxiosInstance]> = [
+    ['axios pipeline floor', pipelineFloor],
+    ['axios-stale-cache, memory', () => oursMemory(fixed)],
+    ['axios-stale-cache, Redis', () => oursRedis(fixed, oursClient)],
+    ['axios-cache-interceptor, memory', () => aciMemory(fixed)],
+    ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
+  ];
+  const hitOps: Array<readonly [string, () => Promise<{ seq: number; c50: number; p50: number; p99: number }>]> = [];
+  for (const [name, make] of hitContenders) {
+    const http = make();
+    await http.get('http://bench.test/hit');
+    await new Promise((r) => setTimeout(r, 20));
+    const op = (): Promise<unknown> => http.get('http://bench.test/hit');
+    const [first, second] = [await http.get('http://bench.test/hit'), await http.get('http://bench.test/hit')];
+    row(name).copies = first.data === second.data ? 'shared' : 'own copy';
+    hitOps.push([name, async () => ({ seq: await sequential(op, HITS_SEQ), c50: await concurrent(op, HITS_C50, 50), ...(await latency(op, LAT)) })]);
+  }
+  await rawClient.set('bench:raw', BODY_TEXT);
+  const rawGet = (): Promise<unknown> => rawClient.get('bench:raw');
+  hitOps.push(['node-redis GET (Redis floor)', async () => ({ seq: await sequential(rawGet, HITS_SEQ), c50: await concurrent(rawGet, HITS_C50, 50), ...(await latency(rawGet, LAT)) })]);
+  log('hits: all contenders, interleaved');
+  for (const [name, r] of await interleaved(RUNS, hitOps)) {
+    Object.assign(row(name), { hitSeq: r.seq, hitC50: r.c50, hitP50: r.p50, hitP99: r.p99 });
+  }
+
+  // 2. Misses against a local HTTP server: every request a new URL.
+  let n = 0;
+  const missContenders: Array<[string, () => AxiosInstance]> = [
+    ['plain axios (no cache)', () => axios.create(server)],
+    ['axios-stale-cache, memory', () => oursMemory(server)],
+    ['axios-stale-cache, Redis', () => oursRedis(server, oursClient)],
+    ['axios-cache-interceptor, memory', () => aciMemory(server)],
+    ['axios-cache-interceptor, Redis', () => aciRedis(server, aciClient)],
+  ];
+  log('misses: all contenders, interleaved');
+  const missOps = missContenders.map(([name, make]) => {
+    const http = make();
+    const op = (): Promise<unknown> => http.get('/item', { params: { i: ++n } });
+    return [name, () => latency(op, MISSES)] as const;
+  });
+  for (const [name, r] of await interleaved(RUNS, missOps)) Object.assign(row(name), { missP50: r.p50, missP99: r.p99 });
+
+  // 3. Redis commands per hit and per miss, counted by the server.
+  for (const [name, make] of [
+    ['axios-stale-cache, Redis', () => oursRedis(fixed, oursClient)],
+    ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
+  ] as Array<[string, () => AxiosInstance]>) {
+    const http = make();
+    const count = async (action: () => Promise<unknown>, times: number): Promise<{ text: string; roundTrips: number }> => {
+      await admin.configResetStat();
+      for (let i = 0; i < times; i++) await action();
+      await new Promise((r) => setTimeout(r, 50)); // writes not awaited by the caller
+      const calls = await commandCalls(admin);
+      const per = Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, v / times]));
+      const total = Object.values(per).reduce((a, b) => a + b, 0);
+      // Commands queued between MULTI and EXEC travel with them: one round trip per transaction.
+      const queued = (per['multi'] ?? 0) > 0 ? (per['set'] ?? 0) : 0;
+      return { text: Object.entries(per).map(([k, v]) => `${k} ${v}`).join(', '), roundTrips: total - (per['exec'] ?? 0) - queued };
+    };
+    let m = 0;
+    const miss = await count(() => http.get(`http://bench.test/cmd-miss-${name.length}-${++m}`), 100);
+    await http.get('http://bench.test/cmd-hit');
+    await new Promise((r) => setTimeout(r, 50));
+    const hit = await count(() => http.get('http://bench.test/cmd-hit'), 100);
+    Object.assign(row(name), { cmdsHit: hit.text, cmdsMiss: miss.text, rtHit: hit.roundTrips, rtMiss: miss.roundTrips });
+  }
+
+  // 4. 200 concurrent identical misses: how many reach the upstream?
+  for (const [name, make] of missContenders.slice(1)) {
+    const http = make();
+    const before = upstream.calls('/slow');
+    await Promise.all(Array.from({ length: 200 }, () => http.get('/slow', { params: { c: name } })));
+    row(name).coalesced = upstream.calls('/slow') - before;
+  }
+
+  // 5. Heap after 100,000 distinct URLs on the memory store (needs --expose-gc).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    for (const [name, make] of [
+      ['axios-stale-cache, memory', () => oursMemory(fixed, { store: memoryStore() })], // its default limits
+      ['axios-cache-interceptor, memory', () => aciMemory(fixed)],
+    ] as Array<[string, () => AxiosInstance]>) {
+      log(`heap: ${name}`);
+      gc();
+      const used = (): number => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
+      const before = used();
+      let http: AxiosInstance | undefined = make();
+      let i = 0;
+      await Promise.all(Array.from({ length: 100 }, async () => {
+        while (i < HEAP_URLS) await http!.get(`http://bench.test/heap/${i++}`);
+      }));
+      await new Promise((r) => setTimeout(r, 100));
+      gc();
+      row(name).heapMiB = (used() - before) / 2 ** 20;
+      http = undefined;
+    }
+  }
+
+  // 6. The wire floor: redis-benchmark, one connection, 2 KB values.
+  let wire = '';
+  try {
+    const port = new URL(redisUrl).port || '6379';
+    wire = execFileSync('redis-benchmark', ['-p', port, '-t', 'get', '-n', quick ? '20000' : '100000', '-c', '1', '-d', '2048', '-q'], { encoding: 'utf8' })
+      .split('\r').filter((l) => l.includes('requests per second')).pop()?.trim() ?? '';
+  } catch {
+    wire = 'redis-benchmark not available';
+  }
+
+  // Report.
+  const r = (name: string): Row => rows.get(name) ?? { name };
+  const floor = r('axios pipeline floor');
+  const rawRow = r('node-redis GET (Redis floor)');
+  const oursR = r('axios-stale-cache, Redis');
+  const oursM = r('axios-stale-cache, memory');
+  const aciR = r('axios-cache-interceptor, Redis');
+  const aciM = r('axios-cache-interceptor, memory');
+  const plain = r('plain axios (no cache)');
+  const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b ? a / b : undefined);
+  const targets: Array<[string, number | undefined, string, (v: number) => boolean]> = [
+    ['Redis hit p50 / (raw GET p50 + pipeline floor p50)', ratio(oursR.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '<= 1.25', (v) => v <= 1.25],
+    ['  axios-cache-interceptor, same ratio', ratio(aciR.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '(reference)', () => true],
+    ['Redis hit throughput, sequential, vs axios-cache-interceptor Redis', ratio(oursR.hitSeq, aciR.hitSeq), '>= 1.3', (v) => v >= 1.3],
+    ['Redis hit throughput, concurrency 50, vs axios-cache-interceptor Redis', ratio(oursR.hitC50, aciR.hitC50), '>= 1.5', (v) => v >= 1.5],
+    ['memory hit throughput, sequential, vs axios-cache-interceptor memory', ratio(oursM.hitSeq, aciM.hitSeq), '>= 0.85', (v) => v >= 0.85],
+    ['memory hit throughput, concurrency 50, vs axios-cache-interceptor memory', ratio(oursM.hitC50, aciM.hitC50), '>= 0.85', (v) => v >= 0.85],
+    ['Redis miss p50 / plain axios miss p50', ratio(oursR.missP50, plain.missP50), '<= 1.3', (v) => v <= 1.3],
+    ['  axios-cache-interceptor, same ratio', ratio(aciR.missP50, plain.missP50), '(reference)', () => true],
+    ['Redis round trips per hit', oursR.rtHit, '1', (v) => v === 1],
+    ['Redis round trips per miss', oursR.rtMiss, '2', (v) => v === 2],
+    ['upstream calls for 200 concurrent identical misses', oursM.coalesced, '1', (v) => v === 1],
+  ];
+
+  const lines: string[] = [];
+  lines.push(`### axios-stale-cache benchmark${quick ? ' (--quick)' : ''}`, '');
+  lines.push(`node ${process.version}, axios ${version('axios')}, redis-server ${redisVersion}, node-redis ${version('redis')}, axios-cache-interceptor ${version('axios-cache-interceptor')}, axios-stale-cache ${(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version}; ${RUNS} runs, median; 2 KB JSON body; loopback.`, '');
+  lines.push('| contender | hits/s seq | hits/s c=50 | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | Redis cmds per hit | per miss | upstream calls, 200 concurrent misses | memory (heap + external) after 100k URLs | hit data |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|');
+  for (const x of [floor, rawRow, plain, oursM, oursR, aciM, aciR]) {
+    lines.push(`| ${x.name} | ${fmt(x.hitSeq)} | ${fmt(x.hitC50)} | ${fmt(x.hitP50, 1)} | ${fmt(x.hitP99, 1)} | ${fmt(x.missP50)} | ${fmt(x.missP99)} | ${x.cmdsHit ?? '–'} | ${x.cmdsMiss ?? '–'} | ${fmt(x.coalesced)} | ${x.heapMiB === undefined ? '–' : `${fmt(x.heapMiB, 1)} MiB`} | ${x.copies ?? '–'} |`);
+  }
+  lines.push('', `Wire floor (redis-benchmark -t get -c 1 -d 2048): ${wire}`, '');
+  lines.push('| target | measured | wanted | |', '|---|---:|---|---|');
+  for (const [name, value, wanted, ok] of targets) {
+    lines.push(`| ${name} | ${value === undefined ? '–' : fmt(value, 2)} | ${wanted} | ${value === undefined ? '' : ok(value) ? 'met' : '**missed**'} |`);
+  }
+  if (!gc) lines.push('', '(heap not measured: run with node --expose-gc, as `npm run bench` does)');
+  const md = lines.join('\n');
+  console.log(md);
+  mkdirSync(path.join(root, '.bench-out'), { recursive: true });
+  writeFileSync(path.join(root, '.bench-out', quick ? 'quick.md' : 'latest.md'), `${md}\n`);
+  writeFileSync(path.join(root, '.bench-out', quick ? 'quick.json' : 'latest.json'), JSON.stringify({ rows: [...rows.values()], targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })), wire }, null, 2));
+
+  await Promise.allSettled([oursClient.close(), aciClient.close(), rawClient.close(), admin.close()]);
+  await upstream.close();
+  await redis?.stop();
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+

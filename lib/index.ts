@@ -1,0 +1,25 @@
+export { attachStaleCache } from './attach.js';
+export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { redisStore, RedisNotReadyError, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
+export { StoreTimeoutError } from './context.js';
+export { EntryError } from './entry.js';
+export type {
+  BypassReason,
+  CacheErrorEvent,
+  CacheEvent,
+  CacheEventName,
+  CacheEvents,
+  CacheOperation,
+  CacheState,
+  CacheStats,
+  CacheStore,
+  CacheStoreEntry,
+  FailureCause,
+  InvalidateTarget,
+  StaleCacheHandle,
+  StaleCacheMeta,
+  StaleCacheOptions,
+  StaleCacheRequestOptions,
+  StoredValue,
+  UpstreamFailure,
+} from './types.js';

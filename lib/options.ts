@@ -1,0 +1,218 @@
+import type { AxiosResponse } from 'axios';
+import { memoryStore } from './stores/memory.js';
+import { isCacheableResponse, isStaleWorthy } from './policy.js';
+import type { CacheStore, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
+
+export interface ResolvedOptions {
+  store: CacheStore;
+  primaryKeyPrefix: string;
+  staleKeyPrefix: string;
+  methods: ReadonlySet<string>;
+  isCacheable: (response: AxiosResponse) => boolean;
+  staleIf: (failure: UpstreamFailure) => boolean;
+  storeTimeout: number;
+  maxEntryBytes: number;
+  coalesce: boolean;
+  zeroCopy: boolean;
+  /** The request policy of a request without `staleCache` overrides. */
+  policy: RequestPolicy;
+}
+
+/** What may differ per request. */
+export interface RequestPolicy {
+  ttl: number;
+  staleTtl: number;
+  staleWhileRevalidate: number;
+  /** Lower-cased header names, sorted. */
+  vary: readonly string[];
+  key: string | undefined;
+}
+
+export const DEFAULTS = {
+  ttl: 5_000,
+  staleTtl: 86_400_000,
+  primaryKeyPrefix: 'primary_http',
+  staleKeyPrefix: 'stale_http',
+  methods: ['get', 'head'],
+  storeTimeout: 100,
+  maxEntryBytes: 1_048_576,
+  coalesce: true,
+  zeroCopy: false,
+  staleWhileRevalidate: 0,
+} as const;
+
+const OPTION_NAMES = new Set<string>([
+  'store', 'ttl', 'staleTtl', 'primaryKeyPrefix', 'staleKeyPrefix', 'vary', 'methods',
+  'isCacheable', 'staleIf', 'storeTimeout', 'maxEntryBytes', 'coalesce', 'zeroCopy', 'staleWhileRevalidate',
+]);
+const REQUEST_OPTION_NAMES = new Set<string>(['ttl', 'staleTtl', 'vary', 'key', 'staleWhileRevalidate']);
+const METHODS = new Set(['get', 'head', 'options', 'post', 'put', 'patch', 'delete', 'query']);
+// RFC 9110 token: what a header name may be.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function fail(where: string, name: string, rule: string, value: unknown): never {
+  throw new TypeError(`axios-stale-cache: ${where}.${name} ${rule}, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkKeys(where: string, value: Record<string, unknown>, allowed: ReadonlySet<string>): void {
+  for (const name of Object.keys(value)) {
+    if (!allowed.has(name)) {
+      throw new TypeError(
+        `axios-stale-cache: unknown option ${where}.${name} (expected one of ${[...allowed].join(', ')})`,
+      );
+    }
+  }
+}
+
+function integer(where: string, name: string, value: unknown, fallback: number, min = 0, unit = 'milliseconds'): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    fail(where, name, `must be an integer >= ${min} (${unit})`, value);
+  }
+  return value;
+}
+
+function prefix(where: string, name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '' || /[{}\s]/.test(value)) {
+    // Braces would move the Redis Cluster hash tag off the digest.
+    fail(where, name, 'must be a non-empty string without braces or spaces', value);
+  }
+  return value;
+}
+
+function headerNames(where: string, name: string, value: unknown, fallback: readonly string[]): readonly string[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) fail(where, name, 'must be an array of header names', value);
+  const names = new Set<string>();
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'string' || !HEADER_NAME.test(item)) {
+      fail(where, name, 'must hold header names only', item);
+    }
+    names.add(item.toLowerCase());
+  }
+  return [...names].sort();
+}
+
+function ttlPair(where: string, ttl: number, staleTtl: number, swr: number): void {
+  if (staleTtl < ttl) {
+    throw new TypeError(`axios-stale-cache: ${where}.staleTtl (${staleTtl}) must be >= ttl (${ttl})`);
+  }
+  if (ttl + swr > staleTtl) {
+    throw new TypeError(
+      `axios-stale-cache: ${where}.ttl + staleWhileRevalidate (${ttl + swr}) must be <= staleTtl (${staleTtl})`,
+    );
+  }
+}
+
+function isStore(value: unknown): value is CacheStore {
+  if (value === null || typeof value !== 'object') return false;
+  const s = value as Record<string, unknown>;
+  return typeof s['get'] === 'function' && typeof s['set'] === 'function' && typeof s['delete'] === 'function';
+}
+
+/** Validates attach-time options; throws a TypeError naming the first bad option. */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  const where = 'options';
+  if (input === undefined) input = {};
+  if (!isPlainObject(input)) fail('attachStaleCache', 'options', 'must be a plain object', input);
+  const o = input as Record<string, unknown> & StaleCacheOptions;
+  checkKeys(where, o, OPTION_NAMES);
+
+  if (o.store !== undefined && !isStore(o.store)) {
+    fail(where, 'store', 'must implement get, set and delete', o.store);
+  }
+  const ttl = integer(where, 'ttl', o.ttl, DEFAULTS.ttl);
+  const staleTtl = integer(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
+  const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, DEFAULTS.staleWhileRevalidate);
+  ttlPair(where, ttl, staleTtl, swr);
+
+  const primaryKeyPrefix = prefix(where, 'primaryKeyPrefix', o.primaryKeyPrefix, DEFAULTS.primaryKeyPrefix);
+  const staleKeyPrefix = prefix(where, 'staleKeyPrefix', o.staleKeyPrefix, DEFAULTS.staleKeyPrefix);
+  if (primaryKeyPrefix === staleKeyPrefix) {
+    fail(where, 'staleKeyPrefix', 'must differ from primaryKeyPrefix (the tiers would overwrite each other)', staleKeyPrefix);
+  }
+
+  let methods: ReadonlySet<string> = new Set(DEFAULTS.methods);
+  if (o.methods !== undefined) {
+    if (!Array.isArray(o.methods) || o.methods.length === 0) {
+      fail(where, 'methods', 'must be a non-empty array of HTTP methods', o.methods);
+    }
+    const set = new Set<string>();
+    for (const m of o.methods as unknown[]) {
+      if (typeof m !== 'string' || !METHODS.has(m.toLowerCase())) {
+        fail(where, 'methods', `must hold only ${[...METHODS].join(', ')}`, m);
+      }
+      set.add(m.toLowerCase());
+    }
+    methods = set;
+  }
+
+  for (const name of ['isCacheable', 'staleIf'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') fail(where, name, 'must be a function', o[name]);
+  }
+  for (const name of ['coalesce', 'zeroCopy'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') fail(where, name, 'must be a boolean', o[name]);
+  }
+
+  return {
+    store: o.store ?? memoryStore(),
+    primaryKeyPrefix,
+    staleKeyPrefix,
+    methods,
+    isCacheable: o.isCacheable ?? isCacheableResponse,
+    staleIf: o.staleIf ?? isStaleWorthy,
+    storeTimeout: integer(where, 'storeTimeout', o.storeTimeout, DEFAULTS.storeTimeout, 1),
+    maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
+    coalesce: o.coalesce ?? DEFAULTS.coalesce,
+    zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
+    policy: {
+      ttl,
+      staleTtl,
+      staleWhileRevalidate: swr,
+      vary: headerNames(where, 'vary', o.vary, []),
+      key: undefined,
+    },
+  };
+}
+
+/**
+ * The policy of one request: the shared default when it has no overrides (no allocation on the
+ * hot path), else the overrides merged over it. Throws a TypeError for a bad `staleCache`.
+ */
+export function resolveRequestPolicy(value: unknown, base: RequestPolicy): RequestPolicy {
+  if (value === undefined || value === null) return base;
+  const where = 'staleCache';
+  if (!isPlainObject(value)) fail('config', where, 'must be an options object or false', value);
+  const o = value as Record<string, unknown> & StaleCacheRequestOptions;
+  checkKeys(where, o, REQUEST_OPTION_NAMES);
+  const ttl = integer(where, 'ttl', o.ttl, base.ttl);
+  const staleTtl = integer(where, 'staleTtl', o.staleTtl, base.staleTtl);
+  const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, base.staleWhileRevalidate);
+  ttlPair(where, ttl, staleTtl, swr);
+  if (o.key !== undefined && (typeof o.key !== 'string' || o.key === '')) {
+    fail(where, 'key', 'must be a non-empty string', o.key);
+  }
+  return {
+    ttl,
+    staleTtl,
+    staleWhileRevalidate: swr,
+    vary: headerNames(where, 'vary', o.vary, base.vary),
+    key: o.key ?? base.key,
+  };
+}

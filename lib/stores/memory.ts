@@ -1,0 +1,75 @@
+import { LRUCache } from 'lru-cache';
+import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
+import { SYNC_GET, type SyncReadable } from './sync.js';
+
+export interface MemoryStoreOptions {
+  /** Most entries kept (each tier of each URL is one entry); least recently used go first. */
+  maxEntries?: number;
+  /** Most bytes of keys and values kept. */
+  maxBytes?: number;
+}
+
+export interface MemoryStore extends CacheStore, SyncReadable {
+  deletePrefixed(prefixes: ReadonlyArray<string>): Promise<void>;
+  /** Entries held now, expired ones included until they are next touched or evicted. */
+  readonly size: number;
+  clear(): void;
+}
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+function limit(name: keyof MemoryStoreOptions, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`axios-stale-cache: memoryStore options.${name} must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function byteLength(value: StoredValue): number {
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+}
+
+/**
+ * The embedded default: an in-process LRU (lru-cache) bounded by entry count and bytes, holding
+ * encoded entries, so no two callers ever share a decoded object.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('axios-stale-cache: memoryStore options must be an object');
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== 'maxEntries' && name !== 'maxBytes') {
+      throw new TypeError(`axios-stale-cache: unknown option memoryStore options.${name} (expected maxEntries, maxBytes)`);
+    }
+  }
+  const lru = new LRUCache<string, StoredValue>({
+    max: limit('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES),
+    maxSize: limit('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES),
+    sizeCalculation: (value, key) => byteLength(value) + key.length,
+  });
+  return {
+    get size() {
+      return lru.size;
+    },
+    clear() {
+      lru.clear();
+    },
+    async get(key) {
+      return lru.get(key) ?? null;
+    },
+    [SYNC_GET]: (key: string) => lru.get(key) ?? null,
+    async set(entries: ReadonlyArray<CacheStoreEntry>) {
+      for (const { key, value, ttl } of entries) lru.set(key, value, { ttl });
+    },
+    async delete(keys) {
+      for (const key of keys) lru.delete(key);
+    },
+    async deletePrefixed(prefixes) {
+      for (const key of [...lru.keys()]) {
+        if (prefixes.some((p) => key.startsWith(p))) lru.delete(key);
+      }
+    },
+  };
+}

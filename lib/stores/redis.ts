@@ -1,0 +1,174 @@
+import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
+
+/*
+ * Structural types for what the store uses of node-redis (the `redis` package, v5 and v6): a client
+ * from createClient, a cluster from createCluster, or a sentinel from createSentinel. Declared
+ * here so that our published types do not require `redis` to be installed.
+ */
+type Reply = Promise<unknown>;
+
+export interface RedisMultiLike {
+  /** node-redis takes a string or a Buffer; typed as string so these types need no @types/node. */
+  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): RedisMultiLike;
+  exec(): Reply;
+}
+
+export interface RedisLike {
+  readonly isReady: boolean;
+  get(key: string): Reply;
+  del(keys: string[]): Reply;
+  multi(routing?: string): RedisMultiLike;
+  withCommandOptions(options: { typeMapping?: Record<number, unknown>; timeout?: number; abortSignal?: AbortSignal }): unknown;
+}
+
+interface ClusterLike extends RedisLike {
+  getSlotMaster(slot: number): unknown;
+  nodeClient(node: unknown): Promise<unknown>;
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Reply;
+}
+
+interface ScannableLike extends RedisLike {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>;
+}
+
+export interface RedisStoreOptions {
+  /** SCAN page size for `invalidate()` of every vary variant on a single node or sentinel. */
+  scanCount?: number;
+}
+
+// RESP_TYPES.BLOB_STRING of @redis/client: replies of GET as Buffers, so binary entries stay exact.
+const BLOB_STRING = 36;
+// Reads made within one window share an abort signal, fired this long after the window opened.
+const READ_WINDOW_MS = 1_000;
+const ABANDON_UNWRITTEN_MS = 5_000;
+
+export class RedisNotReadyError extends Error {
+  override name = 'RedisNotReadyError';
+  constructor() {
+    super('Redis client is not ready (not connected, or reconnecting): counted as a miss, nothing was queued');
+  }
+}
+
+function isRedisLike(value: unknown): value is RedisLike {
+  if (value === null || typeof value !== 'object') return false;
+  const c = value as Record<string, unknown>;
+  return typeof c['get'] === 'function' && typeof c['multi'] === 'function' && typeof c['withCommandOptions'] === 'function' && 'isReady' in c;
+}
+
+function isCluster(client: RedisLike): client is ClusterLike {
+  return typeof (client as Partial<ClusterLike>).getSlotMaster === 'function';
+}
+
+/** The `{…}` hash tag of a key, as Redis Cluster reads it (the first `{…}` with something inside). */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+function groupBySlot(keys: ReadonlyArray<string>): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const tag = hashTag(key);
+    const group = groups.get(tag);
+    if (group) group.push(key);
+    else groups.set(tag, [key]);
+  }
+  return [...groups.values()];
+}
+
+const GLOB = /[*?[\]\\]/g;
+
+/**
+ * A CacheStore on node-redis. `get` is one GET (binary-safe), `set` of both tiers one MULTI of two
+ * `SET … PX`, routed by the shared hash tag so it lands on one Cluster node.
+ *
+ * While the client is not ready (down, reconnecting) every call fails at once instead of waiting
+ * in node-redis's offline queue: requests go to the upstream without delay, and the cache works
+ * again as soon as the client has reconnected.
+ */
+export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): CacheStore {
+  if (!isRedisLike(client)) {
+    throw new TypeError('axios-stale-cache: redisStore() needs a node-redis client, cluster or sentinel (from the `redis` package)');
+  }
+  if (options === null || typeof options !== 'object') throw new TypeError('axios-stale-cache: redisStore options must be an object');
+  for (const name of Object.keys(options)) {
+    if (name !== 'scanCount') throw new TypeError(`axios-stale-cache: unknown option redisStore options.${name} (expected scanCount)`);
+  }
+  const scanCount = options.scanCount ?? 1000;
+  if (!Number.isSafeInteger(scanCount) || scanCount < 1) {
+    throw new TypeError(`axios-stale-cache: redisStore options.scanCount must be an integer >= 1, got ${String(scanCount)}`);
+  }
+  /*
+   * The client for reads. node-redis gives every command its own 5 s timeout (an AbortSignal and a
+   * timer each), which only matters for a command still waiting to be written. Reads here share one
+   * abort signal per second instead, fired 5 s later: the same guarantee (nothing stays queued
+   * unwritten for longer) at a fraction of the cost; the cache bounds the wait itself (storeTimeout).
+   */
+  let window: { reader: RedisLike; until: number } | undefined;
+  const reader = (): RedisLike => {
+    const now = Date.now();
+    if (window && now < window.until) return window.reader;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), ABANDON_UNWRITTEN_MS).unref();
+    const options = { typeMapping: { [BLOB_STRING]: Buffer }, timeout: 0, abortSignal: controller.signal };
+    window = { reader: client.withCommandOptions(options) as RedisLike, until: now + READ_WINDOW_MS };
+    return window.reader;
+  };
+  const cluster = isCluster(client) ? client : undefined;
+
+  const ready = (): void => {
+    if (!client.isReady) throw new RedisNotReadyError();
+  };
+
+  async function keysWithPrefix(prefix: string): Promise<string[]> {
+    if (cluster) {
+      // Every key of one URL shares the prefix's hash tag, hence one slot: list that slot only.
+      const slot = Number(await cluster.sendCommand(prefix, true, ['CLUSTER', 'KEYSLOT', prefix]));
+      const node = (await cluster.nodeClient(cluster.getSlotMaster(slot))) as { sendCommand(args: string[]): Reply };
+      const count = Number(await node.sendCommand(['CLUSTER', 'COUNTKEYSINSLOT', String(slot)]));
+      if (count === 0) return [];
+      const keys = (await node.sendCommand(['CLUSTER', 'GETKEYSINSLOT', String(slot), String(count)])) as string[];
+      return keys.map(String).filter((k) => k.startsWith(prefix));
+    }
+    const keys: string[] = [];
+    const scannable = client as ScannableLike;
+    for await (const batch of scannable.scanIterator({ MATCH: `${prefix.replace(GLOB, '\\$&')}*`, COUNT: scanCount })) {
+      if (Array.isArray(batch)) keys.push(...batch.map(String));
+      else keys.push(String(batch));
+    }
+    return keys;
+  }
+
+  return {
+    // Not async: node-redis's own promise is returned as is (one microtask less on every hit).
+    get(key) {
+      if (!client.isReady) return Promise.reject(new RedisNotReadyError());
+      return reader().get(key) as Promise<StoredValue | null>;
+    },
+    async set(entries: ReadonlyArray<CacheStoreEntry>) {
+      if (entries.length === 0) return;
+      ready();
+      const multi = cluster ? client.multi(entries[0]?.key) : client.multi();
+      for (const { key, value, ttl } of entries) {
+        // Bytes go as a Buffer (binary-safe); see RedisMultiLike.set for the cast.
+        const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        multi.set(key, bytes as unknown as string, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) } });
+      }
+      await multi.exec();
+    },
+    async delete(keys) {
+      if (keys.length === 0) return;
+      ready();
+      // One DEL per hash tag: a DEL across slots is a CROSSSLOT error on a cluster.
+      await Promise.all(groupBySlot(keys).map((group) => client.del(group)));
+    },
+    async deletePrefixed(prefixes) {
+      ready();
+      const found = await Promise.all(prefixes.map(keysWithPrefix));
+      const keys = found.flat();
+      if (keys.length > 0) await Promise.all(groupBySlot(keys).map((group) => client.del(group)));
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import type { AxiosResponse } from 'axios';
+
+/** A value as a store keeps it: the encoded entry, text or bytes. */
+export type StoredValue = string | Uint8Array;
+
+export interface CacheStoreEntry {
+  key: string;
+  value: StoredValue;
+  /** Milliseconds until the store may forget the entry; always > 0. */
+  ttl: number;
+}
+
+/**
+ * Where entries live. Every method may reject or hang: the cache bounds each call by
+ * `storeTimeout` and treats a failure as a miss, so a store never needs to swallow errors.
+ */
+export interface CacheStore {
+  /** One round trip; `null` when absent or expired. */
+  get(key: string): Promise<StoredValue | null>;
+  /** Writes all entries in one round trip (both tiers of one response). */
+  set(entries: ReadonlyArray<CacheStoreEntry>): Promise<void>;
+  delete(keys: ReadonlyArray<string>): Promise<void>;
+  /**
+   * Removes every key beginning with one of `prefixes`: all `vary` variants of one URL.
+   * Optional; without it `invalidate` removes only the variant it can name.
+   */
+  deletePrefixed?(prefixes: ReadonlyArray<string>): Promise<void>;
+}
+
+export type CacheState = 'miss' | 'hit' | 'stale' | 'bypass';
+
+/** Why an upstream attempt counts as failed. */
+export type FailureCause =
+  | 'network' // refused, reset, DNS, socket hang up
+  | 'timeout' // the axios `timeout` elapsed
+  | 'status' // an HTTP status the caller's validateStatus rejected, or any status >= 500
+  | 'bad-response' // unreadable body: truncated mid-stream, malformed JSON under a JSON content type, over maxContentLength
+  | 'other'; // anything else a custom adapter threw
+
+/** Why a request did not use the cache at all. */
+export type BypassReason =
+  | 'opt-out' // `staleCache: false`
+  | 'method' // not one of `methods`
+  | 'credentials' // Authorization / Cookie not listed in `vary`
+  | 'no-store' // request Cache-Control: no-store
+  | 'stream' // responseType 'stream'
+  | 'body'; // a body the key cannot include (a stream or a form)
+
+export interface UpstreamFailure {
+  cause: FailureCause;
+  /** HTTP status, when the upstream answered. */
+  status?: number;
+  /** What the adapter rejected with, when it rejected. */
+  error?: unknown;
+}
+
+/** `response.staleCache`: how the cache answered. */
+export interface StaleCacheMeta {
+  state: CacheState;
+  /** Primary-tier key of the request; absent for `bypass`. */
+  key?: string;
+  /** Epoch ms at which the answer was stored (hit, stale). */
+  storedAt?: number;
+  /** Milliseconds since `storedAt`. */
+  age?: number;
+  /** Why a stale answer was served instead of the upstream's. */
+  cause?: FailureCause | 'revalidating';
+  /** A background refresh was started (stale-while-revalidate). */
+  revalidating?: boolean;
+  /** The answer came from another caller's identical in-flight request. */
+  coalesced?: boolean;
+  /** Why the cache was bypassed. */
+  reason?: BypassReason;
+}
+
+/** Per-request overrides: `axios.get(url, { staleCache: { ttl: 1000 } })`. */
+export interface StaleCacheRequestOptions {
+  ttl?: number;
+  staleTtl?: number;
+  vary?: ReadonlyArray<string>;
+  /** Replaces the URL in the key: requests with the same method and key share an entry. */
+  key?: string;
+  staleWhileRevalidate?: number;
+}
+
+export interface StaleCacheOptions {
+  store?: CacheStore;
+  ttl?: number;
+  staleTtl?: number;
+  primaryKeyPrefix?: string;
+  staleKeyPrefix?: string;
+  vary?: ReadonlyArray<string>;
+  methods?: ReadonlyArray<string>;
+  isCacheable?: (response: AxiosResponse) => boolean;
+  staleIf?: (failure: UpstreamFailure) => boolean;
+  storeTimeout?: number;
+  maxEntryBytes?: number;
+  coalesce?: boolean;
+  /**
+   * Hits from an in-process store hand every caller the same deep-frozen JSON data instead of a
+   * copy of its own: fastest, and any attempt to change `response.data` throws.
+   */
+  zeroCopy?: boolean;
+  staleWhileRevalidate?: number;
+}
+
+/** What failed: a store call, an entry that would not decode or encode, a background refresh, or a user callback that threw. */
+export type CacheOperation = 'get' | 'set' | 'delete' | 'decode' | 'encode' | 'revalidate' | 'isCacheable' | 'staleIf';
+
+export interface CacheEvent {
+  key: string | undefined;
+  method: string;
+  url: string;
+  meta: StaleCacheMeta;
+}
+
+export interface CacheErrorEvent {
+  op: CacheOperation;
+  key: string | undefined;
+  error: unknown;
+}
+
+export interface CacheEvents {
+  hit: CacheEvent;
+  miss: CacheEvent;
+  stale: CacheEvent;
+  bypass: CacheEvent;
+  error: CacheErrorEvent;
+}
+
+export type CacheEventName = keyof CacheEvents;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  stale: number;
+  bypass: number;
+  /** Store calls that failed, timed out or returned undecodable data. */
+  storeErrors: number;
+  /** Misses answered by another caller's in-flight request. */
+  coalesced: number;
+}
+
+export interface InvalidateTarget {
+  url?: string;
+  baseURL?: string;
+  method?: string;
+  params?: unknown;
+  headers?: Record<string, unknown>;
+  staleCache?: StaleCacheRequestOptions | false;
+}
+
+export interface StaleCacheHandle {
+  /** Removes both tiers of a URL (every `vary` variant, where the store can list them). */
+  invalidate(target: string | InvalidateTarget): Promise<void>;
+  on<E extends CacheEventName>(event: E, listener: (info: CacheEvents[E]) => void): StaleCacheHandle;
+  off<E extends CacheEventName>(event: E, listener: (info: CacheEvents[E]) => void): StaleCacheHandle;
+  stats(): CacheStats;
+  /** Resolves once every write and background refresh started so far has settled. */
+  settled(): Promise<void>;
+  /** Ejects both interceptors; the instance behaves as before. */
+  detach(): void;
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig<D = any, P = any> {
+    /** Per-request cache settings, or `false` to neither read nor write the cache. */
+    staleCache?: StaleCacheRequestOptions | false;
+  }
+
+  interface AxiosResponse<T = any, D = any, H = {}, P = any> {
+    /** Set by axios-stale-cache on every response of an attached instance. */
+    staleCache?: StaleCacheMeta;
+  }
+}

@@ -1,0 +1,39 @@
+import { cloneJson, deepFreeze } from '../lib/clone';
+
+describe('cloneJson', () => {
+  const texts = [
+    '{"a":1,"b":[1,2,{"c":null}],"d":"é","e":true,"f":-0,"g":1e300}',
+    '[]',
+    '"text"',
+    '{"2":"b","1":"a","x":{"10":1,"9":2}}',
+    '{"__proto__":{"polluted":true},"ok":1}',
+  ];
+  it.each(texts)('gives what JSON.parse gives for %s, as a new value', (text) => {
+    const template = JSON.parse(text);
+    const copy = cloneJson(template);
+    expect(copy).toEqual(JSON.parse(text));
+    expect(Object.keys(copy as object)).toEqual(Object.keys(JSON.parse(text)));
+    if (typeof template === 'object' && template !== null) expect(copy).not.toBe(template);
+    expect(Object.is((copy as { f?: number }).f, (JSON.parse(text) as { f?: number }).f)).toBe(true);
+  });
+
+  it('keeps "__proto__" an own property and never touches a prototype', () => {
+    const copy = cloneJson(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(copy, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('copies deeply: changing the copy leaves the template alone', () => {
+    const template = JSON.parse('{"a":{"b":[1]}}');
+    const copy = cloneJson(template) as { a: { b: number[] } };
+    copy.a.b.push(2);
+    expect(template.a.b).toEqual([1]);
+  });
+
+  it('deepFreeze freezes every level', () => {
+    const v = deepFreeze(JSON.parse('{"a":{"b":[1]}}'));
+    expect(Object.isFrozen(v.a.b)).toBe(true);
+    expect(() => v.a.b.push(2)).toThrow(TypeError);
+  });
+});

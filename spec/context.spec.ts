@@ -1,0 +1,100 @@
+import axios from 'axios';
+import MockAdapter from 'axios-mock-adapter';
+import { attachStaleCache } from '../lib/attach';
+import { bounded, StoreTimeoutError } from '../lib/context';
+import { encodeEntry } from '../lib/entry';
+import type { CacheErrorEvent, CacheStore } from '../lib/types';
+
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+describe('bounded store calls', () => {
+  it('rejects with StoreTimeoutError after the bound', async () => {
+    const started = Date.now();
+    await expect(bounded(never, 50)).rejects.toBeInstanceOf(StoreTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+
+  it('passes through a value, a rejection and a synchronous throw', async () => {
+    await expect(bounded(async () => 7, 50)).resolves.toBe(7);
+    await expect(bounded(() => Promise.reject(new Error('down')), 50)).rejects.toThrow('down');
+    await expect(bounded(() => { throw new Error('sync'); }, 50)).rejects.toThrow('sync');
+  });
+});
+
+/** A store that misbehaves the way real caches do. */
+function brokenStore(kind: 'down' | 'hangs' | 'garbage' | 'wrong-type' | 'throws-sync'): CacheStore {
+  return {
+    get: async () => {
+      if (kind === 'down') throw new Error('ECONNREFUSED');
+      if (kind === 'hangs') return never();
+      if (kind === 'garbage') return 'not an entry at all';
+      if (kind === 'wrong-type') return 42 as never;
+      throw new Error('unreachable');
+    },
+    set: kind === 'hangs' ? never : async () => { if (kind === 'down') throw new Error('ECONNREFUSED'); },
+    delete: async () => undefined,
+    ...(kind === 'throws-sync' ? { get: () => { throw new Error('sync bug'); } } : {}),
+  };
+}
+
+describe('a broken store never fails or stalls a request', () => {
+  it.each(['down', 'hangs', 'garbage', 'wrong-type', 'throws-sync'] as const)(
+    'store %s: the request succeeds through the upstream, within storeTimeout, with an error event',
+    async (kind) => {
+      const http = axios.create({ baseURL: 'http://api.test' });
+      new MockAdapter(http).onGet('/x').reply(200, { fresh: true });
+      const cache = attachStaleCache(http, { store: brokenStore(kind), storeTimeout: 50 });
+      const errors: CacheErrorEvent[] = [];
+      cache.on('error', (e) => errors.push(e));
+      const started = Date.now();
+      const res = await http.get('/x');
+      const elapsed = Date.now() - started;
+      expect(res.data).toEqual({ fresh: true });
+      expect(res.staleCache?.state).toBe('miss');
+      expect(elapsed).toBeLessThan(50 + 100); // the read's bound, plus scheduling margin
+      await cache.settled();
+      expect(errors.length).toBeGreaterThanOrEqual(1);
+      expect(errors[0]?.op).toBe(kind === 'garbage' || kind === 'wrong-type' ? 'decode' : 'get');
+      expect(cache.stats().storeErrors).toBe(errors.length);
+      cache.detach();
+    },
+  );
+
+  it('a hanging store delays a failing request once (primary + stale reads share one storeTimeout)', async () => {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    new MockAdapter(http).onGet('/x').networkError();
+    const cache = attachStaleCache(http, { store: brokenStore('hangs'), storeTimeout: 80 });
+    const started = Date.now();
+    const error = await http.get('/x').catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(axios.isAxiosError(error)).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(75);
+    expect(elapsed).toBeLessThan(80 * 2); // not two full timeouts
+    cache.detach();
+  });
+
+  it('an entry of a future version is a miss, and the next success overwrites it', async () => {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    new MockAdapter(http).onGet('/v').reply(200, { v: 'new' });
+    const values = new Map<string, string | Uint8Array>();
+    const store: CacheStore = {
+      get: async (k) => values.get(k) ?? null,
+      set: async (entries) => entries.forEach((e) => values.set(e.key, e.value)),
+      delete: async (keys) => keys.forEach((k) => values.delete(k)),
+    };
+    const cache = attachStaleCache(http, { store });
+    const first = await http.get('/v');
+    await cache.settled();
+    const key = first.staleCache?.key ?? '';
+    const future = Buffer.from(encodeEntry({ status: 200, statusText: 'OK', headers: {}, kind: 't', body: Buffer.from('"old"') }, 1)).toString().replace(/^\[1,/, '[9,');
+    values.set(key, future);
+    const errors: CacheErrorEvent[] = [];
+    cache.on('error', (e) => errors.push(e));
+    const second = await http.get('/v');
+    await cache.settled();
+    expect(second.staleCache?.state).toBe('miss');
+    expect(errors.map((e) => e.op)).toEqual(['decode']);
+    expect((await http.get('/v')).staleCache?.state).toBe('hit');
+    cache.detach();
+  });
+});

@@ -1,0 +1,49 @@
+import { decodeEntry, encodeEntry, EntryError, type Entry } from '../lib/entry';
+
+const entry: Entry = {
+  storedAt: 1_700_000_000_000,
+  status: 200,
+  statusText: 'OK',
+  headers: { 'content-type': 'application/json', vary: ['accept', 'origin'] },
+  kind: 't',
+  body: Buffer.from('{"a":"line\\nbreak é"}'),
+};
+
+describe('entry codec', () => {
+  it('round-trips every field, from bytes and from a string', () => {
+    const encoded = encodeEntry(entry, entry.storedAt);
+    for (const value of [encoded, Buffer.from(encoded).toString('utf8')]) {
+      const back = decodeEntry(value);
+      expect({ ...back, body: Buffer.from(back.body).toString() }).toEqual({ ...entry, body: entry.body.toString() });
+    }
+  });
+
+  it('keeps arbitrary bytes, newlines included', () => {
+    const body = Buffer.from([0x0a, 0, 0xff, 0x0a, 0x0d]);
+    const back = decodeEntry(encodeEntry({ ...entry, kind: 'b', body }, 1));
+    expect(Buffer.compare(Buffer.from(back.body), body)).toBe(0);
+    expect(back.kind).toBe('b');
+  });
+
+  it('keeps an absent statusText absent', () => {
+    expect(decodeEntry(encodeEntry({ ...entry, statusText: undefined }, 1)).statusText).toBeUndefined();
+  });
+
+  const good = encodeEntry(entry, entry.storedAt);
+  const cases: Array<[string, string | Uint8Array, RegExp]> = [
+    ['garbage text', 'hello world', /no meta line/],
+    ['garbage with a newline', 'hello\nworld', /not JSON/],
+    ['random bytes', Buffer.from([0x7b, 0x0a, 1, 2, 3]), /not JSON/],
+    ['an empty value', '', /no meta line/],
+    ['a truncated body', good.subarray(0, good.length - 3), /truncated/],
+    ['a truncated meta line', good.subarray(0, 20), /no meta line/],
+    ['a future version', good.toString().replace(/^\[1,/, '[2,'), /unknown entry version 2/],
+    ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
+    ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
+    ['headers that are not strings', good.toString().replace('"application/json"', '42'), /bad field/],
+  ];
+  it.each(cases)('refuses %s with an EntryError', (_name, value, message) => {
+    expect(() => decodeEntry(value)).toThrow(EntryError);
+    expect(() => decodeEntry(value)).toThrow(message);
+  });
+});

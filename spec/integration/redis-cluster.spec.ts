@@ -1,0 +1,63 @@
+import axios from 'axios';
+import { createCluster, type RedisClusterType } from 'redis';
+import { attachStaleCache } from '../../lib/attach';
+import { redisStore } from '../../lib/stores/redis';
+import { prefixes } from '../helpers/redis';
+import { missHitStale } from '../helpers/store-scenario';
+import { send, startUpstream } from '../helpers/upstream';
+import { startCluster, type RedisGroup } from '../setup/redis-server';
+
+describe('7. Redis Cluster (three masters started by the test)', () => {
+  let group: RedisGroup;
+  let cluster: RedisClusterType;
+
+  beforeAll(async () => {
+    group = await startCluster(3);
+    cluster = createCluster({ rootNodes: [{ url: group.urls[0] }] }) as RedisClusterType;
+    cluster.on('error', () => undefined);
+    await cluster.connect();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.close();
+    await group?.stop();
+  });
+
+  it('runs miss, hit, stale through createCluster; both tiers of a key sit in one slot', async () => {
+    const p = prefixes();
+    const { states, primary, stale } = await missHitStale(redisStore(cluster), p);
+    expect(states).toEqual(['miss', 'hit', 'stale']);
+    const node = cluster.masters[0]!;
+    const client = await cluster.nodeClient(node);
+    const [slotA, slotB] = await Promise.all([client.clusterKeySlot(primary), client.clusterKeySlot(stale)]);
+    expect(slotA).toBe(slotB);
+    expect(await cluster.exists(stale)).toBe(1);
+  });
+
+  it('spreads URLs over every master, deletes across slots, and invalidates every vary variant', async () => {
+    const p = prefixes();
+    const upstream = await startUpstream();
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(cluster), vary: ['accept-language'], ...p });
+    const paths = Array.from({ length: 30 }, (_, i) => `/u${i}`);
+    for (const path of paths) upstream.route(path, send.json({ path }));
+    await Promise.all(paths.flatMap((path) => ['en', 'fr'].map((l) => http.get(path, { headers: { 'Accept-Language': l } }))));
+    await cache.settled();
+    const slots = new Set<number>();
+    const client = await cluster.nodeClient(cluster.masters[0]!);
+    for (const path of paths) {
+      const res = await http.get(path, { headers: { 'Accept-Language': 'en' } });
+      expect(res.staleCache?.state).toBe('hit');
+      expect(res.data).toEqual({ path });
+      slots.add(await client.clusterKeySlot(res.staleCache?.key ?? ''));
+    }
+    const owners = new Set([...slots].map((s) => cluster.getSlotMaster(s).port));
+    expect(owners.size).toBe(3);
+
+    await cache.invalidate('/u0'); // two variants, two tiers, GET and HEAD digests
+    const after = await Promise.all(['en', 'fr'].map((l) => http.get('/u0', { headers: { 'Accept-Language': l } })));
+    expect(after.map((r) => r.staleCache?.state)).toEqual(['miss', 'miss']);
+    expect((await http.get('/u1', { headers: { 'Accept-Language': 'fr' } })).staleCache?.state).toBe('hit');
+    cache.detach();
+    await upstream.close();
+  });
+});

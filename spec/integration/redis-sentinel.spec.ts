@@ -1,0 +1,33 @@
+import { createSentinel, type RedisSentinelType } from 'redis';
+import { redisStore } from '../../lib/stores/redis';
+import { prefixes } from '../helpers/redis';
+import { missHitStale } from '../helpers/store-scenario';
+import { startSentinel } from '../setup/redis-server';
+import { connect } from '../helpers/redis';
+
+describe('8. Redis Sentinel (a master and a sentinel started by the test)', () => {
+  let group: Awaited<ReturnType<typeof startSentinel>>;
+  let sentinel: RedisSentinelType;
+
+  beforeAll(async () => {
+    group = await startSentinel('mymaster');
+    sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: group.sentinelPort }] }) as RedisSentinelType;
+    sentinel.on('error', () => undefined);
+    await sentinel.connect();
+  }, 60_000);
+  afterAll(async () => {
+    await sentinel?.close();
+    await group?.stop();
+  });
+
+  it('runs miss, hit, stale through createSentinel, writing to the master the sentinel names', async () => {
+    const p = prefixes();
+    const { states, primary, stale } = await missHitStale(redisStore(sentinel), p);
+    expect(states).toEqual(['miss', 'hit', 'stale']);
+    const master = await connect(group.master.url);
+    expect(await master.exists(stale)).toBe(1); // the primary tier's 100 ms are over by now
+    expect(await master.exists(primary)).toBe(0);
+    expect(await master.pTTL(stale)).toBeGreaterThan(59_000);
+    await master.close();
+  });
+});

@@ -1,0 +1,246 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import axios, { type AxiosInstance } from 'axios';
+import type { RedisClientType } from 'redis';
+import { attachStaleCache } from '../../lib/attach';
+import { encodeEntry } from '../../lib/entry';
+import { redisStore } from '../../lib/stores/redis';
+import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/types';
+import { cleanup, commandCalls, connect, keysOf, prefixes, REDIS_URL } from '../helpers/redis';
+import { send, startUpstream, type Upstream } from '../helpers/upstream';
+import { startRedisServer, type RedisProcess } from '../setup/redis-server';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const run = promisify(execFile);
+
+describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)', () => {
+  let client: RedisClientType;
+  let upstream: Upstream;
+  let p: ReturnType<typeof prefixes>;
+  let http: AxiosInstance;
+  let cache: StaleCacheHandle;
+
+  beforeEach(async () => {
+    client = await connect();
+    upstream = await startUpstream();
+    upstream.route('/users', send.json({ users: ['ada'] }));
+    p = prefixes();
+    http = axios.create({ baseURL: upstream.baseURL, timeout: 1_000 });
+    cache = attachStaleCache(http, { store: redisStore(client), ttl: 5_000, staleTtl: 600_000, ...p });
+  });
+  afterEach(async () => {
+    cache.detach();
+    await cleanup(client, p);
+    await client.close();
+    await upstream.close();
+  });
+
+  it('1. after a miss both keys exist under the (custom) prefixes, with PTTL close to ttl and staleTtl', async () => {
+    const res = await http.get('/users');
+    await cache.settled();
+    const keys = await keysOf(client, p);
+    expect(keys).toHaveLength(2);
+    const primary = res.staleCache?.key ?? '';
+    expect(primary).toMatch(new RegExp(`^${p.primaryKeyPrefix}:\\{[\\w-]{43}\\}$`));
+    const stale = primary.replace(p.primaryKeyPrefix, p.staleKeyPrefix);
+    expect(keys).toEqual([primary, stale].sort());
+    const [pPrimary, pStale] = await Promise.all([client.pTTL(primary), client.pTTL(stale)]);
+    expect(pPrimary).toBeGreaterThan(4_800);
+    expect(pPrimary).toBeLessThanOrEqual(5_000);
+    expect(pStale).toBeGreaterThan(599_800);
+    expect(pStale).toBeLessThanOrEqual(600_000);
+  });
+
+  it('1. per-request ttl and staleTtl reach Redis', async () => {
+    const res = await http.get('/users', { staleCache: { ttl: 1_000, staleTtl: 30_000 } });
+    await cache.settled();
+    const primary = res.staleCache?.key ?? '';
+    expect(await client.pTTL(primary)).toBeLessThanOrEqual(1_000);
+    expect(await client.pTTL(primary)).toBeGreaterThan(800);
+    expect(await client.pTTL(primary.replace(p.primaryKeyPrefix, p.staleKeyPrefix))).toBeGreaterThan(29_800);
+  });
+
+  it('3. two instances with separate connections share entries: one’s miss is the other’s hit', async () => {
+    const other = await connect();
+    const http2 = axios.create({ baseURL: upstream.baseURL });
+    const cache2 = attachStaleCache(http2, { store: redisStore(other), ...p });
+    const first = await http.get('/users');
+    await cache.settled();
+    const second = await http2.get('/users');
+    expect([first.staleCache?.state, second.staleCache?.state]).toEqual(['miss', 'hit']);
+    expect(second.data).toEqual({ users: ['ada'] });
+    expect(upstream.calls('/users')).toBe(1);
+    cache2.detach();
+    await other.close();
+  });
+
+  it('3. a stale answer written by another process (a child) is served here when the upstream fails', async () => {
+    upstream.route('/shared', send.json({ from: 'child-era' }));
+    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
+    const writer = path.resolve(__dirname, '../fixtures/redis-writer.ts');
+    const { stdout } = await run(tsx, [writer, REDIS_URL, upstream.baseURL, p.primaryKeyPrefix, p.staleKeyPrefix]);
+    const child = JSON.parse(stdout) as { state: string; key: string; pid: number };
+    expect(child.state).toBe('miss');
+    expect(child.pid).not.toBe(process.pid);
+    await sleep(80); // the child's primary ttl (50 ms) is over
+    upstream.route('/shared', send.status(503));
+    const res = await http.get('/shared');
+    expect(res.staleCache?.state).toBe('stale');
+    expect(res.staleCache?.key).toBe(child.key);
+    expect(res.data).toEqual({ from: 'child-era' });
+  }, 30_000);
+
+  const garbage: Array<[string, (good: Buffer) => Buffer | string]> = [
+    ['garbage', () => 'this is not an entry'],
+    ['truncated', (good) => good.subarray(0, good.length - 5)],
+    ['of a future version', (good) => Buffer.from(good.toString('latin1').replace(/^\[1,/, '[7,'), 'latin1')],
+  ];
+  it.each(garbage)('4. a value overwritten by hand (%s) is a miss: no throw, an error event, and the next success overwrites it', async (_name, spoil) => {
+    const first = await http.get('/users');
+    await cache.settled();
+    const key = first.staleCache?.key ?? '';
+    const good = (await client.withTypeMapping({ 36: Buffer }).get(key)) as unknown as Buffer;
+    await client.set(key, spoil(good), { expiration: { type: 'PX', value: 60_000 } });
+    const errors: CacheErrorEvent[] = [];
+    cache.on('error', (e) => errors.push(e));
+    const res = await http.get('/users');
+    expect(res.staleCache?.state).toBe('miss');
+    expect(res.data).toEqual({ users: ['ada'] });
+    expect(errors.map((e) => [e.op, e.key])).toEqual([['decode', key]]);
+    await cache.settled();
+    expect((await http.get('/users')).staleCache?.state).toBe('hit');
+    expect(upstream.calls('/users')).toBe(2);
+  });
+
+  it('5. invalidate removes both tiers', async () => {
+    const res = await http.get('/users');
+    await cache.settled();
+    expect(await keysOf(client, p)).toHaveLength(2);
+    await cache.invalidate('/users');
+    expect(await keysOf(client, p)).toHaveLength(0);
+    expect(await client.exists(res.staleCache?.key ?? '')).toBe(0);
+  });
+
+  it('5. invalidate removes every vary variant of a URL', async () => {
+    const varied = axios.create({ baseURL: upstream.baseURL });
+    const vcache = attachStaleCache(varied, { store: redisStore(client), vary: ['accept-language'], ...p });
+    await Promise.all(['en', 'fr', 'de'].map((l) => varied.get('/users', { headers: { 'Accept-Language': l } })));
+    await vcache.settled();
+    expect(await keysOf(client, p)).toHaveLength(6);
+    await vcache.invalidate('/users');
+    expect(await keysOf(client, p)).toHaveLength(0);
+    vcache.detach();
+  });
+
+  it('5. binary bodies are byte-exact through Redis', async () => {
+    const bytes = Buffer.alloc(70_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 8)) % 256;
+    upstream.route('/blob', send.bytes(bytes));
+    await http.get('/blob', { responseType: 'arraybuffer' });
+    await cache.settled();
+    const hit = await http.get('/blob', { responseType: 'arraybuffer' });
+    expect(hit.staleCache?.state).toBe('hit');
+    expect(Buffer.compare(hit.data, bytes)).toBe(0);
+  });
+
+  it('an entry above maxEntryBytes is not stored', async () => {
+    upstream.route('/big', send.text('x'.repeat(5_000)));
+    const small = axios.create({ baseURL: upstream.baseURL });
+    const scache = attachStaleCache(small, { store: redisStore(client), maxEntryBytes: 4_096, ...p });
+    await small.get('/big');
+    await scache.settled();
+    expect(await keysOf(client, p)).toHaveLength(0);
+    scache.detach();
+  });
+});
+
+describe('Redis store: commands per request, counted by the server (a private redis-server)', () => {
+  let redis: RedisProcess;
+  let client: RedisClientType;
+  let admin: RedisClientType;
+  let upstream: Upstream;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    client = await connect(redis.url);
+    admin = await connect(redis.url);
+    upstream = await startUpstream();
+    upstream.route('/users', send.json({ users: ['ada'] }));
+  });
+  afterAll(async () => {
+    await client.close();
+    await admin.close();
+    await redis.stop();
+    await upstream.close();
+  });
+
+  async function delta(action: () => Promise<unknown>): Promise<Record<string, number>> {
+    await admin.configResetStat();
+    await action();
+    const calls = await commandCalls(admin);
+    delete calls['config|resetstat'];
+    delete calls['info'];
+    return calls;
+  }
+
+  it('2. a miss costs one GET and one MULTI of two SETs; a hit one GET; a stale answer one GET more', async () => {
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(client), ttl: 100 });
+    const miss = await delta(async () => {
+      await http.get('/users');
+      await cache.settled();
+    });
+    expect(miss).toEqual({ get: 1, multi: 1, set: 2, exec: 1 });
+    const hit = await delta(() => http.get('/users'));
+    expect(hit).toEqual({ get: 1 });
+    await sleep(150);
+    upstream.route('/users', send.status(503));
+    const stale = await delta(() => http.get('/users'));
+    expect(stale).toEqual({ get: 2 });
+    upstream.route('/users', send.json({ users: ['ada'] }));
+    cache.detach();
+  });
+
+  it('6. Redis killed mid-run: every request still succeeds through the upstream within storeTimeout; restarted, hits come back', async () => {
+    const local = await startRedisServer();
+    const c = await connect(local.url, { socket: { reconnectStrategy: () => 50 } });
+    const http = axios.create({ baseURL: upstream.baseURL, timeout: 1_000 });
+    const storeTimeout = 100;
+    const cache = attachStaleCache(http, { store: redisStore(c), storeTimeout });
+    const errors: CacheErrorEvent[] = [];
+    cache.on('error', (e) => errors.push(e));
+    const timed = async (): Promise<{ ms: number; state?: string; ok: boolean }> => {
+      const started = performance.now();
+      const res = await http.get('/users');
+      return { ms: performance.now() - started, state: res.staleCache?.state, ok: res.data.users[0] === 'ada' };
+    };
+    await timed();
+    await cache.settled();
+    expect((await timed()).state).toBe('hit');
+
+    await local.stop(); // SIGKILL by PID
+    const during = [];
+    for (let i = 0; i < 20; i++) {
+      during.push(await timed());
+      await cache.settled();
+    }
+    expect(during.every((r) => r.ok && r.state === 'miss')).toBe(true);
+    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(storeTimeout + 50);
+    // Not queued behind a reconnecting client: a request during the outage does not wait at all.
+    const sorted = during.map((r) => r.ms).sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(storeTimeout / 4);
+    expect(errors.length).toBeGreaterThan(0);
+
+    const restarted = await startRedisServer(local.port);
+    const deadline = Date.now() + 5_000;
+    while (!c.isReady && Date.now() < deadline) await sleep(20);
+    expect(c.isReady).toBe(true);
+    await timed();
+    await cache.settled();
+    expect((await timed()).state).toBe('hit');
+    cache.detach();
+    await c.close();
+    await restarted.stop();
+  }, 30_000);
+});
