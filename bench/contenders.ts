@@ -69,3 +69,17 @@ export function aciRedis(t: Target, client: RedisClientType): AxiosInstance {
   });
   return setupCache(instance(t), { ttl: HOUR, storage: redisStorage }) as unknown as AxiosInstance;
 }
+
+/**
+ * The composition floor: the least a Redis-backed axios cache can do on a hit, one node-redis GET
+ * and one JSON.parse inside an adapter, then axios's pipeline. No key, no codec, no policy.
+ */
+export function compositionFloor(client: RedisClientType, key: string): AxiosInstance {
+  return axios.create({
+    adapter: async (config) => {
+      const text = await client.get(key);
+      return { data: JSON.parse(text ?? 'null') as unknown, status: 200, statusText: 'OK', headers: {}, config, request: {} };
+    },
+    transformResponse: [],
+  });
+}

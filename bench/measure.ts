@@ -42,16 +42,6 @@ export async function latency(op: Op, n: number): Promise<{ p50: number; p99: nu
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
-/** Runs `measure` `runs` times (after one warm-up) and keeps the median of each field. */
-export async function repeat<T extends Record<string, number>>(runs: number, measure: () => Promise<T>): Promise<T> {
-  await measure(); // warm-up: JIT, connections, caches
-  const results: T[] = [];
-  for (let i = 0; i < runs; i++) results.push(await measure());
-  const out = {} as Record<string, number>;
-  for (const key of Object.keys(results[0]!)) out[key] = median(results.map((r) => r[key]!));
-  return out as T;
-}
-
 /**
  * Runs every contender's `measure` once per round, `runs` rounds after a warm-up round, and keeps
  * the median of each field per contender. Interleaving rounds spreads drift (JIT, sockets, GC) over
@@ -77,29 +67,4 @@ export async function interleaved<T extends Record<string, number>>(
     out.set(name, m as T);
   }
   return out;
-}
-
-/**
- * Latency p50 / p99 in microseconds, one request at a time, taking turns: request i of every
- * contender runs back to back, so machine drift during the run is shared out evenly.
- */
-export async function roundRobinLatency(
-  contenders: ReadonlyArray<readonly [string, Op]>,
-  n: number,
-  warmup = Math.min(500, Math.floor(n / 5)),
-): Promise<Map<string, { p50: number; p99: number }>> {
-  const samples = contenders.map(() => [] as number[]);
-  for (let i = 0; i < warmup + n; i++) {
-    for (let c = 0; c < contenders.length; c++) {
-      const t = performance.now();
-      await contenders[c]![1]();
-      if (i >= warmup) samples[c]!.push((performance.now() - t) * 1000);
-    }
-  }
-  return new Map(
-    contenders.map(([name], c) => {
-      const sorted = samples[c]!.sort((a, b) => a - b);
-      return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }];
-    }),
-  );
 }

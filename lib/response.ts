@@ -120,8 +120,12 @@ function bodyFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, ze
       }
       return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     }
-    case 'j':
-      return wantsBytes ? Buffer.from(body) : JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    case 'j': {
+      if (wantsBytes) return Buffer.from(body);
+      const template = (entry as Entry).reusable ? templateOf(entry as Entry, zeroCopy) : null;
+      if (template) return zeroCopy ? template.value : cloneJson(template.value);
+      return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    }
     case 'b':
       return wantsBytes ? Buffer.from(body) : text(body, config.responseEncoding);
     case 'a':

@@ -208,6 +208,61 @@ describe('bodies', () => {
   });
 });
 
+describe('zeroCopy', () => {
+  let cache: StaleCacheHandle;
+  afterEach(() => cache.detach());
+
+  function jsonInstance(): AxiosInstance {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    const mock = new MockAdapter(http);
+    mock.onGet('/doc').reply(200, { list: [{ n: 1 }], name: 'doc' }, { 'content-type': 'application/json' });
+    mock.onGet('/bin').reply(200, Buffer.from([1, 2, 3]), { 'content-type': 'application/octet-stream' });
+    return http;
+  }
+
+  it('off (the default): every hit is a copy of its own, free to change', async () => {
+    const http = jsonInstance();
+    cache = attachStaleCache(http);
+    await http.get('/doc');
+    await cache.settled();
+    const [a, b] = [await http.get('/doc'), await http.get('/doc')];
+    expect([a.staleCache?.state, b.staleCache?.state]).toEqual(['hit', 'hit']);
+    expect(a.data).not.toBe(b.data);
+    expect(Object.isFrozen(a.data)).toBe(false);
+    a.data.list[0].n = 99;
+    expect((await http.get('/doc')).data.list[0].n).toBe(1);
+  });
+
+  it('on: hits share one deep-frozen value, and changing it throws instead of leaking to the next caller', async () => {
+    const http = jsonInstance();
+    cache = attachStaleCache(http, { zeroCopy: true });
+    const miss = await http.get('/doc');
+    await cache.settled();
+    const [a, b] = [await http.get('/doc'), await http.get('/doc')];
+    expect([miss.staleCache?.state, a.staleCache?.state, b.staleCache?.state]).toEqual(['miss', 'hit', 'hit']);
+    expect(a.data).toBe(b.data);
+    expect(a.data).toEqual({ list: [{ n: 1 }], name: 'doc' });
+    expect(Object.isFrozen(a.data) && Object.isFrozen(a.data.list) && Object.isFrozen(a.data.list[0])).toBe(true);
+    expect(() => {
+      a.data.list[0].n = 99;
+    }).toThrow(TypeError);
+    expect(miss.data).not.toBe(a.data); // the answer from upstream stays the caller's own
+    expect(Object.isFrozen(miss.data)).toBe(false);
+  });
+
+  it('on: binary bodies are still copied per caller (bytes cannot be frozen)', async () => {
+    const http = jsonInstance();
+    cache = attachStaleCache(http, { zeroCopy: true });
+    await http.get('/bin', { responseType: 'arraybuffer' });
+    await cache.settled();
+    const a = await http.get('/bin', { responseType: 'arraybuffer' });
+    a.data[0] = 42;
+    const b = await http.get('/bin', { responseType: 'arraybuffer' });
+    expect(b.staleCache?.state).toBe('hit');
+    expect([...b.data]).toEqual([1, 2, 3]);
+  });
+});
+
 describe('lifecycle and validation', () => {
   it('11. detach() restores the plain instance: no reads, no writes, no metadata', async () => {
     const env = echoInstance();
@@ -253,6 +308,7 @@ describe('lifecycle and validation', () => {
     ['isCacheable', true],
     ['staleIf', 'always'],
     ['coalesce', 'yes'],
+    ['zeroCopy', 1],
     ['store', {}],
     ['tll', 5000], // unknown key (a typo)
   ];

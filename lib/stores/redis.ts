@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
 
 /*
@@ -111,6 +112,8 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
     const now = Date.now();
     if (window && now < window.until) return window.reader;
     const controller = new AbortController();
+    // Shared on purpose by every read of the window: many listeners at once are not a leak.
+    setMaxListeners(0, controller.signal);
     setTimeout(() => controller.abort(), ABANDON_UNWRITTEN_MS).unref();
     const options = { typeMapping: { [BLOB_STRING]: Buffer }, timeout: 0, abortSignal: controller.signal };
     window = { reader: client.withCommandOptions(options) as RedisLike, until: now + READ_WINDOW_MS };

@@ -1,8 +1,11 @@
 import type { RedisClientType } from 'redis';
 import { redisStore, RedisNotReadyError } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
-import { connect } from '../helpers/redis';
+import { connect, REDIS_URL } from '../helpers/redis';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 describe('redisStore on a real Redis', () => {
   let client: RedisClientType;
@@ -77,6 +80,13 @@ describe('redisStore on a real Redis', () => {
     expect(Buffer.from((await store.get(k('{win}'))) as Uint8Array).toString()).toBe('w');
     await new Promise((r) => setTimeout(r, 1_100)); // the next window, with a new signal
     expect(Buffer.from((await store.get(k('{win}'))) as Uint8Array).toString()).toBe('w');
+  });
+
+  it('hundreds of concurrent reads on one shared signal print no MaxListenersExceededWarning', async () => {
+    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
+    const script = path.resolve(__dirname, '../fixtures/redis-many-reads.ts');
+    const { stdout } = await promisify(execFile)(tsx, [script, REDIS_URL, k('{many}')]);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, warnings: [] });
   });
 
   it.each([
