@@ -83,3 +83,15 @@ export function compositionFloor(client: RedisClientType, key: string): AxiosIns
     transformResponse: [],
   });
 }
+
+/**
+ * The Redis miss floor: plain axios that reads one Redis key before every request, as any Redis
+ * cache must before it can know it has to go upstream.
+ */
+export function getFirst(http: AxiosInstance, client: RedisClientType): AxiosInstance {
+  http.interceptors.request.use(async (config) => {
+    await client.get('bench:absent');
+    return config;
+  });
+  return http;
+}
