@@ -1,24 +1,31 @@
 /**
- * Copies of JSON data without re-parsing it: a plain recursive copy of a parsed template is about
- * four times faster than JSON.parse of its text, and gives the same value (JSON only yields plain
- * objects, arrays and primitives).
+ * Copies of JSON data without re-parsing it: a copy of a parsed template is several times faster
+ * than JSON.parse of its text, and gives the same value (JSON only yields plain objects, arrays and
+ * primitives). Objects are copied by spread, which V8 does in one step for objects of one shape,
+ * and only nested objects and arrays are then replaced by copies of their own.
  */
 export function cloneJson(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    const n = value.length;
-    const out = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) out[i] = cloneJson(value[i]);
+    const out: unknown[] = value.slice();
+    for (let i = 0; i < out.length; i++) {
+      const item = out[i];
+      if (typeof item === 'object' && item !== null) out[i] = cloneJson(item);
+    }
     return out;
   }
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key in source) {
-    if (key === '__proto__') {
-      // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
-      Object.defineProperty(out, key, { value: cloneJson(source[key]), enumerable: true, writable: true, configurable: true });
-    } else {
-      out[key] = cloneJson(source[key]);
+  // Spread defines properties, so an own "__proto__" (JSON.parse makes one) stays an own property.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key in out) {
+    const item = out[key];
+    // hasOwn: for-in also walks inherited enumerable properties, should anyone have added some.
+    if (typeof item === 'object' && item !== null && Object.hasOwn(out, key)) {
+      if (key === '__proto__') {
+        // An assignment would set the prototype instead.
+        Object.defineProperty(out, key, { value: cloneJson(item), enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = cloneJson(item);
+      }
     }
   }
   return out;

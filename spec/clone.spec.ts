@@ -31,6 +31,35 @@ describe('cloneJson', () => {
     expect(template.a.b).toEqual([1]);
   });
 
+  it('copies every level, arrays of objects included: nothing is shared with the template', () => {
+    const template = JSON.parse('{"items":[{"id":1,"tags":["a"]},{"id":2,"tags":[]}],"meta":{"page":{"n":1}}}');
+    const copy = cloneJson(template) as typeof template;
+    expect(copy).toEqual(template);
+    expect(copy.items).not.toBe(template.items);
+    expect(copy.items[0]).not.toBe(template.items[0]);
+    expect(copy.items[0].tags).not.toBe(template.items[0].tags);
+    expect(copy.meta.page).not.toBe(template.meta.page);
+  });
+
+  it('a nested "__proto__" object is copied as an own property too', () => {
+    const copy = cloneJson(JSON.parse('{"a":{"__proto__":{"x":1}}}')) as { a: Record<string, unknown> };
+    expect(Object.getPrototypeOf(copy.a)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(copy.a, '__proto__')).toBe(true);
+    expect(copy.a['__proto__']).toEqual({ x: 1 });
+  });
+
+  it('adds nothing inherited, even when Object.prototype has an enumerable property', () => {
+    const template = JSON.parse('{"a":{"b":1}}');
+    Object.defineProperty(Object.prototype, 'polluted', { value: { evil: true }, enumerable: true, configurable: true });
+    try {
+      const copy = cloneJson(template) as Record<string, unknown>;
+      expect(Object.keys(copy)).toEqual(['a']);
+      expect(Object.keys(copy['a'] as object)).toEqual(['b']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['polluted'];
+    }
+  });
+
   it('deepFreeze freezes every level', () => {
     const v = deepFreeze(JSON.parse('{"a":{"b":[1]}}'));
     expect(Object.isFrozen(v.a.b)).toBe(true);
