@@ -1,8 +1,4 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runFixture } from '../helpers/fixtures';
 
 interface Cell { redis: string; fault: string; outcomes: string[]; maxMs: number }
 interface Report { cells: Cell[]; unhandledRejections: number; timeout: number; storeTimeout: number }
@@ -23,9 +19,7 @@ describe('fault matrix: upstream faults x Redis states', () => {
   let report: Report;
 
   beforeAll(async () => {
-    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
-    const { stdout } = await run(tsx, [path.resolve(__dirname, '../fixtures/fault-matrix.ts')], { maxBuffer: 10_000_000 });
-    report = JSON.parse(stdout) as Report;
+    report = JSON.parse(await runFixture('fault-matrix.ts')) as Report;
     const rows = report.cells
       .map((c) => `${c.redis.padEnd(8)} ${c.fault.padEnd(15)} ${[...new Set(c.outcomes)].join(',').padEnd(8)} ${c.maxMs} ms`)
       .join('\n');

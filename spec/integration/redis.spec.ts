@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
 import { encodeEntry } from '../../lib/entry';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/types';
+import { runFixture } from '../helpers/fixtures';
 import { cleanup, commandCalls, connect, keysOf, prefixes, REDIS_URL } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { startRedisServer, type RedisProcess } from '../setup/redis-server';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const run = promisify(execFile);
 
 describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)', () => {
   let client: RedisClientType;
@@ -77,9 +74,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
 
   it('3. a stale answer written by another process (a child) is served here when the upstream fails', async () => {
     upstream.route('/shared', send.json({ from: 'child-era' }));
-    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
-    const writer = path.resolve(__dirname, '../fixtures/redis-writer.ts');
-    const { stdout } = await run(tsx, [writer, REDIS_URL, upstream.baseURL, p.primaryKeyPrefix, p.staleKeyPrefix]);
+    const stdout = await runFixture('redis-writer.ts', [REDIS_URL, upstream.baseURL, p.primaryKeyPrefix, p.staleKeyPrefix]);
     const child = JSON.parse(stdout) as { state: string; key: string; pid: number };
     expect(child.state).toBe('miss');
     expect(child.pid).not.toBe(process.pid);

@@ -1,11 +1,9 @@
 import type { RedisClientType } from 'redis';
 import { redisStore, RedisNotReadyError } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
+import { runFixture } from '../helpers/fixtures';
 import { connect, REDIS_URL } from '../helpers/redis';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 
 describe('redisStore on a real Redis', () => {
   let client: RedisClientType;
@@ -83,10 +81,7 @@ describe('redisStore on a real Redis', () => {
   });
 
   it('hundreds of concurrent reads on one shared signal print no MaxListenersExceededWarning', async () => {
-    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
-    const script = path.resolve(__dirname, '../fixtures/redis-many-reads.ts');
-    const { stdout } = await promisify(execFile)(tsx, [script, REDIS_URL, k('{many}')]);
-    expect(JSON.parse(stdout)).toEqual({ ok: true, warnings: [] });
+    expect(JSON.parse(await runFixture('redis-many-reads.ts', [REDIS_URL, k('{many}')]))).toEqual({ ok: true, warnings: [] });
   });
 
   it.each([
