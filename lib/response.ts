@@ -94,6 +94,19 @@ function templateOf(entry: Entry, zeroCopy: boolean): { value: unknown } | null 
   return entry.template;
 }
 
+const NO_TEMPLATE = Symbol('no template');
+
+/**
+ * The JSON body of an entry read more than once, from its parsed template: the frozen template itself
+ * under zeroCopy, else a copy of the caller's own. NO_TEMPLATE when the entry is not reusable or not JSON.
+ */
+function fromTemplate(entry: Snapshot | Entry, zeroCopy: boolean): unknown {
+  if (!(entry as Entry).reusable) return NO_TEMPLATE;
+  const template = templateOf(entry as Entry, zeroCopy);
+  if (!template) return NO_TEMPLATE;
+  return zeroCopy ? template.value : cloneJson(template.value);
+}
+
 function text(body: Uint8Array, encoding: string | undefined): string {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const enc = (encoding ?? 'utf8') as BufferEncoding;
@@ -114,16 +127,14 @@ function bodyFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, ze
       return undefined;
     case 't': {
       if (wantsBytes) return Buffer.from(body);
-      if ((entry as Entry).reusable && !config.parseReviver && parsesAsJson(config)) {
-        const template = templateOf(entry as Entry, zeroCopy);
-        if (template) return zeroCopy ? template.value : cloneJson(template.value);
-      }
+      const json = !config.parseReviver && parsesAsJson(config) ? fromTemplate(entry, zeroCopy) : NO_TEMPLATE;
+      if (json !== NO_TEMPLATE) return json;
       return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     }
     case 'j': {
       if (wantsBytes) return Buffer.from(body);
-      const template = (entry as Entry).reusable ? templateOf(entry as Entry, zeroCopy) : null;
-      if (template) return zeroCopy ? template.value : cloneJson(template.value);
+      const json = fromTemplate(entry, zeroCopy);
+      if (json !== NO_TEMPLATE) return json;
       return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     }
     case 'b':

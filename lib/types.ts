@@ -97,8 +97,9 @@ export interface StaleCacheOptions {
   maxEntryBytes?: number;
   coalesce?: boolean;
   /**
-   * Hits from an in-process store hand every caller the same deep-frozen JSON data instead of a
-   * copy of its own: fastest, and any attempt to change `response.data` throws.
+   * Cached JSON answers (from any store) hand every caller the same deep-frozen data instead of a
+   * copy of its own: fastest, and any attempt to change `response.data` throws. Text and binary
+   * bodies are still copied.
    */
   zeroCopy?: boolean;
   staleWhileRevalidate?: number;
