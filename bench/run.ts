@@ -196,12 +196,13 @@ async function main(): Promise<void> {
   const comp = r('axios + node-redis GET in an adapter (composition floor)');
   const oursRZ = r('axios-stale-cache, Redis, zeroCopy');
   const oursMZ = r('axios-stale-cache, memory, zeroCopy');
+  const hitFloorSum = (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0); // the target's denominator
   const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b ? a / b : undefined);
   const targets: Array<[string, number | undefined, string, ((v: number) => boolean)?]> = [
-    ['Redis hit p50 / (raw GET p50 + pipeline floor p50)', ratio(oursR.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '<= 1.25', (v) => v <= 1.25],
-    ['  zeroCopy, same ratio', ratio(oursRZ.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '(reference)'],
-    ['  composition floor, same ratio', ratio(comp.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '(reference)'],
-    ['  axios-cache-interceptor, same ratio', ratio(aciR.hitP50, (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0)), '(reference)'],
+    ['Redis hit p50 / (raw GET p50 + pipeline floor p50)', ratio(oursR.hitP50, hitFloorSum), '<= 1.25', (v) => v <= 1.25],
+    ['  zeroCopy, same ratio', ratio(oursRZ.hitP50, hitFloorSum), '(reference)'],
+    ['  composition floor, same ratio', ratio(comp.hitP50, hitFloorSum), '(reference)'],
+    ['  axios-cache-interceptor, same ratio', ratio(aciR.hitP50, hitFloorSum), '(reference)'],
     ['Redis hit p50 / composition floor p50', ratio(oursR.hitP50, comp.hitP50), '(reference)'],
     ['Redis hit throughput, sequential, vs axios-cache-interceptor Redis', ratio(oursR.hitSeq, aciR.hitSeq), '>= 1.3', (v) => v >= 1.3],
     ['Redis hit throughput, concurrency 50, vs axios-cache-interceptor Redis', ratio(oursR.hitC50, aciR.hitC50), '>= 1.5', (v) => v >= 1.5],
