@@ -1,12 +1,13 @@
-import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { cacheAdapter, UPSTREAM, type CacheAdapter } from './adapter.js';
 import { STATE, type CacheContext, type RequestState, type TrackedConfig } from './context.js';
 import { DecodedEntries } from './decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flights.js';
-import { buildKeys, canonicalUrl, digest, keySource, varyDigest } from './key.js';
+import { invalidate } from './invalidate.js';
+import { Invalidations } from './invalidations.js';
 import { resolveOptions, resolveRequestPolicy } from './options.js';
-import type { InvalidateTarget, StaleCacheHandle, StaleCacheOptions } from './types.js';
+import type { StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './write.js';
 
 const attached = new WeakSet<object>();
@@ -37,8 +38,7 @@ function onRequest(ctx: CacheContext, config: InternalAxiosRequestConfig): Inter
   const option = config.staleCache;
   // A TypeError from a bad `staleCache` rejects the request before any network call.
   const policy = option === false ? 'opt-out' : resolveRequestPolicy(option, ctx.opts.policy);
-  const cached = policy === 'opt-out' || ctx.opts.methods.has((config.method ?? 'get').toLowerCase());
-  config.adapter = cacheAdapter(ctx, config.adapter, cached ? policy : 'method');
+  config.adapter = cacheAdapter(ctx, config.adapter, policy);
   return config;
 }
 
@@ -62,7 +62,7 @@ function onResponse(ctx: CacheContext, response: AxiosResponse): AxiosResponse {
   if (!config || !state) return response;
   const pending = state.pending;
   state.pending = undefined;
-  if (pending && !ctx.detached) storeAnswer(ctx, response, pending);
+  if (pending && !ctx.detached) storeAnswer(ctx, response, pending.entry, pending.req);
   response.staleCache = state.meta;
   report(ctx, config, state);
   return response;
@@ -80,42 +80,7 @@ function onResponseError(ctx: CacheContext, error: unknown): Promise<never> {
   return Promise.reject(error);
 }
 
-async function invalidate(ctx: CacheContext, instance: AxiosInstance, target: string | InvalidateTarget): Promise<void> {
-  const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
-  if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
-    throw new TypeError('axios-stale-cache: invalidate() takes a URL or a request config with a url');
-  }
-  const policy = resolveRequestPolicy(t.staleCache === false ? undefined : t.staleCache, ctx.opts.policy);
-  // The URL exactly as a request on this instance would resolve it (baseURL, default params).
-  const config = axios.mergeConfig(instance.defaults as AxiosRequestConfig, {
-    url: t.url, baseURL: t.baseURL, params: t.params,
-  } as AxiosRequestConfig);
-  const url = canonicalUrl(config);
-  const methods = t.method ? [t.method.toLowerCase()] : [...ctx.opts.methods];
-  const { primaryKeyPrefix, staleKeyPrefix, store } = ctx.opts;
-  const keys: string[] = [];
-  const prefixes: string[] = [];
-  for (const method of methods) {
-    const urlDigest = digest(keySource(method, url, policy.key));
-    if (policy.vary.length > 0 && !t.headers) {
-      const base = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, undefined);
-      prefixes.push(base.primary, base.stale); // every variant of the URL
-      continue;
-    }
-    const variant = policy.vary.length > 0 ? varyDigest({ headers: t.headers }, policy.vary) : undefined;
-    const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, variant);
-    keys.push(k.primary, k.stale);
-  }
-  if (keys.length > 0) await store.delete(keys);
-  if (prefixes.length > 0) {
-    if (!store.deletePrefixed) {
-      throw new Error('axios-stale-cache: this store cannot list the vary variants of a URL; pass the request headers to invalidate() to remove one variant');
-    }
-    await store.deletePrefixed(prefixes);
-  }
-}
-
-/** Adds a two-tier stale cache to an axios instance (see DESIGN.md for the whole contract). */
+/** Adds a two-tier stale cache to an axios instance. */
 export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOptions): StaleCacheHandle {
   if (!isAxiosInstance(instance)) {
     throw new TypeError('axios-stale-cache: attachStaleCache() needs an axios instance (axios or axios.create())');
@@ -126,8 +91,10 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
   const ctx: CacheContext = {
     opts: resolveOptions(options),
     events: new Emitter(),
-    stats: { hits: 0, misses: 0, stale: 0, bypass: 0, storeErrors: 0, coalesced: 0 },
+    stats: { hits: 0, misses: 0, stale: 0, bypass: 0, storeErrors: 0, coalesced: 0, storeSkipped: 0 },
     flights: new Flights(),
+    invalidations: new Invalidations(),
+    pending: { calls: 0, bytes: 0 },
     background: new Set(),
     decoded: new DecodedEntries(),
     addresses: new Map(),

@@ -1,13 +1,15 @@
+import * as zlib from 'node:zlib';
 import type { StoredValue } from './types.js';
 
 /**
- * Entry layout (version 1): one line of JSON, a newline, then the raw body bytes.
- *   [1, storedAt, status, statusText, headers, kind, bodyBytes]\n<body>
- * The meta line is JSON, so it never holds a raw newline; bodyBytes catches a truncated value.
+ * Entry layout (version 2): one line of JSON, a newline, then the body bytes as they came.
+ *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc]\n<body>
+ * The meta line is JSON, so it never holds a raw newline; bodyBytes catches a truncated value, `id`
+ * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
  */
-export const ENTRY_VERSION = 1;
+export const ENTRY_VERSION = 2;
 
-/** t: text as the adapter decoded it; j: a JSON value a custom adapter returned; b: Buffer; a: ArrayBuffer; u: no body. */
+/** t: text a custom adapter returned; j: a JSON value a custom adapter returned; b: bytes; a: ArrayBuffer; u: no body. */
 export type BodyKind = 't' | 'j' | 'b' | 'a' | 'u';
 
 export type Headers = Record<string, string | string[]>;
@@ -21,10 +23,19 @@ export interface Snapshot {
   kind: BodyKind;
   /** Body bytes; a view that must be copied before it is handed to a caller. */
   body: Uint8Array;
+  /** Redirects followed to get this answer, and the URL it finally came from (only when redirected). */
+  redirects: number;
+  url: string | undefined;
 }
 
 export interface Entry extends Snapshot {
   storedAt: number;
+  /** The key (after its prefix) the entry belongs to: an entry found under another key is not answered. */
+  id: string;
+  /** The response's `Vary` header names, lower-cased and sorted, when it has one. */
+  vary: readonly string[] | undefined;
+  /** Digest of the request's values of those headers: only a request with the same values gets this entry. */
+  varied: string | undefined;
   /**
    * Set on an entry kept in the decoded-entries cache, read by more than one request: it may then
    * hold the parsed JSON of its body (`template`, never handed out itself unless zeroCopy), or null
@@ -40,16 +51,20 @@ export class EntryError extends Error {
 
 const NEWLINE = 0x0a;
 const KINDS = new Set<string>(['t', 'j', 'b', 'a', 'u']);
+// zlib.crc32 is in Node >= 20.15; on older versions entries are written and read without the check.
+const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
-export function encodeEntry(snapshot: Snapshot, storedAt: number): Uint8Array {
+export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
+  const { body } = entry;
   const meta = JSON.stringify([
-    ENTRY_VERSION, storedAt, snapshot.status, snapshot.statusText, snapshot.headers, snapshot.kind, snapshot.body.byteLength,
+    ENTRY_VERSION, entry.storedAt, entry.status, entry.statusText, entry.headers, entry.kind, body.byteLength,
+    entry.id, entry.vary ?? null, entry.varied ?? null, entry.redirects, entry.url ?? null, crc32 ? crc32(body) : null,
   ]);
   const metaBytes = Buffer.byteLength(meta);
-  const out = Buffer.allocUnsafe(metaBytes + 1 + snapshot.body.byteLength);
+  const out = Buffer.allocUnsafe(metaBytes + 1 + body.byteLength);
   out.write(meta, 0, 'utf8');
   out[metaBytes] = NEWLINE;
-  out.set(snapshot.body, metaBytes + 1);
+  out.set(body, metaBytes + 1);
   return out;
 }
 
@@ -60,6 +75,10 @@ function isHeaders(value: unknown): value is Headers {
   }
   return true;
 }
+
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string');
+const optional = <T>(value: unknown, check: (v: unknown) => v is T): value is T | null => value === null || check(value);
+const isString = (v: unknown): v is string => typeof v === 'string';
 
 /** Decodes a stored value; throws EntryError for anything but an intact entry of this version. */
 export function decodeEntry(value: StoredValue): Entry {
@@ -73,14 +92,17 @@ export function decodeEntry(value: StoredValue): Entry {
   } catch {
     throw new EntryError('not an entry: meta line is not JSON');
   }
-  if (!Array.isArray(meta) || meta.length !== 7) throw new EntryError('not an entry: bad meta line');
-  const [version, storedAt, status, statusText, headers, kind, bodyBytes] = meta as unknown[];
-  if (version !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(version)}`);
+  if (!Array.isArray(meta)) throw new EntryError('not an entry: bad meta line');
+  if (meta[0] !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(meta[0])}`);
+  if (meta.length !== 13) throw new EntryError('not an entry: bad meta line');
+  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc] = meta as unknown[];
   if (
     typeof storedAt !== 'number' || !Number.isFinite(storedAt) ||
     typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599 ||
     (typeof statusText !== 'string' && statusText !== null) || !isHeaders(headers) ||
-    typeof kind !== 'string' || !KINDS.has(kind) || typeof bodyBytes !== 'number'
+    typeof kind !== 'string' || !KINDS.has(kind) || typeof bodyBytes !== 'number' ||
+    typeof id !== 'string' || !optional(vary, isStrings) || !optional(varied, isString) ||
+    typeof redirects !== 'number' || !optional(url, isString) || (crc !== null && typeof crc !== 'number')
   ) {
     throw new EntryError('not an entry: bad field');
   }
@@ -88,5 +110,9 @@ export function decodeEntry(value: StoredValue): Entry {
   if (body.byteLength !== bodyBytes) {
     throw new EntryError(`truncated entry: body has ${body.byteLength} of ${bodyBytes} bytes`);
   }
-  return { storedAt, status, statusText: statusText ?? undefined, headers, kind: kind as BodyKind, body };
+  if (crc !== null && crc32 && crc32(body) !== crc) throw new EntryError('corrupt entry: body checksum differs');
+  return {
+    storedAt, status, statusText: statusText ?? undefined, headers, kind: kind as BodyKind, body,
+    id, vary: vary ?? undefined, varied: varied ?? undefined, redirects, url: url ?? undefined,
+  };
 }

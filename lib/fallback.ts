@@ -1,6 +1,7 @@
-import { askUser, readEntry, type CacheContext, type CacheRequest } from './context.js';
+import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from './entry.js';
 import { ageOf } from './response.js';
+import { readTier } from './tiers.js';
 import type { StaleCacheMeta, UpstreamFailure } from './types.js';
 
 /** The stale tier's answer to a failed upstream request, when staleIf allows one and the tier has it. */
@@ -11,10 +12,17 @@ export async function staleAnswer(
 ): Promise<{ entry: Entry; meta: StaleCacheMeta } | undefined> {
   if (req.policy.staleTtl === 0) return undefined;
   if (!askUser(ctx, 'staleIf', req.keys.primary, ctx.opts.staleIf, failure)) return undefined;
-  const entry = await readEntry(ctx, req, req.keys.stale);
-  if (!entry) return undefined;
+  const entry = await readTier(ctx, req, 'stale');
+  if (!entry || !fitsRedirects(req, entry)) return undefined;
   return {
     entry,
     meta: { state: 'stale', key: req.keys.primary, storedAt: entry.storedAt, age: ageOf(entry, Date.now()), cause: failure.cause },
   };
+}
+
+/** An entry that took more redirects than this caller allows is not its answer (the adapter would have stopped). */
+export function fitsRedirects(req: CacheRequest, entry: Entry): boolean {
+  if (entry.redirects === 0) return true;
+  const max = req.config.maxRedirects;
+  return max === undefined || max === null || entry.redirects <= max;
 }

@@ -4,31 +4,55 @@ import type { StaleCacheMeta } from './types.js';
 /** What a leader hands the callers that waited on its upstream request. */
 export type Outcome =
   | { kind: 'answer'; entry: Entry; meta: StaleCacheMeta }
-  | { kind: 'error'; error: unknown; response: Entry | undefined; meta: StaleCacheMeta }
-  /** The answer is not for sharing (private, no-store, unstorable body): each waiter asks alone. */
+  | { kind: 'error'; error: unknown; meta: StaleCacheMeta }
+  /** The answer is not for sharing (private, no-store, a cookie, Vary: *): each waiter asks alone. */
   | { kind: 'alone' }
-  /** The leader was cancelled by its own caller: the waiters elect a new leader. */
+  /**
+   * The leader's outcome came from its own limits (its timeout, maxContentLength, maxRedirects) or
+   * its own cancellation: the waiters, which have their own, elect a new leader.
+   */
   | { kind: 'retry' };
 
-/** In-flight upstream requests by primary key: concurrent identical misses share one. */
-export class Flights {
-  private readonly inFlight = new Map<string, Promise<Outcome>>();
+/** One upstream request that identical concurrent misses share. */
+export interface Flight {
+  /** performance.now() when it started: a flight older than the wait cap is not joined. */
+  readonly started: number;
+  /** Invalidation sequence number at its start: an invalidated URL's old flight is not joined. */
+  readonly epoch: number;
+  /** Adds a waiter; the returned function removes it (a waiter that gives up leaves nothing behind). */
+  wait(waiter: (outcome: Outcome) => void): () => void;
+}
 
-  join(key: string): Promise<Outcome> | undefined {
-    return this.inFlight.get(key);
+/** In-flight upstream requests by primary key. */
+export class Flights {
+  private readonly inFlight = new Map<string, Flight>();
+
+  /** The flight to wait on, unless it is older than `maxAge` ms or was started before `notBefore`. */
+  join(key: string, maxAge: number, accept: (flight: Flight) => boolean = () => true): Flight | undefined {
+    const flight = this.inFlight.get(key);
+    if (!flight || performance.now() - flight.started > maxAge || !accept(flight)) return undefined;
+    return flight;
   }
 
-  /** Registers a leader; the returned function publishes its outcome exactly once. */
-  lead(key: string): (outcome: Outcome) => void {
-    let publish!: (outcome: Outcome) => void;
-    const flight = new Promise<Outcome>((resolve) => (publish = resolve));
+  /** Registers a leader (replacing a flight nobody may join any more); the returned function publishes its outcome once. */
+  lead(key: string, epoch: number): (outcome: Outcome) => void {
+    const waiters = new Set<(outcome: Outcome) => void>();
+    const flight: Flight = {
+      started: performance.now(),
+      epoch,
+      wait(waiter) {
+        waiters.add(waiter);
+        return () => waiters.delete(waiter);
+      },
+    };
     this.inFlight.set(key, flight);
     let done = false;
     return (outcome) => {
       if (done) return;
       done = true;
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-      publish(outcome);
+      for (const waiter of waiters) waiter(outcome);
+      waiters.clear();
     };
   }
 

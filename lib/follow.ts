@@ -1,8 +1,10 @@
 import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import { staleAnswer } from './fallback.js';
-import type { Outcome } from './flights.js';
-import { settle, toRawResponse, type RawResponse } from './response.js';
+import { fitsRedirects, staleAnswer } from './fallback.js';
+import type { Flight, Outcome } from './flights.js';
+import { settleAsync, toRawResponse, type RawResponse } from './response.js';
+import { fitsVary } from './tiers.js';
+import { timeLeft } from './upstream.js';
 
 type Waited = Outcome | { kind: 'timeout'; error: AxiosError };
 
@@ -14,15 +16,16 @@ function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
 }
 
 /**
- * Waits for the leader, but no longer than this caller's own timeout, and not past its own
- * cancellation: a waiter keeps every promise its config makes.
+ * Waits for the leader, but no longer than this caller's own timeout (then it times out, as it
+ * would have alone), nor than flightTimeout (then it goes alone), nor past its own cancellation.
+ * A waiter that gives up is removed from the flight: a hung flight holds no one.
  */
-function waitFor(flight: Promise<Outcome>, config: InternalAxiosRequestConfig): Promise<Waited> {
+function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest): Promise<Waited> {
+  const { config } = req;
   const { signal, cancelToken } = config;
-  const timeout = config.timeout ?? 0;
-  if (!signal && !cancelToken && !(timeout > 0)) return flight;
+  const left = timeLeft(req);
+  const ownFirst = left !== undefined && left <= ctx.opts.flightTimeout;
   return new Promise<Waited>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       cleanup();
       reject(new CanceledError(undefined, config));
@@ -31,62 +34,59 @@ function waitFor(flight: Promise<Outcome>, config: InternalAxiosRequestConfig): 
       cleanup();
       reject(reason ?? new CanceledError(undefined, config));
     };
-    const cleanup = (): void => {
-      if (timer) clearTimeout(timer);
+    const finish = (waited: Waited): void => {
+      cleanup();
+      resolve(waited);
+    };
+    const timer = setTimeout(
+      () => finish(ownFirst ? { kind: 'timeout', error: timeoutError(config) } : { kind: 'alone' }),
+      ownFirst ? left : ctx.opts.flightTimeout,
+    );
+    const leave = flight.wait(finish);
+    function cleanup(): void {
+      clearTimeout(timer);
+      leave();
       signal?.removeEventListener?.('abort', onAbort);
       cancelToken?.unsubscribe?.(onCancel);
-    };
+    }
     if (signal?.aborted) return onAbort();
     signal?.addEventListener?.('abort', onAbort);
     cancelToken?.subscribe?.(onCancel);
-    if (timeout > 0) {
-      timer = setTimeout(() => {
-        cleanup();
-        resolve({ kind: 'timeout', error: timeoutError(config) });
-      }, timeout);
-    }
-    void flight.then((outcome) => {
-      cleanup();
-      resolve(outcome);
-    });
   });
 }
 
-/** The leader's error, re-addressed to this caller: its own config and its own copy of the response. */
-function errorFor(outcome: Extract<Outcome, { kind: 'error' }>, config: InternalAxiosRequestConfig): unknown {
-  const { error } = outcome;
+/** The leader's error (one with no HTTP answer: those are shared as answers), re-addressed to this caller. */
+function errorFor(error: unknown, config: InternalAxiosRequestConfig): unknown {
   if (!axios.isAxiosError(error)) return error;
-  const response = outcome.response && toRawResponse(outcome.response, config);
-  return AxiosError.from(error, error.code, config, error.request, response as never);
+  return AxiosError.from(error, error.code, config, error.request);
 }
 
 /**
  * A caller whose identical request is already in flight: it takes the leader's outcome (answer,
- * stale answer or error) instead of asking the upstream again. 'alone' and 'retry' send it back.
+ * stale answer or error) instead of asking the upstream again, when that outcome is what it would
+ * have got alone. 'alone' and 'retry' send it back.
  */
-export async function follow(
-  ctx: CacheContext,
-  req: CacheRequest,
-  flight: Promise<Outcome>,
-): Promise<RawResponse | 'alone' | 'retry'> {
+export async function follow(ctx: CacheContext, req: CacheRequest, flight: Flight): Promise<RawResponse | 'alone' | 'retry'> {
   const { config } = req;
-  const outcome = await waitFor(flight, config);
+  const outcome = await waitFor(ctx, flight, req);
   switch (outcome.kind) {
     case 'answer':
-      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.url });
-      return settle(toRawResponse(outcome.entry, config, ctx.opts.zeroCopy));
+      // Another variant (the response varies on a header this caller sends differently), or more redirects than it allows.
+      if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return 'alone';
+      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
+      return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));
     case 'error':
-      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.url });
-      throw errorFor(outcome, config);
+      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
+      throw errorFor(outcome.error, config);
     case 'timeout': {
       // This caller's own timeout ran out first: a timeout of its own request, answered as such.
       const stale = await staleAnswer(ctx, req, { cause: 'timeout', error: outcome.error });
       if (!stale) {
-        setState(config, { meta: { state: 'miss', key: req.keys.primary, coalesced: true }, url: req.url });
+        setState(config, { meta: { state: 'miss', key: req.keys.primary, coalesced: true }, url: req.href });
         throw outcome.error;
       }
-      setState(config, { meta: { ...stale.meta, coalesced: true }, url: req.url });
-      return settle(toRawResponse(stale.entry, config, ctx.opts.zeroCopy));
+      setState(config, { meta: { ...stale.meta, coalesced: true }, url: req.href });
+      return settleAsync(toRawResponse(stale.entry, config, req, ctx.opts.zeroCopy));
     }
     default:
       return outcome.kind;

@@ -1,9 +1,10 @@
 import type { AxiosAdapter } from 'axios';
-import type { CacheContext, CacheRequest, TrackedConfig } from './context.js';
-import { buildKeys, canonicalUrl, digest, keySource, varyDigest } from './key.js';
+import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
+import { buildKeys, digest, headersDigest, keySource } from './key.js';
 import type { RequestPolicy } from './options.js';
-import { bypassReason, headerFacts, wantsRevalidation } from './policy.js';
+import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from './policy.js';
 import type { BypassReason } from './types.js';
+import { adapterKind, wireUrl, type AdapterKind } from './wire.js';
 
 const UNKEYABLE = Symbol('unkeyable');
 
@@ -17,19 +18,29 @@ function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
 }
 
 /**
- * The canonical URL and its digest. For a request without params or a body, which is what a hot
- * URL usually is, both are remembered by (method, baseURL, url, key): the same strings give the
- * same address, so a hit does not canonicalise and hash again.
+ * The wire URL and the digest of everything that names the resource. For a request without params,
+ * body, Host header or socket, which is what a hot URL usually is, both are remembered by
+ * (method, baseURL, url, allowAbsoluteUrls, key, adapter): a hit does not parse and hash again.
  */
-function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key: string | undefined, body: string | undefined): { url: string; urlDigest: string } {
-  const memoizable = body === undefined && config.params === undefined && !config.paramsSerializer;
-  const memoKey = memoizable ? `${method}\n${config.baseURL ?? ''}\n${config.url ?? ''}\n${config.allowAbsoluteUrls === false ? 0 : 1}\n${key ?? ''}` : undefined;
+function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key: string | undefined, kind: AdapterKind, body: string | undefined, facts: HeaderFacts): Address {
+  const memoizable = body === undefined && config.params === undefined && !config.paramsSerializer &&
+    facts.host === undefined && !config.socketPath;
+  // JSON: no two different field lists ever make the same memo key.
+  const memoKey = memoizable
+    ? JSON.stringify([method, config.baseURL ?? null, config.url ?? null, config.allowAbsoluteUrls === false, key ?? null, kind])
+    : undefined;
   const known = memoKey === undefined ? undefined : ctx.addresses.get(memoKey);
   if (known) return known;
-  const url = canonicalUrl(config);
-  let source = keySource(method, url, key);
-  if (body !== undefined) source += `\n${body}`;
-  const address = { url, urlDigest: digest(source) };
+  const wire = wireUrl(config, kind);
+  const source = keySource({
+    method,
+    url: key ?? wire.canonical,
+    customKey: key !== undefined,
+    body: body === undefined ? undefined : { digest: body, contentType: facts.contentType, contentEncoding: facts.contentEncoding },
+    host: facts.host,
+    socketPath: config.socketPath,
+  });
+  const address: Address = { href: wire.href, urlDigest: digest(source), userinfo: wire.userinfo };
   if (memoKey !== undefined) {
     if (ctx.addresses.size >= 1_000) ctx.addresses.clear(); // bounded; a full reset is cheap and rare
     ctx.addresses.set(memoKey, address);
@@ -37,29 +48,53 @@ function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key
   return address;
 }
 
-/** The request's keys and store budget, or why it must not use the cache. */
-export function describeRequest(
-  ctx: CacheContext,
-  config: TrackedConfig,
-  policy: RequestPolicy,
-  upstream: AxiosAdapter,
-): CacheRequest | BypassReason {
-  const facts = headerFacts(config.headers);
-  const reason = bypassReason(config, policy.vary, facts);
-  if (reason) return reason;
+/**
+ * Response options that change the bytes an adapter hands over, beyond what the cache rebuilds
+ * per caller: each such combination gets entries of its own. axios's adapters are asked for bytes,
+ * which the cache decodes per caller; a custom adapter's answer is kept in the form it gave.
+ */
+function shapeOf(config: TrackedConfig, kind: AdapterKind): string | undefined {
+  let parts: unknown[] | undefined;
+  if (kind === 'http' && config.decompress === false) parts = ['compressed'];
+  else if (kind === 'fetch' && config.maxRedirects === 0) parts = ['manual-redirect'];
+  else if (kind === 'other' && ((config.responseType ?? 'json') !== 'json' || config.responseEncoding !== undefined)) {
+    parts = [config.responseType ?? null, config.responseEncoding ?? null];
+  }
+  return parts && digest(JSON.stringify(parts)).slice(0, 22);
+}
+
+/** The request's keys and store budget, or why it must not use the cache. Runs at dispatch. */
+export function describeRequest(ctx: CacheContext, config: TrackedConfig, policy: RequestPolicy, upstream: AxiosAdapter): CacheRequest | BypassReason {
+  const method = (config.method ?? 'get').toLowerCase();
+  // Decided here, not in the request interceptor: an interceptor that axios runs after ours may change the method.
+  if (!ctx.opts.methods.has(method)) return 'method';
+  const facts = headerFacts(config.headers, ctx.opts.credentialHeaders);
   const body = bodyDigest(config.data);
   if (body === UNKEYABLE) return 'body';
-  const method = (config.method ?? 'get').toLowerCase();
-  const { url, urlDigest } = addressOf(ctx, config, method, policy.key, body);
-  const variant = policy.vary.length > 0 ? varyDigest(config, policy.vary) : undefined;
+  const kind = adapterKind(upstream);
+  let address: Address;
+  try {
+    address = addressOf(ctx, config, method, policy.key, kind, body, facts);
+  } catch {
+    return 'url'; // the adapter cannot build this URL either, and will say why
+  }
+  const credentials = credentialsSent(config, facts, address.userinfo !== undefined);
+  const reason = bypassReason(config, policy.vary, facts, credentials);
+  if (reason) return reason;
+  const variant = policy.vary.length > 0 ? headersDigest(config, policy.vary, address.userinfo) : undefined;
   return {
     config,
     policy,
     method,
-    url,
-    keys: buildKeys(ctx.opts.primaryKeyPrefix, ctx.opts.staleKeyPrefix, urlDigest, variant),
+    href: address.href,
+    kind,
+    userinfo: address.userinfo,
+    urlDigest: address.urlDigest,
+    keys: buildKeys(ctx.opts.primaryKeyPrefix, ctx.opts.staleKeyPrefix, address.urlDigest, variant, shapeOf(config, kind)),
     upstream,
     revalidate: wantsRevalidation(facts),
+    epoch: ctx.invalidations.current,
+    started: performance.now(),
     storeBudget: ctx.opts.storeTimeout,
   };
 }

@@ -1,6 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import { memoryStore } from './stores/memory.js';
-import { isCacheableResponse, isStaleWorthy } from './policy.js';
+import { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse, isStaleWorthy } from './policy.js';
 import type { CacheStore, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {
@@ -13,6 +13,9 @@ export interface ResolvedOptions {
   storeTimeout: number;
   maxEntryBytes: number;
   coalesce: boolean;
+  flightTimeout: number;
+  credentialHeaders: ReadonlySet<string>;
+  storeSetCookie: boolean;
   zeroCopy: boolean;
   /** The request policy of a request without `staleCache` overrides. */
   policy: RequestPolicy;
@@ -37,13 +40,16 @@ export const DEFAULTS = {
   storeTimeout: 100,
   maxEntryBytes: 1_048_576,
   coalesce: true,
+  flightTimeout: 3_000,
   zeroCopy: false,
+  storeSetCookie: false,
   staleWhileRevalidate: 0,
 } as const;
 
 const OPTION_NAMES = new Set<string>([
   'store', 'ttl', 'staleTtl', 'primaryKeyPrefix', 'staleKeyPrefix', 'vary', 'methods',
   'isCacheable', 'staleIf', 'storeTimeout', 'maxEntryBytes', 'coalesce', 'zeroCopy', 'staleWhileRevalidate',
+  'flightTimeout', 'credentialHeaders', 'storeSetCookie',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>(['ttl', 'staleTtl', 'vary', 'key', 'staleWhileRevalidate']);
 const METHODS = new Set(['get', 'head', 'options', 'post', 'put', 'patch', 'delete', 'query']);
@@ -166,7 +172,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   for (const name of ['isCacheable', 'staleIf'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') fail(where, name, 'must be a function', o[name]);
   }
-  for (const name of ['coalesce', 'zeroCopy'] as const) {
+  for (const name of ['coalesce', 'zeroCopy', 'storeSetCookie'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') fail(where, name, 'must be a boolean', o[name]);
   }
 
@@ -180,6 +186,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     storeTimeout: integer(where, 'storeTimeout', o.storeTimeout, DEFAULTS.storeTimeout, 1),
     maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
     coalesce: o.coalesce ?? DEFAULTS.coalesce,
+    flightTimeout: integer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
+    credentialHeaders: new Set(headerNames(where, 'credentialHeaders', o.credentialHeaders, DEFAULT_CREDENTIAL_HEADERS)),
+    storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
     policy: {
       ttl,

@@ -13,21 +13,43 @@ export function hasDirective(header: unknown, directive: string): boolean {
   return false;
 }
 
-/** Default `isCacheable`: a 2xx answer its server does not forbid a shared cache to keep. */
+/** Default `isCacheable`: a 2xx answer (not a 206 part) its server does not forbid a shared cache to keep. */
 export function isCacheableResponse(response: AxiosResponse): boolean {
   return cacheableBy(response.status, readHeader(response.headers, 'cache-control'));
 }
 
 /** The default rule on a status and a Cache-Control value. */
 export function cacheableBy(status: number, cacheControl: unknown): boolean {
-  if (status < 200 || status > 299) return false;
+  if (status < 200 || status > 299 || status === 206) return false;
   return !hasDirective(cacheControl, 'no-store') && !hasDirective(cacheControl, 'private');
 }
 
-/** Private and no-store answers belong to one caller: coalesced waiters must ask for their own. */
-export function isShareable(headers: unknown): boolean {
+/**
+ * The response's `Vary` header names, lower-cased, sorted and unique; '*' when it varies on
+ * anything (never answered from the cache); undefined without one.
+ */
+export function responseVary(headers: unknown): readonly string[] | '*' | undefined {
+  const value = readHeader(headers, 'vary');
+  if (value === undefined || value === null || value === '' || value === false) return undefined;
+  const names = new Set<string>();
+  for (const part of (Array.isArray(value) ? value.join(',') : String(value)).split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name === '*') return '*';
+    if (name !== '') names.add(name);
+  }
+  return names.size === 0 ? undefined : [...names].sort();
+}
+
+/**
+ * Whether an answer may be handed to anyone but the caller who asked: not private or no-store,
+ * not `Vary: *`, and (unless `storeSetCookie`) without a cookie, which binds it to one session.
+ * Such answers are neither stored nor shared with coalesced waiters.
+ */
+export function isShareable(headers: unknown, storeSetCookie: boolean): boolean {
   const cc = readHeader(headers, 'cache-control');
-  return !hasDirective(cc, 'private') && !hasDirective(cc, 'no-store');
+  if (hasDirective(cc, 'private') || hasDirective(cc, 'no-store')) return false;
+  if (responseVary(headers) === '*') return false;
+  return storeSetCookie || !present(readHeader(headers, 'set-cookie'));
 }
 
 /** Default `staleIf`: the upstream is down or broken, not merely saying no. */
@@ -91,32 +113,74 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== false && value !== '';
 }
 
+/**
+ * Headers that identify a caller: a request carrying one is cached only when the header is in
+ * `vary` (then each value gets entries of its own). Beyond the standard three, the API-key and
+ * session-token headers in common use, which a shared cache must not hand from one caller to another.
+ */
+export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
+  'authorization', 'proxy-authorization', 'cookie',
+  'x-api-key', 'api-key', 'x-auth-token', 'x-access-token', 'x-csrf-token', 'x-xsrf-token',
+];
+
+// Headers that make a GET do something else on servers that honour them.
+const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
 /** The request headers the cache rules look at, read in one pass over the headers. */
 export interface HeaderFacts {
-  authorization: unknown;
-  cookie: unknown;
   cacheControl: unknown;
   pragma: unknown;
+  range: unknown;
+  host: unknown;
+  contentType: unknown;
+  contentEncoding: unknown;
+  methodOverride: boolean;
+  /** Lower-cased names of the credential headers the request carries. */
+  credentials: string[];
 }
 
-export function headerFacts(headers: unknown): HeaderFacts {
-  const facts: HeaderFacts = { authorization: undefined, cookie: undefined, cacheControl: undefined, pragma: undefined };
+export function headerFacts(headers: unknown, credentialHeaders: ReadonlySet<string> = new Set(DEFAULT_CREDENTIAL_HEADERS)): HeaderFacts {
+  const facts: HeaderFacts = {
+    cacheControl: undefined, pragma: undefined, range: undefined, host: undefined,
+    contentType: undefined, contentEncoding: undefined, methodOverride: false, credentials: [],
+  };
   if (headers === null || typeof headers !== 'object') return facts;
   const h = headers as Record<string, unknown>;
   for (const name of Object.keys(h)) {
-    switch (name.length) {
-      case 6:
-        if (name.toLowerCase() === 'cookie') facts.cookie = h[name];
-        else if (name.toLowerCase() === 'pragma') facts.pragma = h[name];
-        break;
-      case 13:
-        if (name.toLowerCase() === 'authorization') facts.authorization = h[name];
-        else if (name.toLowerCase() === 'cache-control') facts.cacheControl = h[name];
-        break;
+    const value = h[name];
+    if (typeof value === 'function') continue; // AxiosHeaders methods are on its prototype; plain objects may hold anything
+    const lower = name.toLowerCase();
+    if (credentialHeaders.has(lower)) {
+      if (present(value)) facts.credentials.push(lower);
+      continue;
+    }
+    switch (lower) {
+      case 'cache-control': facts.cacheControl = value; break;
+      case 'pragma': facts.pragma = value; break;
+      case 'range': facts.range = value; break;
+      case 'host': facts.host = value; break;
+      case 'content-type': facts.contentType = value; break;
+      case 'content-encoding': facts.contentEncoding = value; break;
+      default:
+        if (METHOD_OVERRIDES.has(lower) && present(value)) facts.methodOverride = true;
     }
   }
   return facts;
 }
+
+type Credentialed = Pick<InternalAxiosRequestConfig, 'auth' | 'proxy'>;
+
+/** Credentials the request sends: its credential headers, `auth` or URL user info, and the proxy's `auth`. */
+export function credentialsSent(config: Credentialed, facts: HeaderFacts, urlHasUserinfo: boolean): string[] {
+  const names = facts.credentials;
+  if ((present(config.auth) || urlHasUserinfo) && !names.includes('authorization')) names.push('authorization');
+  const proxy = config.proxy;
+  if (proxy && present(proxy.auth) && !names.includes('proxy-authorization')) names.push('proxy-authorization');
+  return names;
+}
+
+// What axios's adapters can hand over as a body that the cache can rebuild from bytes.
+const RESPONSE_TYPES = new Set(['', 'json', 'text', 'arraybuffer', 'blob', 'document']);
 
 /**
  * Why a request must not touch the cache given its final headers, or undefined. Credentials
@@ -125,13 +189,15 @@ export function headerFacts(headers: unknown): HeaderFacts {
 export function bypassReason(
   config: InternalAxiosRequestConfig,
   vary: readonly string[],
-  facts: HeaderFacts = headerFacts(config.headers),
+  facts: HeaderFacts,
+  credentials: readonly string[],
 ): BypassReason | undefined {
-  if (config.responseType === 'stream') return 'stream';
-  // `auth` becomes an Authorization header inside the adapter, out of sight of config.headers.
-  const authorized = present(facts.authorization) || present(config.auth);
-  if (authorized && !vary.includes('authorization')) return 'credentials';
-  if (present(facts.cookie) && !vary.includes('cookie')) return 'credentials';
+  const responseType = config.responseType ?? '';
+  if (responseType === 'stream') return 'stream';
+  if (!RESPONSE_TYPES.has(String(responseType).toLowerCase())) return 'response-type';
+  if (facts.methodOverride) return 'method';
+  for (const name of credentials) if (!vary.includes(name)) return 'credentials';
+  if (present(facts.range)) return 'range';
   if (hasDirective(facts.cacheControl, 'no-store')) return 'no-store';
   return undefined;
 }

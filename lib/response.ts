@@ -2,6 +2,7 @@ import axios, { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { cloneJson, deepFreeze } from './clone.js';
 import type { BodyKind, Entry, Headers, Snapshot } from './entry.js';
 import { readHeader } from './policy.js';
+import type { AdapterKind } from './wire.js';
 
 /** What an adapter resolves with, before axios transforms the body. */
 export interface RawResponse {
@@ -37,19 +38,35 @@ function plainHeaders(headers: unknown): Headers {
   return out;
 }
 
+/** The body as bytes of its own (a copy: a transform that changes the caller's Buffer in place changes nothing stored). */
 function bodyOf(data: unknown): { kind: BodyKind; body: Uint8Array } | undefined {
   if (data === undefined) return { kind: 'u', body: EMPTY };
   if (typeof data === 'string') return { kind: 't', body: Buffer.from(data, 'utf8') };
-  if (Buffer.isBuffer(data)) return { kind: 'b', body: data };
-  if (data instanceof ArrayBuffer) return { kind: 'a', body: new Uint8Array(data) };
-  if (ArrayBuffer.isView(data)) return { kind: 'b', body: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  if (Buffer.isBuffer(data)) return { kind: 'b', body: Buffer.from(data) };
+  if (data instanceof ArrayBuffer) return { kind: 'a', body: Buffer.from(new Uint8Array(data)) };
+  if (ArrayBuffer.isView(data)) return { kind: 'b', body: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
   // Parsed JSON handed over by a custom adapter (axios-mock-adapter does this).
   if (isPlainData(data)) return { kind: 'j', body: Buffer.from(JSON.stringify(data), 'utf8') };
   return undefined; // streams, Blobs, FormData, class instances: not storable
 }
 
+/** Redirects the http adapter followed (follow-redirects puts them on the last response), and where they led. */
+function redirectsOf(request: unknown): { redirects: number; url: string | undefined } {
+  const res = (request as { res?: { redirects?: unknown; responseUrl?: unknown } } | undefined)?.res;
+  const count = Array.isArray(res?.redirects) ? res.redirects.length : 0;
+  if (count === 0 || typeof res?.responseUrl !== 'string') return { redirects: count, url: undefined };
+  try {
+    const url = new URL(res.responseUrl);
+    url.username = '';
+    url.password = '';
+    return { redirects: count, url: url.href };
+  } catch {
+    return { redirects: count, url: undefined };
+  }
+}
+
 /** The storable form of an adapter's answer; undefined when its body cannot be stored. Throws if JSON.stringify does. */
-export function toSnapshot(raw: Pick<RawResponse, 'data' | 'status' | 'statusText' | 'headers'>): Snapshot | undefined {
+export function toSnapshot(raw: Pick<RawResponse, 'data' | 'status' | 'statusText' | 'headers' | 'request'>): Snapshot | undefined {
   const body = bodyOf(raw.data);
   if (!body) return undefined;
   return {
@@ -58,6 +75,7 @@ export function toSnapshot(raw: Pick<RawResponse, 'data' | 'status' | 'statusTex
     headers: plainHeaders(raw.headers),
     kind: body.kind,
     body: body.body,
+    ...redirectsOf(raw.request),
   };
 }
 
@@ -107,19 +125,47 @@ function fromTemplate(entry: Snapshot | Entry, zeroCopy: boolean): unknown {
   return zeroCopy ? template.value : cloneJson(template.value);
 }
 
-function text(body: Uint8Array, encoding: string | undefined): string {
-  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const enc = (encoding ?? 'utf8') as BufferEncoding;
-  const s = buf.toString(enc);
-  // As axios's http adapter does for utf8 bodies.
-  return (enc === 'utf8' || enc === 'utf-8') && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+const view = (body: Uint8Array): Buffer => Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+const utf8 = new TextDecoder();
+
+/** Text as the adapter would have decoded it: the http adapter by responseEncoding, fetch always as UTF-8. */
+function decodeText(body: Uint8Array, config: InternalAxiosRequestConfig, kind: AdapterKind): string {
+  if (kind === 'fetch') return utf8.decode(body); // Response.text(): UTF-8, BOM dropped
+  const encoding = config.responseEncoding as BufferEncoding | undefined;
+  const s = view(body).toString(encoding);
+  // As the http adapter does: a BOM is dropped only for the default encoding.
+  return (!encoding || encoding === 'utf8') && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+/** True when the text decoding of this caller is UTF-8, so a JSON template parsed from UTF-8 is its answer. */
+function decodesUtf8(config: InternalAxiosRequestConfig, kind: AdapterKind): boolean {
+  const encoding = config.responseEncoding;
+  return kind === 'fetch' || !encoding || encoding === 'utf8' || encoding === 'utf-8';
 }
 
 /**
- * A new body for this caller, in the type its responseType asks for; never shares memory with the
- * entry, except the frozen template under zeroCopy.
+ * The bytes an adapter of `kind` read, as that adapter hands them to axios for this caller's
+ * responseType and responseEncoding. A Blob (fetch) takes a promise.
  */
-function bodyFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, zeroCopy: boolean): unknown {
+export function bytesFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, kind: AdapterKind, zeroCopy: boolean): unknown {
+  const { body } = entry;
+  const type = config.responseType;
+  if (type === 'arraybuffer') {
+    return kind === 'fetch' ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : Buffer.from(body);
+  }
+  if (type === 'blob' && kind === 'fetch') {
+    const contentType = entry.headers['content-type'];
+    return new Response(Buffer.from(body), { headers: contentType === undefined ? {} : { 'content-type': String(contentType) } }).blob();
+  }
+  if (!config.parseReviver && parsesAsJson(config) && decodesUtf8(config, kind)) {
+    const json = fromTemplate(entry, zeroCopy);
+    if (json !== NO_TEMPLATE) return json;
+  }
+  return decodeText(body, config, kind);
+}
+
+/** A body from a custom adapter, in the form it came, in the type this caller's responseType asks for. */
+function customBody(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, zeroCopy: boolean): unknown {
   const wantsBytes = config.responseType === 'arraybuffer';
   const { body } = entry;
   switch (entry.kind) {
@@ -129,31 +175,78 @@ function bodyFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, ze
       if (wantsBytes) return Buffer.from(body);
       const json = !config.parseReviver && parsesAsJson(config) ? fromTemplate(entry, zeroCopy) : NO_TEMPLATE;
       if (json !== NO_TEMPLATE) return json;
-      return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      return view(body).toString('utf8');
     }
     case 'j': {
       if (wantsBytes) return Buffer.from(body);
       const json = fromTemplate(entry, zeroCopy);
       if (json !== NO_TEMPLATE) return json;
-      return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+      return JSON.parse(view(body).toString('utf8'));
     }
     case 'b':
-      return wantsBytes ? Buffer.from(body) : text(body, config.responseEncoding);
+      return wantsBytes ? Buffer.from(body) : decodeText(body, config, 'http');
     case 'a':
-      return wantsBytes ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : text(body, config.responseEncoding);
+      return wantsBytes ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : decodeText(body, config, 'http');
   }
 }
 
-/** What the cache adapter resolves with for a cached answer: axios then transforms it like any other. */
-export function toRawResponse(entry: Snapshot, config: InternalAxiosRequestConfig, zeroCopy = false): RawResponse {
+/** The request object a hit carries, shaped like the one the adapter in use produces. */
+export function requestFor(kind: AdapterKind, config: InternalAxiosRequestConfig, href: string, entry: Snapshot): unknown {
+  const responseUrl = entry.url ?? href;
+  const method = (config.method ?? 'get').toUpperCase();
+  if (kind === 'fetch') return { url: responseUrl, method, redirected: entry.redirects > 0 };
+  if (kind === 'other') return { responseURL: responseUrl, res: { responseUrl } };
+  let target: URL | undefined;
+  try {
+    target = new URL(responseUrl);
+  } catch {
+    target = undefined;
+  }
   return {
-    data: bodyFor(entry, config, zeroCopy),
-    status: entry.status,
-    statusText: entry.statusText,
-    headers: { ...entry.headers },
-    config,
-    request: undefined,
+    method,
+    path: target ? target.pathname + target.search : responseUrl,
+    host: target?.hostname,
+    protocol: target?.protocol,
+    res: {
+      responseUrl,
+      redirects: Array.from({ length: entry.redirects }, () => ({})),
+      statusCode: entry.status,
+      statusMessage: entry.statusText,
+      headers: entry.headers,
+    },
   };
+}
+
+/** Who is answered: the adapter the caller's request would have used, and the URL it would have gone to. */
+export interface Answer {
+  kind: AdapterKind;
+  href: string;
+}
+
+function tooLong(config: InternalAxiosRequestConfig, entry: Snapshot, kind: AdapterKind, request: unknown): AxiosError | undefined {
+  const max = config.maxContentLength;
+  if (kind === 'other' || typeof max !== 'number' || max < 0 || entry.body.byteLength <= max) return undefined;
+  return new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, config, request);
+}
+
+/**
+ * What the cache adapter resolves with for a stored answer: the caller's own copy, decoded for its
+ * own response options; axios then transforms it like any other. Throws as the adapter would for a
+ * body over the caller's maxContentLength.
+ */
+export function toRawResponse(entry: Snapshot, config: InternalAxiosRequestConfig, at: Answer, zeroCopy = false): RawResponse | Promise<RawResponse> {
+  const request = requestFor(at.kind, config, at.href, entry);
+  const error = tooLong(config, entry, at.kind, request);
+  if (error) throw error;
+  const data = at.kind === 'other' ? customBody(entry, config, zeroCopy) : bytesFor(entry, config, at.kind, zeroCopy);
+  const raw: RawResponse = { data, status: entry.status, statusText: entry.statusText, headers: { ...entry.headers }, config, request };
+  if (data instanceof Promise) {
+    return data.then((value: unknown) => {
+      raw.data = value;
+      return raw;
+    });
+  }
+  return raw;
 }
 
 export function ageOf(entry: Entry, now: number): number {
@@ -179,7 +272,6 @@ export function parseDeclaredJson(raw: RawResponse): { ok: true; value: unknown 
   }
 }
 
-
 /** Resolve or reject a cached answer as a real adapter would: by the caller's validateStatus. */
 export function settle(raw: RawResponse): RawResponse {
   const validate = raw.config.validateStatus;
@@ -191,4 +283,9 @@ export function settle(raw: RawResponse): RawResponse {
     raw.request,
     raw as never,
   );
+}
+
+/** Settles a raw response that may still be decoding (a Blob). */
+export async function settleAsync(raw: RawResponse | Promise<RawResponse>): Promise<RawResponse> {
+  return settle(await raw);
 }

@@ -1,18 +1,25 @@
 import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer, type InternalAxiosRequestConfig } from 'axios';
-import { askUser, track, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import { askUser, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from './entry.js';
 import { isShareable } from './policy.js';
-import { parseDeclaredJson, toSnapshot, type RawResponse } from './response.js';
+import { parseDeclaredJson, type RawResponse } from './response.js';
+import { track } from './store-io.js';
+import { callUpstream } from './upstream.js';
 import { writeTiers } from './write.js';
 
-/** The caller's request, detached from the caller: its abort signal and progress hooks stay with it. */
-function backgroundConfig(config: TrackedConfig): InternalAxiosRequestConfig {
+/**
+ * The caller's request, detached from the caller: its abort signal and progress hooks stay with it.
+ * Bounded like any request: by its own timeout, or by flightTimeout when it has none, so that
+ * settled() always resolves.
+ */
+function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
   const copy = Object.assign(Object.create(null) as TrackedConfig, config);
   delete copy[STATE];
   copy.signal = undefined;
   copy.cancelToken = undefined;
   copy.onDownloadProgress = undefined;
   copy.onUploadProgress = undefined;
+  if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
   copy.headers = new AxiosHeaders(config.headers); // the adapter adds headers; not to the caller's object
   return copy;
 }
@@ -28,19 +35,17 @@ function transformed(raw: RawResponse, data: unknown): AxiosResponse {
 
 /** Refreshes the entry; returns it when it may be handed to waiters. */
 async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | undefined> {
-  const config = backgroundConfig(req.config);
-  const raw = (await req.upstream(config)) as RawResponse;
-  if (raw.status >= 400) throw new Error(`revalidation of ${req.url} answered ${raw.status}`);
+  const called = await callUpstream(ctx, req, backgroundConfig(req.config, ctx.opts.flightTimeout));
+  if (!called.ok) throw called.error;
+  const raw = called.raw;
+  if (raw.status >= 400) throw new Error(`revalidation of ${req.href} answered ${raw.status}`);
   const json = parseDeclaredJson(raw);
-  if (json?.ok === false) throw new Error(`revalidation of ${req.url} answered malformed JSON`);
-  const snapshot = toSnapshot(raw);
-  if (!snapshot) return undefined;
-  const entry: Entry = { ...snapshot, storedAt: Date.now() };
+  if (json?.ok === false) throw new Error(`revalidation of ${req.href} answered malformed JSON`);
+  const entry = called.entry;
+  if (!entry || !isShareable(raw.headers, ctx.opts.storeSetCookie)) return undefined;
   const response = transformed(raw, json?.ok ? json.value : raw.data);
-  if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response)) {
-    writeTiers(ctx, req.keys, req.policy, entry);
-  }
-  return isShareable(raw.headers) ? entry : undefined;
+  if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response)) writeTiers(ctx, req, entry);
+  return entry;
 }
 
 /**
@@ -49,8 +54,8 @@ async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | un
  */
 export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
-  if (ctx.flights.join(key)) return false;
-  const publish = ctx.flights.lead(key);
+  if (ctx.flights.join(key, ctx.opts.flightTimeout, (f) => !ctx.invalidations.overtaken(req.urlDigest, f.epoch))) return false;
+  const publish = ctx.flights.lead(key, req.epoch);
   const job = refresh(ctx, req).then(
     (entry) => publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
     (error: unknown) => {

@@ -40,10 +40,13 @@ export type FailureCause =
 /** Why a request did not use the cache at all. */
 export type BypassReason =
   | 'opt-out' // `staleCache: false`
-  | 'method' // not one of `methods`
-  | 'credentials' // Authorization / Cookie not listed in `vary`
+  | 'method' // not one of `methods`, or an X-HTTP-Method-Override header (the server may do something else)
+  | 'credentials' // a credential header (see `credentialHeaders`), `auth` or URL user info, not listed in `vary`
   | 'no-store' // request Cache-Control: no-store
+  | 'range' // a Range request: its 206 is a part, not the resource
   | 'stream' // responseType 'stream'
+  | 'response-type' // a responseType the cache cannot rebuild from bytes ('formdata')
+  | 'url' // a URL or params the adapter could not serialise either
   | 'body'; // a body the key cannot include (a stream or a form)
 
 export interface UpstreamFailure {
@@ -97,6 +100,27 @@ export interface StaleCacheOptions {
   maxEntryBytes?: number;
   coalesce?: boolean;
   /**
+   * Milliseconds a request without an axios `timeout` of its own waits on another caller's identical
+   * in-flight request before it goes to the upstream alone; also the timeout of a background refresh
+   * whose request has none. A request with a `timeout` waits at most that long.
+   * @default 3000
+   */
+  flightTimeout?: number;
+  /**
+   * Request headers that identify a caller: a request with one of them is not cached unless the header
+   * is listed in `vary` (then each value has entries of its own). `auth` and URL user info count as
+   * `authorization`, a proxy's `auth` as `proxy-authorization`. Replaces the default list.
+   * @default DEFAULT_CREDENTIAL_HEADERS (authorization, proxy-authorization, cookie, x-api-key, api-key,
+   * x-auth-token, x-access-token, x-csrf-token, x-xsrf-token)
+   */
+  credentialHeaders?: ReadonlyArray<string>;
+  /**
+   * Store and share answers that carry `Set-Cookie` (the cookie itself is never stored). Off by default,
+   * as in Varnish: such an answer usually belongs to one session (a CSRF token, a login page).
+   * @default false
+   */
+  storeSetCookie?: boolean;
+  /**
    * Cached JSON answers (from any store) hand every caller the same deep-frozen data instead of a
    * copy of its own: fastest, and any attempt to change `response.data` throws. Text and binary
    * bodies are still copied.
@@ -140,6 +164,8 @@ export interface CacheStats {
   storeErrors: number;
   /** Misses answered by another caller's in-flight request. */
   coalesced: number;
+  /** Store calls not made (a miss, or a write dropped) because too many earlier ones were still unanswered. */
+  storeSkipped: number;
 }
 
 export interface InvalidateTarget {

@@ -1,10 +1,12 @@
-import axios from 'axios';
-import { setState, storeError, type CacheContext, type CacheRequest } from './context.js';
+import axios, { type InternalAxiosRequestConfig } from 'axios';
+import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from './entry.js';
 import { staleAnswer } from './fallback.js';
 import type { Outcome } from './flights.js';
-import { classifyRejection, isShareable } from './policy.js';
-import { parseDeclaredJson, settle, toRawResponse, toSnapshot, type RawResponse } from './response.js';
+import { classifyRejection, isShareable, responseVary } from './policy.js';
+import { bytesFor, parseDeclaredJson, settleAsync, toRawResponse, toSnapshot, type RawResponse } from './response.js';
+import { storeError } from './store-io.js';
+import { variedDigest } from './tiers.js';
 import type { StaleCacheMeta, UpstreamFailure } from './types.js';
 
 export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unknown };
@@ -15,16 +17,77 @@ export interface LeaderResult {
   shared: Outcome;
 }
 
-/** A copy of an answer for the entry and for waiters; undefined when the body cannot be stored. */
-function snapshotEntry(ctx: CacheContext, req: CacheRequest, raw: RawResponse | undefined): Entry | undefined {
+/** An upstream answer: the caller's own response or error, and a copy of the response as an entry. */
+export type Called = { ok: true; raw: RawResponse; entry: Entry | undefined } | { ok: false; error: unknown; entry: Entry | undefined };
+
+/** The storable copy of an answer, bound to this request's key and varied headers; undefined when it cannot be stored. */
+export function entryOf(ctx: CacheContext, req: CacheRequest, raw: Omit<RawResponse, 'config'> | undefined): Entry | undefined {
   if (!raw) return undefined;
   try {
     const snapshot = toSnapshot(raw);
-    return snapshot && { ...snapshot, storedAt: Date.now() };
+    if (!snapshot) return undefined;
+    const vary = responseVary(snapshot.headers);
+    const names = vary === '*' ? undefined : vary;
+    return {
+      ...snapshot,
+      storedAt: Date.now(),
+      id: req.keys.id,
+      vary: names,
+      varied: names && variedDigest(req, names),
+    };
   } catch (error) {
     storeError(ctx, 'encode', req.keys.primary, error); // JSON.stringify threw on a custom adapter's data
     return undefined;
   }
+}
+
+/** The request's own time left, if it has a timeout (a request that waited on another has spent some). */
+export function timeLeft(req: CacheRequest): number | undefined {
+  const timeout = req.config.timeout ?? 0;
+  if (!(timeout > 0)) return undefined;
+  return Math.max(1, Math.ceil(timeout - (performance.now() - req.started)));
+}
+
+/**
+ * Calls the upstream adapter. axios's own adapters are asked for the body as bytes, which is what
+ * the entry keeps; the caller then gets those bytes decoded for its own responseType and
+ * responseEncoding, exactly as the adapter would have (and the same way a hit does). A request that
+ * already spent time waiting on another caller's flight gets only the rest of its timeout.
+ */
+export async function callUpstream(ctx: CacheContext, req: CacheRequest, config: InternalAxiosRequestConfig = req.config): Promise<Called> {
+  const { responseType, timeout, timeoutErrorMessage } = config;
+  const left = config === req.config ? timeLeft(req) : undefined;
+  const asBytes = req.kind !== 'other';
+  if (asBytes) config.responseType = 'arraybuffer';
+  if (left !== undefined && left < (timeout ?? 0)) {
+    config.timeout = left;
+    config.timeoutErrorMessage = timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
+  }
+  let result: Called;
+  try {
+    const raw = (await req.upstream(config)) as RawResponse;
+    result = { ok: true, raw, entry: entryOf(ctx, req, raw) };
+  } catch (error) {
+    const response = axios.isAxiosError(error) ? (error.response as RawResponse | undefined) : undefined;
+    result = { ok: false, error, entry: entryOf(ctx, req, response) };
+  } finally {
+    config.responseType = responseType;
+    config.timeout = timeout;
+    config.timeoutErrorMessage = timeoutErrorMessage;
+  }
+  const response = result.ok ? result.raw : axios.isAxiosError(result.error) ? (result.error.response as RawResponse | undefined) : undefined;
+  if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || response.data instanceof ArrayBuffer)) {
+    response.data = await bytesFor(result.entry, config, req.kind, false);
+  }
+  return result;
+}
+
+/** True when a failure came from this caller's own limits, which its waiters do not share. */
+function ownLimit(failure: UpstreamFailure): boolean {
+  if (failure.cause === 'timeout') return true;
+  const error = failure.error;
+  if (!axios.isAxiosError(error)) return false;
+  return error.code === 'ERR_FR_TOO_MANY_REDIRECTS' || /^maxContentLength size of/.test(error.message);
 }
 
 /**
@@ -33,13 +96,15 @@ function snapshotEntry(ctx: CacheContext, req: CacheRequest, raw: RawResponse | 
  */
 export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
   const { config, keys } = req;
-  let raw: RawResponse | undefined;
+  const called = await callUpstream(ctx, req);
+  const { entry } = called;
+  const response = called.ok ? called.raw : axios.isAxiosError(called.error) ? called.error.response : undefined;
+  // Judged on the headers as they came: the entry's have lost Set-Cookie already.
+  const shareable = entry !== undefined && isShareable(response?.headers, ctx.opts.storeSetCookie);
   let failure: UpstreamFailure | undefined;
   let parsed: { ok: true; value: unknown } | undefined;
-  let rejected = false;
-  let rejection: unknown;
-  try {
-    raw = (await req.upstream(config)) as RawResponse;
+  if (called.ok) {
+    const raw = called.raw;
     if (raw.status >= 400) {
       failure = { cause: 'status', status: raw.status };
     } else {
@@ -47,42 +112,37 @@ export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): P
       if (json?.ok === false) failure = { cause: 'bad-response', status: raw.status };
       else parsed = json;
     }
-  } catch (error) {
-    failure = classifyRejection(error);
-    if (!failure) return { own: { ok: false, error }, shared: { kind: 'retry' } }; // cancelled by its caller
-    rejected = true;
-    rejection = error;
+    if (!failure) {
+      if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
+      const meta: StaleCacheMeta = { state: 'miss', key: keys.primary };
+      setState(config, { meta, url: req.href, pending: shareable ? { entry, req } : undefined });
+      return { own: { ok: true, value: raw }, shared: shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' } };
+    }
+  } else {
+    failure = classifyRejection(called.error);
+    if (!failure) return { own: { ok: false, error: called.error }, shared: { kind: 'retry' } }; // cancelled by its caller
   }
 
-  if (!failure && raw) {
-    const entry = snapshotEntry(ctx, req, raw);
-    if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
-    const meta: StaleCacheMeta = { state: 'miss', key: keys.primary };
-    setState(config, { meta, url: req.url, pending: entry && { entry, keys, policy: req.policy } });
-    return { own: { ok: true, value: raw }, shared: entry && isShareable(raw.headers) ? { kind: 'answer', entry, meta } : { kind: 'alone' } };
-  }
-
-  const stale = failure && (await staleAnswer(ctx, req, failure));
+  const waiters: Outcome | undefined = ownLimit(failure) ? { kind: 'retry' } : undefined;
+  const stale = await staleAnswer(ctx, req, failure);
   if (stale) {
-    setState(config, { meta: stale.meta, url: req.url });
+    setState(config, { meta: stale.meta, url: req.href });
     let own: Settled;
     try {
-      own = { ok: true, value: settle(toRawResponse(stale.entry, config, ctx.opts.zeroCopy)) };
+      own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, config, req, ctx.opts.zeroCopy)) };
     } catch (error) {
       own = { ok: false, error };
     }
-    return { own, shared: { kind: 'answer', entry: stale.entry, meta: stale.meta } };
+    return { own, shared: waiters ?? { kind: 'answer', entry: stale.entry, meta: stale.meta } };
   }
 
   const meta: StaleCacheMeta = { state: 'miss', key: keys.primary };
-  setState(config, { meta, url: req.url });
-  if (rejected) {
-    const response = axios.isAxiosError(rejection) ? rejection.response : undefined;
-    return {
-      own: { ok: false, error: rejection },
-      shared: { kind: 'error', error: rejection, response: snapshotEntry(ctx, req, response as RawResponse | undefined), meta },
-    };
+  setState(config, { meta, url: req.href });
+  // A whole HTTP answer is shared as an answer: each waiter settles it by its own validateStatus.
+  const answered: Outcome = entry && shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' };
+  if (!called.ok) {
+    const shared = waiters ?? (entry && failure.cause === 'status' ? answered : { kind: 'error', error: called.error, meta });
+    return { own: { ok: false, error: called.error }, shared };
   }
-  const entry = snapshotEntry(ctx, req, raw);
-  return { own: { ok: true, value: raw as RawResponse }, shared: entry ? { kind: 'answer', entry, meta } : { kind: 'alone' } };
+  return { own: { ok: true, value: called.raw }, shared: waiters ?? answered };
 }

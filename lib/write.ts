@@ -1,37 +1,52 @@
 import type { AxiosResponse } from 'axios';
-import { askUser, storeError, writeEntries, type CacheContext, type RequestState } from './context.js';
+import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from './entry.js';
-import type { CacheKeys } from './key.js';
-import type { RequestPolicy } from './options.js';
+import { variantKeys } from './key.js';
 import { cacheableBy, isCacheableResponse } from './policy.js';
+import { storeError, writeEntries } from './store-io.js';
 import type { CacheStoreEntry } from './types.js';
+
+/** True when the keys already tell apart every header the entry varies on: no variant keys are needed. */
+function keyedByVary(req: CacheRequest, entry: Entry): boolean {
+  return entry.vary === undefined || entry.vary.every((name) => req.policy.vary.includes(name));
+}
 
 /**
  * Writes both tiers in one store call: primary for ttl (plus the stale-while-revalidate window,
- * in which a primary entry is answered while it is refreshed), stale for staleTtl.
+ * in which a primary entry is answered while it is refreshed), stale for staleTtl. An answer that
+ * varies is written under its variant keys too, where the store can remove them by prefix (so that
+ * invalidate() reaches them); elsewhere only the base keys hold it. Nothing is written once the
+ * cache is detached, or when the URL was invalidated after this request began.
  */
-export function writeTiers(ctx: CacheContext, keys: CacheKeys, policy: RequestPolicy, entry: Entry): void {
+export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
+  if (ctx.detached || ctx.invalidations.overtaken(req.urlDigest, req.epoch)) return;
+  const { keys, policy } = req;
   let encoded: Uint8Array;
   try {
-    encoded = encodeEntry(entry, entry.storedAt);
+    encoded = encodeEntry(entry);
   } catch (error) {
     storeError(ctx, 'encode', keys.primary, error);
     return;
   }
   if (encoded.byteLength > ctx.opts.maxEntryBytes) return;
   const entries: CacheStoreEntry[] = [];
-  if (policy.ttl > 0) entries.push({ key: keys.primary, value: encoded, ttl: policy.ttl + policy.staleWhileRevalidate });
-  if (policy.staleTtl > 0) entries.push({ key: keys.stale, value: encoded, ttl: policy.staleTtl });
+  const variant = !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied ? variantKeys(keys, entry.varied) : undefined;
+  if (policy.ttl > 0) {
+    const ttl = policy.ttl + policy.staleWhileRevalidate;
+    entries.push({ key: keys.primary, value: encoded, ttl });
+    if (variant) entries.push({ key: variant.primary, value: encoded, ttl });
+  }
+  if (policy.staleTtl > 0) {
+    entries.push({ key: keys.stale, value: encoded, ttl: policy.staleTtl });
+    if (variant) entries.push({ key: variant.stale, value: encoded, ttl: policy.staleTtl });
+  }
   writeEntries(ctx, entries);
 }
 
 /** Stores a fresh answer once axios has transformed it, if isCacheable accepts the final response. */
-export function storeAnswer(ctx: CacheContext, response: AxiosResponse, pending: NonNullable<RequestState['pending']>): void {
-  const { entry } = pending;
+export function storeAnswer(ctx: CacheContext, response: AxiosResponse, entry: Entry, req: CacheRequest): void {
   const cacheable = ctx.opts.isCacheable === isCacheableResponse
     ? cacheableBy(entry.status, entry.headers['cache-control']) // the snapshot's names are lower-cased already
-    : askUser(ctx, 'isCacheable', pending.keys.primary, ctx.opts.isCacheable, response);
-  if (cacheable) {
-    writeTiers(ctx, pending.keys, pending.policy, pending.entry);
-  }
+    : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
+  if (cacheable) writeTiers(ctx, req, entry);
 }

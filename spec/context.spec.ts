@@ -1,7 +1,8 @@
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache } from '../lib/attach';
-import { bounded, StoreTimeoutError } from '../lib/context';
+import { bounded, StoreTimeoutError } from '../lib/store-io';
+import { entryOf } from './helpers/entries';
 import { encodeEntry } from '../lib/entry';
 import type { CacheErrorEvent, CacheStore } from '../lib/types';
 
@@ -86,7 +87,7 @@ describe('a broken store never fails or stalls a request', () => {
     const first = await http.get('/v');
     await cache.settled();
     const key = first.staleCache?.key ?? '';
-    const future = Buffer.from(encodeEntry({ status: 200, statusText: 'OK', headers: {}, kind: 't', body: Buffer.from('"old"') }, 1)).toString().replace(/^\[1,/, '[9,');
+    const future = Buffer.from(encodeEntry(entryOf({ body: Buffer.from('"old"') }))).toString().replace(/^\[2,/, '[9,');
     values.set(key, future);
     const errors: CacheErrorEvent[] = [];
     cache.on('error', (e) => errors.push(e));

@@ -1,18 +1,13 @@
 import { DecodedEntries } from '../lib/decoded';
-import { encodeEntry, EntryError, type Snapshot } from '../lib/entry';
+import { encodeEntry, EntryError, type Entry } from '../lib/entry';
+import { entryOf } from './helpers/entries';
 
-const snapshot = (body: string): Snapshot => ({
-  status: 200,
-  statusText: 'OK',
-  headers: { 'content-type': 'application/json' },
-  kind: 't',
-  body: Buffer.from(body),
-});
+const snapshot = (body: string, storedAt = 1): Entry => entryOf({ headers: { 'content-type': 'application/json' }, body: Buffer.from(body), storedAt });
 
 describe('DecodedEntries', () => {
   it('reuses the decoded entry while the store hands back the same bytes, even as a new Buffer', () => {
     const cache = new DecodedEntries();
-    const bytes = encodeEntry(snapshot('{"v":1}'), 1);
+    const bytes = encodeEntry(snapshot('{"v":1}', 1));
     const first = cache.read('k', bytes);
     expect(cache.read('k', bytes)).toBe(first); // the same object (an in-process store)
     expect(cache.read('k', Buffer.from(bytes))).toBe(first); // equal bytes (what Redis returns)
@@ -21,8 +16,8 @@ describe('DecodedEntries', () => {
 
   it('decodes anew when the bytes under a key change: another process wrote a newer entry', () => {
     const cache = new DecodedEntries();
-    const first = cache.read('k', encodeEntry(snapshot('{"v":1}'), 1));
-    const second = cache.read('k', encodeEntry(snapshot('{"v":2}'), 2));
+    const first = cache.read('k', encodeEntry(snapshot('{"v":1}', 1)));
+    const second = cache.read('k', encodeEntry(snapshot('{"v":2}', 2)));
     expect(second).not.toBe(first);
     expect(Buffer.from(second.body).toString()).toBe('{"v":2}');
     expect(second.storedAt).toBe(2);
@@ -30,14 +25,14 @@ describe('DecodedEntries', () => {
 
   it('never answers one key with another key’s entry', () => {
     const cache = new DecodedEntries();
-    const bytes = encodeEntry(snapshot('{"v":1}'), 1);
+    const bytes = encodeEntry(snapshot('{"v":1}', 1));
     const a = cache.read('a', bytes);
     expect(cache.read('b', bytes)).not.toBe(a);
   });
 
   it('throws EntryError for garbage and remembers nothing for it', () => {
     const cache = new DecodedEntries();
-    const good = encodeEntry(snapshot('{"v":1}'), 1);
+    const good = encodeEntry(snapshot('{"v":1}', 1));
     const first = cache.read('k', good);
     expect(() => cache.read('k', Buffer.from('garbage'))).toThrow(EntryError);
     expect(cache.read('k', good)).toBe(first);
@@ -45,7 +40,7 @@ describe('DecodedEntries', () => {
 
   it('is bounded by count: the least recently read entry is decoded again', () => {
     const cache = new DecodedEntries(2);
-    const bytes = (n: number): Uint8Array => encodeEntry(snapshot(`{"v":${n}}`), n);
+    const bytes = (n: number): Uint8Array => encodeEntry(snapshot(`{"v":${n}}`, n));
     const first = cache.read('k1', bytes(1));
     cache.read('k2', bytes(2));
     cache.read('k3', bytes(3)); // evicts k1
@@ -54,7 +49,7 @@ describe('DecodedEntries', () => {
 
   it('is bounded by bytes: an entry larger than the budget is never kept', () => {
     const cache = new DecodedEntries(1_000, 1_000);
-    const big = encodeEntry(snapshot(`"${'x'.repeat(2_000)}"`), 1);
+    const big = encodeEntry(snapshot(`"${'x'.repeat(2_000)}"`, 1));
     const first = cache.read('big', big);
     expect(cache.read('big', big)).not.toBe(first);
   });

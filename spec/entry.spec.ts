@@ -7,11 +7,16 @@ const entry: Entry = {
   headers: { 'content-type': 'application/json', vary: ['accept', 'origin'] },
   kind: 't',
   body: Buffer.from('{"a":"line\\nbreak é"}'),
+  id: '{DIGEST}:VARIANT',
+  vary: ['accept-language'],
+  varied: 'VARIED',
+  redirects: 2,
+  url: 'https://api.example.com/final',
 };
 
 describe('entry codec', () => {
   it('round-trips every field, from bytes and from a string', () => {
-    const encoded = encodeEntry(entry, entry.storedAt);
+    const encoded = encodeEntry(entry);
     for (const value of [encoded, Buffer.from(encoded).toString('utf8')]) {
       const back = decodeEntry(value);
       expect({ ...back, body: Buffer.from(back.body).toString() }).toEqual({ ...entry, body: entry.body.toString() });
@@ -20,16 +25,22 @@ describe('entry codec', () => {
 
   it('keeps arbitrary bytes, newlines included', () => {
     const body = Buffer.from([0x0a, 0, 0xff, 0x0a, 0x0d]);
-    const back = decodeEntry(encodeEntry({ ...entry, kind: 'b', body }, 1));
+    const back = decodeEntry(encodeEntry({ ...entry, kind: 'b', body }));
     expect(Buffer.compare(Buffer.from(back.body), body)).toBe(0);
     expect(back.kind).toBe('b');
   });
 
-  it('keeps an absent statusText absent', () => {
-    expect(decodeEntry(encodeEntry({ ...entry, statusText: undefined }, 1)).statusText).toBeUndefined();
+  it('keeps an entry without Vary or redirects as it was', () => {
+    const plain = { ...entry, vary: undefined, varied: undefined, redirects: 0, url: undefined };
+    const back = decodeEntry(encodeEntry(plain));
+    expect({ ...back, body: undefined }).toEqual({ ...plain, body: undefined });
   });
 
-  const good = encodeEntry(entry, entry.storedAt);
+  it('keeps an absent statusText absent', () => {
+    expect(decodeEntry(encodeEntry({ ...entry, statusText: undefined })).statusText).toBeUndefined();
+  });
+
+  const good = encodeEntry(entry);
   const cases: Array<[string, string | Uint8Array, RegExp]> = [
     ['garbage text', 'hello world', /no meta line/],
     ['garbage with a newline', 'hello\nworld', /not JSON/],
@@ -37,7 +48,10 @@ describe('entry codec', () => {
     ['an empty value', '', /no meta line/],
     ['a truncated body', good.subarray(0, good.length - 3), /truncated/],
     ['a truncated meta line', good.subarray(0, 20), /no meta line/],
-    ['a future version', good.toString().replace(/^\[1,/, '[2,'), /unknown entry version 2/],
+    ['a future version', good.toString().replace(/^\[2,/, '[3,'), /unknown entry version 3/],
+    ['an entry of the previous version', good.toString().replace(/^\[2,/, '[1,'), /unknown entry version 1/],
+    ['a flipped bit in the body', Buffer.from(good.toString().replace('break', 'brEak')), /checksum/],
+    ['an id that is not a string', good.toString().replace('"{DIGEST}:VARIANT"', '7'), /bad field/],
     ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
     ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
     ['headers that are not strings', good.toString().replace('"application/json"', '42'), /bad field/],

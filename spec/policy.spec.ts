@@ -1,5 +1,5 @@
 import { AxiosError, AxiosHeaders, CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { bypassReason, classifyRejection, hasDirective, headerFacts, isCacheableResponse, isStaleWorthy, wantsRevalidation } from '../lib/policy';
+import { bypassReason, classifyRejection, credentialsSent, hasDirective, headerFacts, isCacheableResponse, isStaleWorthy, wantsRevalidation } from '../lib/policy';
 
 const config = (extra: Partial<InternalAxiosRequestConfig> = {}): InternalAxiosRequestConfig =>
   ({ headers: new AxiosHeaders(), validateStatus: (s: number) => s >= 200 && s < 300, ...extra }) as InternalAxiosRequestConfig;
@@ -72,10 +72,31 @@ describe('request rules', () => {
     [{ headers: new AxiosHeaders({ cookie: 'a=b' }) }, ['cookie'], undefined],
     [{ auth: { username: 'u', password: 'p' } }, [], 'credentials'],
     [{ headers: new AxiosHeaders({ 'Cache-Control': 'no-store' }) }, [], 'no-store'],
+    [{ headers: new AxiosHeaders({ 'Proxy-Authorization': 'Basic x' }) }, [], 'credentials'],
+    [{ headers: new AxiosHeaders({ 'X-Api-Key': 'k' }) }, [], 'credentials'],
+    [{ headers: new AxiosHeaders({ 'X-Api-Key': 'k' }) }, ['x-api-key'], undefined],
+    [{ proxy: { host: 'p', port: 1, auth: { username: 'u', password: 'p' } } }, [], 'credentials'],
+    [{ headers: new AxiosHeaders({ Range: 'bytes=0-9' }) }, [], 'range'],
+    [{ headers: new AxiosHeaders({ 'X-HTTP-Method-Override': 'DELETE' }) }, [], 'method'],
     [{ responseType: 'stream' as const }, [], 'stream'],
+    [{ responseType: 'formdata' as const }, [], 'response-type'],
     [{}, [], undefined],
   ])('%p with vary %p -> %p', (extra, vary, expected) => {
-    expect(bypassReason(config(extra as Partial<InternalAxiosRequestConfig>), vary)).toBe(expected);
+    const c = config(extra as Partial<InternalAxiosRequestConfig>);
+    const facts = headerFacts(c.headers);
+    expect(bypassReason(c, vary, facts, credentialsSent(c, facts, false))).toBe(expected);
+  });
+
+  it('credentials in the URL count as Authorization', () => {
+    const c = config({});
+    const facts = headerFacts(c.headers);
+    expect(bypassReason(c, [], facts, credentialsSent(c, facts, true))).toBe('credentials');
+  });
+
+  it('the credential header list can be replaced', () => {
+    const c = config({ headers: new AxiosHeaders({ 'X-Tenant-Token': 't', 'X-Api-Key': 'k' }) } as Partial<InternalAxiosRequestConfig>);
+    const facts = headerFacts(c.headers, new Set(['x-tenant-token']));
+    expect(credentialsSent(c, facts, false)).toEqual(['x-tenant-token']);
   });
 
   it('Cache-Control: no-cache and Pragma: no-cache ask for revalidation', () => {

@@ -98,9 +98,23 @@ describe('shared-cache safety on Redis', () => {
     expect(res.staleCache).toEqual({ state: 'bypass', reason: 'no-store' });
   });
 
-  it('Set-Cookie is never stored: the caller that fetched gets it, a hit does not', async () => {
-    upstream.route('/c', send.json({ ok: true }, 200, { 'set-cookie': 'session=s3cr3t-cookie; HttpOnly' }));
+  it('an answer with Set-Cookie is neither stored nor shared: each caller gets its own session', async () => {
+    let n = 0;
+    upstream.route('/c', (req, res) => send.json({ csrf: `token-${++n}` }, 200, { 'set-cookie': `session=s3cr3t-cookie-${n}; HttpOnly` })(req, res));
     const { http, cache } = instance();
+    const answers = await Promise.all([http.get('/c'), http.get('/c'), http.get('/c')]);
+    expect(new Set(answers.map((r) => (r.data as { csrf: string }).csrf)).size).toBe(3);
+    for (const r of answers) expect(r.headers['set-cookie']?.[0]).toMatch(/^session=s3cr3t-cookie-\d/);
+    await cache.settled();
+    const next = await http.get('/c');
+    expect(next.staleCache?.state).toBe('miss');
+    expect((next.data as { csrf: string }).csrf).toBe('token-4');
+    expect(await everythingStored()).not.toMatch(/s3cr3t-cookie|set-cookie|token-/i);
+  });
+
+  it('storeSetCookie: true stores such answers without the cookie, and a hit does not carry it', async () => {
+    upstream.route('/c', send.json({ ok: true }, 200, { 'set-cookie': 'session=s3cr3t-cookie; HttpOnly' }));
+    const { http, cache } = instance({ storeSetCookie: true });
     const miss = await http.get('/c');
     expect(miss.headers['set-cookie']).toEqual(['session=s3cr3t-cookie; HttpOnly']);
     await cache.settled();

@@ -1,0 +1,134 @@
+import type { CacheContext } from './context.js';
+import { SYNC_GET, type SyncReadable } from './stores/sync.js';
+import type { CacheOperation, CacheStoreEntry, StoredValue } from './types.js';
+
+/*
+ * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
+ * and the calls still unanswered are bounded in number and bytes: a store that accepts commands and
+ * never answers (a paused or partitioned Redis) would otherwise hold every request's entry forever.
+ */
+
+export class StoreTimeoutError extends Error {
+  override name = 'StoreTimeoutError';
+}
+
+/** A store call not made because too many earlier ones are still unanswered. */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+}
+
+// Unanswered store calls kept at most; past either bound a call is skipped (a miss, or a dropped write).
+const MAX_PENDING_CALLS = 1_000;
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+export function storeError(ctx: CacheContext, op: CacheOperation, key: string | undefined, error: unknown): void {
+  ctx.stats.storeErrors++;
+  ctx.events.emit('error', { op, key, error });
+}
+
+/** Runs a store call for at most `ms`; a late answer is dropped, a late rejection swallowed. */
+export function bounded<T>(call: () => Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`)), ms);
+    timer.unref?.();
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error);
+      return;
+    }
+    Promise.resolve(pending).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A bounded store call that counts as pending until the store answers, however late. */
+export function storeCall<T>(ctx: CacheContext, call: () => Promise<T>, ms: number, bytes = 0): Promise<T> {
+  const pending = ctx.pending;
+  if (pending.calls >= MAX_PENDING_CALLS || (bytes > 0 && pending.bytes + bytes > MAX_PENDING_BYTES)) {
+    ctx.stats.storeSkipped++;
+    return Promise.reject(new StoreBusyError(`${pending.calls} store calls (${pending.bytes} bytes) still unanswered`));
+  }
+  pending.calls++;
+  pending.bytes += bytes;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    pending.calls--;
+    pending.bytes -= bytes;
+  };
+  return bounded(() => {
+    const p = call();
+    p.then(release, release);
+    return p;
+  }, ms).catch((error: unknown) => {
+    if (!(error instanceof StoreTimeoutError)) release(); // threw synchronously, or rejected: nothing pending
+    throw error;
+  });
+}
+
+export function isSync(ctx: CacheContext): ((key: string) => StoredValue | null) | undefined {
+  return (ctx.opts.store as SyncReadable)[SYNC_GET];
+}
+
+/** Reads one key within `budget` ms; undefined (reported) when the store fails, is slow or busy. */
+export async function readValue(ctx: CacheContext, key: string, budget: number): Promise<unknown> {
+  const syncGet = isSync(ctx);
+  try {
+    // In process: cannot be slow or down, so no timer and no budget.
+    if (syncGet) return syncGet(key);
+    if (budget <= 0) return undefined; // an earlier read used the budget up: the store is too slow today
+    return await storeCall(ctx, () => ctx.opts.store.get(key), budget);
+  } catch (error) {
+    storeError(ctx, 'get', key, error);
+    return undefined;
+  }
+}
+
+/** Tracks a background promise so that settled() can wait for it. Never rejects. */
+export function track(ctx: CacheContext, job: Promise<unknown>): void {
+  const quiet = job.then(
+    () => undefined,
+    () => undefined,
+  );
+  ctx.background.add(quiet);
+  void quiet.then(() => ctx.background.delete(quiet));
+}
+
+/** Writes entries in one store call, in the background, bounded; a failure is an 'error' event. */
+export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): void {
+  if (entries.length === 0) return;
+  const key = entries[0]?.key;
+  const { store } = ctx.opts;
+  const failed = (error: unknown): void => storeError(ctx, 'set', key, error);
+  if (isSync(ctx)) {
+    // In process: done before this returns, so nothing to bound or to wait for.
+    store.set(entries).catch(failed);
+    return;
+  }
+  let bytes = 0;
+  for (const e of entries) bytes += typeof e.value === 'string' ? e.value.length : e.value.byteLength;
+  track(ctx, storeCall(ctx, () => store.set(entries), ctx.opts.storeTimeout, bytes).catch(failed));
+}
+
+/** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */
+export function deleteKeys(ctx: CacheContext, keys: string[], prefixes: string[]): Promise<void> {
+  const { store } = ctx.opts;
+  return storeCall(ctx, async () => {
+    await Promise.all([
+      keys.length > 0 ? store.delete(keys) : undefined,
+      prefixes.length > 0 && store.deletePrefixed ? store.deletePrefixed(prefixes) : undefined,
+    ]);
+  }, ctx.opts.storeTimeout);
+}

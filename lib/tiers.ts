@@ -1,0 +1,60 @@
+import type { CacheContext, CacheRequest } from './context.js';
+import { EntryError, type Entry } from './entry.js';
+import { headersDigest, variantKeys } from './key.js';
+import { isSync, readValue, storeError } from './store-io.js';
+import type { StoredValue } from './types.js';
+
+/*
+ * Reading a tier. An entry is answered only under the key it was written for, and, when its
+ * response carried `Vary`, only to a request whose values of those headers are the ones it was
+ * fetched with. The base key holds the variant written last (one read when it matches, which is
+ * every read of a URL that does not vary); the others live under variant keys beside it.
+ */
+
+export type Tier = 'primary' | 'stale';
+
+function isStoredValue(value: unknown): value is StoredValue {
+  return typeof value === 'string' || value instanceof Uint8Array;
+}
+
+/** A store's answer, decoded (or the decoded entry of the same bytes read before); a miss if unusable. */
+function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, value: unknown): Entry | null {
+  if (value === null || value === undefined) return null;
+  try {
+    if (!isStoredValue(value)) throw new TypeError(`store returned ${typeof value}, not a string or bytes`);
+    const entry = ctx.decoded.read(key, value);
+    if (entry.id !== req.keys.id) throw new EntryError('entry was written for another key');
+    return entry;
+  } catch (error) {
+    storeError(ctx, 'decode', key, error);
+    return null;
+  }
+}
+
+async function readOne(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
+  if (isSync(ctx)) return decodeValue(ctx, req, key, await readValue(ctx, key, 0));
+  const started = performance.now();
+  const value = await readValue(ctx, key, Math.ceil(req.storeBudget));
+  req.storeBudget -= performance.now() - started;
+  return decodeValue(ctx, req, key, value);
+}
+
+/** Digest of this request's values of the named headers, as they go on the wire. */
+export function variedDigest(req: CacheRequest, names: readonly string[]): string {
+  return headersDigest(req.config, names, req.userinfo);
+}
+
+/** True when the entry may answer this request: it does not vary, or this request's varied headers match. */
+export function fitsVary(req: CacheRequest, entry: Entry): boolean {
+  return entry.vary === undefined || entry.varied === variedDigest(req, entry.vary);
+}
+
+/** Reads a tier for this request within its store budget: its own variant, or null. */
+export async function readTier(ctx: CacheContext, req: CacheRequest, tier: Tier): Promise<Entry | null> {
+  const entry = await readOne(ctx, req, req.keys[tier]);
+  if (!entry || fitsVary(req, entry)) return entry;
+  // Other variants are only kept where invalidate() can find them (see write.ts).
+  if (!ctx.opts.store.deletePrefixed || !entry.vary) return null;
+  const other = await readOne(ctx, req, variantKeys(req.keys, variedDigest(req, entry.vary))[tier]);
+  return other && fitsVary(req, other) ? other : null;
+}
