@@ -30,7 +30,7 @@ export async function invalidate(ctx: CacheContext, instance: AxiosInstance, tar
   const config = axios.mergeConfig(instance.defaults as AxiosRequestConfig, {
     url: t.url, baseURL: t.baseURL, params: t.params, headers: t.headers,
   } as AxiosRequestConfig);
-  const kind = adapterKind(axios.getAdapter(config.adapter ?? axios.defaults.adapter, config as never));
+  const kind = adapterKind(axios.getAdapter(config.adapter ?? axios.defaults.adapter, config as never), config);
   const wire = wireUrl(config, kind);
   const { primaryKeyPrefix, staleKeyPrefix, store } = ctx.opts;
   const oneVariant = policy.vary.length > 0 && t.headers !== undefined;

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { AxiosAdapter } from 'axios';
 import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
 import { buildKeys, digest, headersDigest, keySource } from './key.js';
@@ -11,8 +12,8 @@ const UNKEYABLE = Symbol('unkeyable');
 /** A request body becomes part of the key; one the key cannot hold (a stream, a form) bypasses. */
 function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
   if (data === undefined || data === null || data === '') return undefined;
-  if (typeof data === 'string' || data instanceof Uint8Array) return digest(data);
-  if (data instanceof ArrayBuffer) return digest(new Uint8Array(data));
+  if (typeof data === 'string' || types.isUint8Array(data)) return digest(data as string | Uint8Array);
+  if (types.isArrayBuffer(data)) return digest(new Uint8Array(data));
   if (data instanceof URLSearchParams) return digest(data.toString());
   return UNKEYABLE;
 }
@@ -71,7 +72,7 @@ export function describeRequest(ctx: CacheContext, config: TrackedConfig, policy
   const facts = headerFacts(config.headers, ctx.opts.credentialHeaders);
   const body = bodyDigest(config.data);
   if (body === UNKEYABLE) return 'body';
-  const kind = adapterKind(upstream);
+  const kind = adapterKind(upstream, config);
   let address: Address;
   try {
     address = addressOf(ctx, config, method, policy.key, kind, body, facts);

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import axios, { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { cloneJson, deepFreeze } from './clone.js';
 import type { BodyKind, Entry, Headers, Snapshot } from './entry.js';
@@ -43,17 +44,22 @@ function bodyOf(data: unknown): { kind: BodyKind; body: Uint8Array } | undefined
   if (data === undefined) return { kind: 'u', body: EMPTY };
   if (typeof data === 'string') return { kind: 't', body: Buffer.from(data, 'utf8') };
   if (Buffer.isBuffer(data)) return { kind: 'b', body: Buffer.from(data) };
-  if (data instanceof ArrayBuffer) return { kind: 'a', body: Buffer.from(new Uint8Array(data)) };
+  // types.isArrayBuffer, not instanceof: undici's ArrayBuffers may come from another realm (vm, jest).
+  if (types.isArrayBuffer(data)) return { kind: 'a', body: Buffer.from(new Uint8Array(data)) };
   if (ArrayBuffer.isView(data)) return { kind: 'b', body: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
   // Parsed JSON handed over by a custom adapter (axios-mock-adapter does this).
   if (isPlainData(data)) return { kind: 'j', body: Buffer.from(JSON.stringify(data), 'utf8') };
   return undefined; // streams, Blobs, FormData, class instances: not storable
 }
 
-/** Redirects the http adapter followed (follow-redirects puts them on the last response), and where they led. */
+type FollowedRequest = { res?: { redirects?: unknown; responseUrl?: unknown }; _redirectable?: { _redirectCount?: unknown } } | undefined;
+
+/** Redirects the http adapter followed (follow-redirects counts them on its request), and where they led. */
 function redirectsOf(request: unknown): { redirects: number; url: string | undefined } {
-  const res = (request as { res?: { redirects?: unknown; responseUrl?: unknown } } | undefined)?.res;
-  const count = Array.isArray(res?.redirects) ? res.redirects.length : 0;
+  const req = request as FollowedRequest;
+  const res = req?.res;
+  const counted = req?._redirectable?._redirectCount;
+  const count = Math.max(Array.isArray(res?.redirects) ? res.redirects.length : 0, typeof counted === 'number' ? counted : 0);
   if (count === 0 || typeof res?.responseUrl !== 'string') return { redirects: count, url: undefined };
   try {
     const url = new URL(res.responseUrl);
@@ -240,7 +246,7 @@ export function toRawResponse(entry: Snapshot, config: InternalAxiosRequestConfi
   if (error) throw error;
   const data = at.kind === 'other' ? customBody(entry, config, zeroCopy) : bytesFor(entry, config, at.kind, zeroCopy);
   const raw: RawResponse = { data, status: entry.status, statusText: entry.statusText, headers: { ...entry.headers }, config, request };
-  if (data instanceof Promise) {
+  if (types.isPromise(data)) {
     return data.then((value: unknown) => {
       raw.data = value;
       return raw;

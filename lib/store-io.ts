@@ -26,11 +26,14 @@ export function storeError(ctx: CacheContext, op: CacheOperation, key: string | 
   ctx.events.emit('error', { op, key, error });
 }
 
-/** Runs a store call for at most `ms`; a late answer is dropped, a late rejection swallowed. */
+/**
+ * Runs a store call for at most `ms`; a late answer is dropped, a late rejection swallowed. The
+ * timer keeps the process alive (not unref'd): someone is waiting on it, and a process that exited
+ * under a request waiting on its store would be worse than no cache.
+ */
 export function bounded<T>(call: () => Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`)), ms);
-    timer.unref?.();
     let pending: Promise<T>;
     try {
       pending = call();

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { CacheContext, CacheRequest } from './context.js';
 import { EntryError, type Entry } from './entry.js';
 import { headersDigest, variantKeys } from './key.js';
@@ -14,7 +15,7 @@ import type { StoredValue } from './types.js';
 export type Tier = 'primary' | 'stale';
 
 function isStoredValue(value: unknown): value is StoredValue {
-  return typeof value === 'string' || value instanceof Uint8Array;
+  return typeof value === 'string' || types.isUint8Array(value);
 }
 
 /** A store's answer, decoded (or the decoded entry of the same bytes read before); a miss if unusable. */

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import axios, { type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from './entry.js';
@@ -76,7 +77,7 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, config:
     config.timeoutErrorMessage = timeoutErrorMessage;
   }
   const response = result.ok ? result.raw : axios.isAxiosError(result.error) ? (result.error.response as RawResponse | undefined) : undefined;
-  if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || response.data instanceof ArrayBuffer)) {
+  if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || types.isArrayBuffer(response.data))) {
     response.data = await bytesFor(result.entry, config, req.kind, false);
   }
   return result;

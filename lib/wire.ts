@@ -10,22 +10,34 @@ import { readHeader } from './policy.js';
 /** Which adapter answers: axios's own two are known byte for byte; any other is taken as it is. */
 export type AdapterKind = 'http' | 'fetch' | 'other';
 
-let httpAdapter: AxiosAdapter | undefined;
+let httpAdapter: AxiosAdapter | null | undefined;
 let fetchAdapter: AxiosAdapter | null | undefined;
+// axios builds one fetch adapter per `env` (its fetch, Request, Response, Blob): look it up per env object.
+const fetchByEnv = new WeakMap<object, AxiosAdapter | null>();
 
-function known(name: 'http' | 'fetch'): AxiosAdapter | null {
+function known(name: 'http' | 'fetch', config?: AxiosRequestConfig): AxiosAdapter | null {
   try {
-    return axios.getAdapter(name);
+    return axios.getAdapter(name, config as never);
   } catch {
     return null; // not in this environment
   }
 }
 
-export function adapterKind(adapter: AxiosAdapter): AdapterKind {
-  httpAdapter ??= known('http') ?? undefined;
+function fetchFor(config: AxiosRequestConfig): AxiosAdapter | null {
+  const env = config.env;
+  if (env === null || typeof env !== 'object') {
+    if (fetchAdapter === undefined) fetchAdapter = known('fetch');
+    return fetchAdapter;
+  }
+  let adapter = fetchByEnv.get(env);
+  if (adapter === undefined) fetchByEnv.set(env, (adapter = known('fetch', config)));
+  return adapter;
+}
+
+export function adapterKind(adapter: AxiosAdapter, config: AxiosRequestConfig): AdapterKind {
+  if (httpAdapter === undefined) httpAdapter = known('http');
   if (adapter === httpAdapter) return 'http';
-  if (fetchAdapter === undefined) fetchAdapter = known('fetch');
-  return adapter === fetchAdapter ? 'fetch' : 'other';
+  return adapter === fetchFor(config) ? 'fetch' : 'other';
 }
 
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
