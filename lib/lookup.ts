@@ -18,6 +18,12 @@ function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
   return UNKEYABLE;
 }
 
+const field = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
+
+function memoKeyOf(method: string, baseURL: string | undefined, url: string | undefined, relativeOnly: boolean, key: string | undefined, kind: AdapterKind): string {
+  return `${method} ${kind} ${relativeOnly ? 1 : 0}${field(baseURL)}${field(url)}${field(key)}`;
+}
+
 /**
  * The wire URL and the digest of everything that names the resource. For a request without params,
  * body, Host header or socket, which is what a hot URL usually is, both are remembered by
@@ -26,10 +32,8 @@ function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
 function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key: string | undefined, kind: AdapterKind, body: string | undefined, facts: HeaderFacts): Address {
   const memoizable = body === undefined && config.params === undefined && !config.paramsSerializer &&
     facts.host === undefined && !config.socketPath;
-  // JSON: no two different field lists ever make the same memo key.
-  const memoKey = memoizable
-    ? JSON.stringify([method, config.baseURL ?? null, config.url ?? null, config.allowAbsoluteUrls === false, key ?? null, kind])
-    : undefined;
+  // Each field prefixed by its length: no two different field lists ever make the same memo key.
+  const memoKey = memoizable ? memoKeyOf(method, config.baseURL, config.url, config.allowAbsoluteUrls === false, key, kind) : undefined;
   const known = memoKey === undefined ? undefined : ctx.addresses.get(memoKey);
   if (known) return known;
   const wire = wireUrl(config, kind);

@@ -196,31 +196,62 @@ function customBody(entry: Snapshot | Entry, config: InternalAxiosRequestConfig,
   }
 }
 
+/**
+ * `request.res` of a cached answer, shaped like the http adapter's IncomingMessage for the parts code
+ * reads (`responseUrl`, `statusCode`, `headers`). Computed on access: a hit that nobody inspects pays
+ * one allocation, and every access gets copies of its own.
+ */
+class CachedIncomingMessage {
+  readonly #entry: Snapshot;
+  constructor(readonly responseUrl: string, entry: Snapshot) {
+    this.#entry = entry;
+  }
+  get statusCode(): number {
+    return this.#entry.status;
+  }
+  get statusMessage(): string | undefined {
+    return this.#entry.statusText;
+  }
+  get headers(): Headers {
+    return { ...this.#entry.headers };
+  }
+  get redirects(): object[] {
+    return Array.from({ length: this.#entry.redirects }, () => ({}));
+  }
+}
+
+/** `response.request` of a cached answer, shaped like the http adapter's ClientRequest. */
+class CachedClientRequest {
+  readonly res: CachedIncomingMessage;
+  constructor(readonly method: string, responseUrl: string, entry: Snapshot) {
+    this.res = new CachedIncomingMessage(responseUrl, entry);
+  }
+  #url(): URL | undefined {
+    try {
+      return new URL(this.res.responseUrl);
+    } catch {
+      return undefined;
+    }
+  }
+  get path(): string {
+    const url = this.#url();
+    return url ? url.pathname + url.search : this.res.responseUrl;
+  }
+  get host(): string | undefined {
+    return this.#url()?.hostname;
+  }
+  get protocol(): string | undefined {
+    return this.#url()?.protocol;
+  }
+}
+
 /** The request object a hit carries, shaped like the one the adapter in use produces. */
 export function requestFor(kind: AdapterKind, config: InternalAxiosRequestConfig, href: string, entry: Snapshot): unknown {
   const responseUrl = entry.url ?? href;
   const method = (config.method ?? 'get').toUpperCase();
   if (kind === 'fetch') return { url: responseUrl, method, redirected: entry.redirects > 0 };
   if (kind === 'other') return { responseURL: responseUrl, res: { responseUrl } };
-  let target: URL | undefined;
-  try {
-    target = new URL(responseUrl);
-  } catch {
-    target = undefined;
-  }
-  return {
-    method,
-    path: target ? target.pathname + target.search : responseUrl,
-    host: target?.hostname,
-    protocol: target?.protocol,
-    res: {
-      responseUrl,
-      redirects: Array.from({ length: entry.redirects }, () => ({})),
-      statusCode: entry.status,
-      statusMessage: entry.statusText,
-      headers: entry.headers,
-    },
-  };
+  return new CachedClientRequest(method, responseUrl, entry);
 }
 
 /** Who is answered: the adapter the caller's request would have used, and the URL it would have gone to. */

@@ -34,10 +34,17 @@ function fetchFor(config: AxiosRequestConfig): AxiosAdapter | null {
   return adapter;
 }
 
+// What each adapter function is: a property of the function (axios builds a fetch adapter per env).
+const kinds = new WeakMap<AxiosAdapter, AdapterKind>();
+
 export function adapterKind(adapter: AxiosAdapter, config: AxiosRequestConfig): AdapterKind {
-  if (httpAdapter === undefined) httpAdapter = known('http');
-  if (adapter === httpAdapter) return 'http';
-  return adapter === fetchFor(config) ? 'fetch' : 'other';
+  let kind = kinds.get(adapter);
+  if (kind === undefined) {
+    if (httpAdapter === undefined) httpAdapter = known('http');
+    kind = adapter === httpAdapter ? 'http' : adapter === fetchFor(config) ? 'fetch' : 'other';
+    kinds.set(adapter, kind);
+  }
+  return kind;
 }
 
 const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;

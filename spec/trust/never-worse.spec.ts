@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import axios, { type AxiosInstance } from 'axios';
+import axios from 'axios';
 import { attachStaleCache, memoryStore, redisStore, StoreTimeoutError } from '../../lib/index';
-import type { CacheStore, StaleCacheHandle, StaleCacheOptions, StoredValue } from '../../lib/index';
+import type { CacheStore, StaleCacheHandle, StoredValue } from '../../lib/index';
 import { runFixture } from '../helpers/fixtures';
 import { connect, prefixes } from '../helpers/redis';
+import { instances } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { startRedisServer } from '../setup/redis-server';
 
@@ -13,17 +14,13 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 /** Adding the cache never makes a request wait, hang or fail where plain axios would not (issue 8). */
 describe('never worse than no cache', () => {
   let upstream: Upstream;
+  const { instance, detachAll } = instances(() => upstream.baseURL, () => ({ store: memoryStore() }));
   const handles: StaleCacheHandle[] = [];
-  const instance = (options: StaleCacheOptions = {}, config: Parameters<typeof axios.create>[0] = {}): { http: AxiosInstance; cache: StaleCacheHandle } => {
-    const http = axios.create({ baseURL: upstream.baseURL, ...config });
-    const cache = attachStaleCache(http, { store: memoryStore(), ...options });
-    handles.push(cache);
-    return { http, cache };
-  };
   beforeEach(async () => {
     upstream = await startUpstream();
   });
   afterEach(async () => {
+    detachAll();
     handles.splice(0).forEach((h) => h.detach());
     await upstream.close();
   });

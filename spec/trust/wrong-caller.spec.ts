@@ -1,8 +1,9 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore } from '../../lib/index';
-import type { CacheEvent, StaleCacheHandle, StaleCacheOptions } from '../../lib/index';
+import type { CacheEvent, StaleCacheHandle } from '../../lib/index';
 import { cleanup, commandCalls, connect, prefixes } from '../helpers/redis';
+import { instances } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 
 /**
@@ -14,13 +15,7 @@ describe('answers never reach a caller they were not meant for', () => {
   let upstream: Upstream;
   let p: ReturnType<typeof prefixes>;
   const handles: StaleCacheHandle[] = [];
-
-  const instance = (options: StaleCacheOptions = {}, config: Parameters<typeof axios.create>[0] = {}): { http: AxiosInstance; cache: StaleCacheHandle } => {
-    const http = axios.create({ baseURL: upstream.baseURL, ...config });
-    const cache = attachStaleCache(http, { store: redisStore(client), ...p, ...options });
-    handles.push(cache);
-    return { http, cache };
-  };
+  const { instance, detachAll } = instances(() => upstream.baseURL, () => ({ store: redisStore(client), ...p }));
 
   beforeEach(async () => {
     client = await connect();
@@ -34,6 +29,7 @@ describe('answers never reach a caller they were not meant for', () => {
     })(req, res));
   });
   afterEach(async () => {
+    detachAll();
     handles.splice(0).forEach((h) => h.detach());
     await cleanup(client, p);
     await client.close();
@@ -182,9 +178,9 @@ describe('answers never reach a caller they were not meant for', () => {
   });
 
   it('shows no URL password in events', async () => {
-    const { http } = instance();
+    const { http, cache } = instance();
     const seen: CacheEvent[] = [];
-    handles[0]?.on('bypass', (e) => seen.push(e));
+    cache.on('bypass', (e) => seen.push(e));
     await http.get(upstream.baseURL.replace('http://', 'http://alice:s3cret@') + '/me');
     expect(seen).toHaveLength(1);
     expect(JSON.stringify(seen)).not.toMatch(/s3cret/);
