@@ -1,14 +1,14 @@
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { cacheAdapter, UPSTREAM, type CacheAdapter } from './adapter.js';
-import { STATE, type CacheContext, type RequestState, type TrackedConfig } from './context.js';
-import { DecodedEntries } from './decoded.js';
+import { cacheAdapter, UPSTREAM, type CacheAdapter } from './flow/adapter.js';
+import { STATE, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
+import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
-import { Flights } from './flights.js';
+import { Flights } from './flow/flights.js';
 import { invalidate } from './invalidate.js';
-import { Invalidations } from './invalidations.js';
+import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions, resolveRequestPolicy } from './options.js';
 import type { StaleCacheHandle, StaleCacheOptions } from './types.js';
-import { storeAnswer } from './write.js';
+import { storeAnswer } from './flow/write.js';
 
 const attached = new WeakSet<object>();
 

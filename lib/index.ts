@@ -1,9 +1,8 @@
 export { attachStaleCache } from './attach.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { redisStore, RedisNotReadyError, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
-export { StoreBusyError, StoreTimeoutError } from './store-io.js';
-export { DEFAULT_CREDENTIAL_HEADERS } from './policy.js';
-export { EntryError } from './entry.js';
+export { redisStore, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
+export { DEFAULT_CREDENTIAL_HEADERS } from './http/rules.js';
+export { EntryError, RedisNotReadyError, StoreBusyError, StoreTimeoutError } from './errors.js';
 export type {
   BypassReason,
   CacheErrorEvent,

@@ -1,11 +1,11 @@
 import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig } from 'axios';
-import type { CacheContext } from './context.js';
-import { buildKeys, digest, headersDigest, keySource } from './key.js';
+import type { CacheContext } from './flow/context.js';
+import { buildKeys, digest, headersDigest, keySource } from './http/key.js';
 import { resolveRequestPolicy } from './options.js';
-import { readHeader } from './policy.js';
-import { deleteKeys } from './store-io.js';
+import { readHeader } from './http/rules.js';
+import { deleteKeys } from './flow/store-io.js';
 import type { InvalidateTarget } from './types.js';
-import { adapterKind, wireUrl } from './wire.js';
+import { adapterKind, wireUrl } from './http/wire.js';
 
 /** The headers a request of `method` on this instance would carry: defaults (common, per method) under its own. */
 function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeaders {

@@ -1,6 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import { memoryStore } from './stores/memory.js';
-import { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse, isStaleWorthy } from './policy.js';
+import { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse, isStaleWorthy } from './http/rules.js';
 import type { CacheStore, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {

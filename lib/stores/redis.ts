@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { RedisNotReadyError } from '../errors.js';
 import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
 
 /*
@@ -42,13 +43,6 @@ const BLOB_STRING = 36;
 // Reads made within one window share an abort signal, fired this long after the window opened.
 const READ_WINDOW_MS = 1_000;
 const ABANDON_UNWRITTEN_MS = 5_000;
-
-export class RedisNotReadyError extends Error {
-  override name = 'RedisNotReadyError';
-  constructor() {
-    super('Redis client is not ready (not connected, or reconnecting): counted as a miss, nothing was queued');
-  }
-}
 
 function isRedisLike(value: unknown): value is RedisLike {
   if (value === null || typeof value !== 'object') return false;

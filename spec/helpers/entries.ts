@@ -1,4 +1,4 @@
-import type { Entry } from '../../lib/entry';
+import type { Entry } from '../../lib/entry/codec';
 
 /** An entry with every field set, for codec and store tests; override what the test is about. */
 export function entryOf(overrides: Partial<Entry> = {}): Entry {

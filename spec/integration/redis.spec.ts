@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
-import { encodeEntry } from '../../lib/entry';
+import { encodeEntry } from '../../lib/entry/codec';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/types';
 import { runFixture } from '../helpers/fixtures';

@@ -1,5 +1,6 @@
 import type { RedisClientType } from 'redis';
-import { redisStore, RedisNotReadyError } from '../../lib/stores/redis';
+import { RedisNotReadyError } from '../../lib/errors';
+import { redisStore } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
 import { runFixture } from '../helpers/fixtures';
 import { connect, REDIS_URL } from '../helpers/redis';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import axios, { type AxiosInstance } from 'axios';
 import { attachStaleCache } from '../../lib/index';
 import type { StaleCacheHandle } from '../../lib/index';
-import { wireUrl } from '../../lib/wire';
+import { wireUrl } from '../../lib/http/wire';
 import { LOOK_ALIKE_QUERIES } from '../helpers/instances';
 
 /**

@@ -1,4 +1,5 @@
-import { decodeEntry, encodeEntry, EntryError, type Entry } from '../lib/entry';
+import { decodeEntry, encodeEntry, type Entry } from '../../lib/entry/codec';
+import { EntryError } from '../../lib/errors';
 
 const entry: Entry = {
   storedAt: 1_700_000_000_000,

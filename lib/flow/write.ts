@@ -1,10 +1,10 @@
 import type { AxiosResponse } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
-import { encodeEntry, type Entry } from './entry.js';
-import { variantKeys } from './key.js';
-import { cacheableBy, isCacheableResponse } from './policy.js';
+import { encodeEntry, type Entry } from '../entry/codec.js';
+import { variantKeys } from '../http/key.js';
+import { cacheableBy, isCacheableResponse } from '../http/rules.js';
 import { storeError, writeEntries } from './store-io.js';
-import type { CacheStoreEntry } from './types.js';
+import type { CacheStoreEntry } from '../types.js';
 
 /** True when the keys already tell apart every header the entry varies on: no variant keys are needed. */
 function keyedByVary(req: CacheRequest, entry: Entry): boolean {

@@ -1,7 +1,7 @@
 import axios from 'axios';
-import { attachStaleCache } from '../lib/attach';
-import type { CacheErrorEvent } from '../lib/types';
-import { send, startUpstream, type Upstream } from './helpers/upstream';
+import { attachStaleCache } from '../../lib/attach';
+import type { CacheErrorEvent } from '../../lib/types';
+import { send, startUpstream, type Upstream } from '../helpers/upstream';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

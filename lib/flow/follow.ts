@@ -1,8 +1,8 @@
 import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import { fitsRedirects, staleAnswer } from './fallback.js';
+import { fitsRedirects, staleAnswer } from './stale.js';
 import type { Flight, Outcome } from './flights.js';
-import { settleAsync, toRawResponse, type RawResponse } from './response.js';
+import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { fitsVary } from './tiers.js';
 import { timeLeft } from './upstream.js';
 

@@ -1,6 +1,7 @@
-import { DecodedEntries } from '../lib/decoded';
-import { encodeEntry, EntryError, type Entry } from '../lib/entry';
-import { entryOf } from './helpers/entries';
+import { DecodedEntries } from '../../lib/entry/decoded';
+import { encodeEntry, type Entry } from '../../lib/entry/codec';
+import { EntryError } from '../../lib/errors';
+import { entryOf } from '../helpers/entries';
 
 const snapshot = (body: string, storedAt = 1): Entry => entryOf({ headers: { 'content-type': 'application/json' }, body: Buffer.from(body), storedAt });
 

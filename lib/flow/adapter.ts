@@ -1,17 +1,17 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
-import type { Entry } from './entry.js';
-import { fitsRedirects } from './fallback.js';
+import type { Entry } from '../entry/codec.js';
+import { fitsRedirects } from './stale.js';
 import { follow } from './follow.js';
-import { describeRequest } from './lookup.js';
-import type { RequestPolicy } from './options.js';
-import { ageOf, settleAsync, toRawResponse, type RawResponse } from './response.js';
+import { describeRequest } from './request.js';
+import type { RequestPolicy } from '../options.js';
+import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-io.js';
 import { readTier } from './tiers.js';
-import type { BypassReason, StaleCacheMeta } from './types.js';
+import type { BypassReason, StaleCacheMeta } from '../types.js';
 import { fetchWithFallback } from './upstream.js';
-import { redactUrl } from './wire.js';
+import { redactUrl } from '../http/wire.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
 

@@ -1,21 +1,13 @@
+import { StoreBusyError, StoreTimeoutError } from '../errors.js';
 import type { CacheContext } from './context.js';
-import { SYNC_GET, type SyncReadable } from './stores/sync.js';
-import type { CacheOperation, CacheStoreEntry, StoredValue } from './types.js';
+import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
+import type { CacheOperation, CacheStoreEntry, StoredValue } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
  * and the calls still unanswered are bounded in number and bytes: a store that accepts commands and
  * never answers (a paused or partitioned Redis) would otherwise hold every request's entry forever.
  */
-
-export class StoreTimeoutError extends Error {
-  override name = 'StoreTimeoutError';
-}
-
-/** A store call not made because too many earlier ones are still unanswered. */
-export class StoreBusyError extends Error {
-  override name = 'StoreBusyError';
-}
 
 // Unanswered store calls kept at most; past either bound a call is skipped (a miss, or a dropped write).
 const MAX_PENDING_CALLS = 1_000;

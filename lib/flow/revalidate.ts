@@ -1,8 +1,8 @@
 import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer, type InternalAxiosRequestConfig } from 'axios';
 import { askUser, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
-import type { Entry } from './entry.js';
-import { isShareable } from './policy.js';
-import { parseDeclaredJson, type RawResponse } from './response.js';
+import type { Entry } from '../entry/codec.js';
+import { isShareable } from '../http/rules.js';
+import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
 import { track } from './store-io.js';
 import { callUpstream } from './upstream.js';
 import { writeTiers } from './write.js';

@@ -1,7 +1,7 @@
 import axios from 'axios';
-import { buildKeys, digest, headersDigest, keySource, variantKeys } from '../lib/key';
-import { redactUrl, sortQuery, wireUrl } from '../lib/wire';
-import { LOOK_ALIKE_QUERIES } from './helpers/instances';
+import { buildKeys, digest, headersDigest, keySource, variantKeys } from '../../lib/http/key';
+import { redactUrl, sortQuery, wireUrl } from '../../lib/http/wire';
+import { LOOK_ALIKE_QUERIES } from '../helpers/instances';
 
 const canonical = (config: Parameters<typeof wireUrl>[0], kind: Parameters<typeof wireUrl>[1] = 'http'): string => wireUrl(config, kind).canonical;
 

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
-import type { StoredValue } from './types.js';
+import { EntryError } from '../errors.js';
+import type { StoredValue } from '../types.js';
 
 /**
  * Entry layout (version 2): one line of JSON, a newline, then the body bytes as they came.
@@ -43,10 +44,6 @@ export interface Entry extends Snapshot {
    */
   reusable?: boolean;
   template?: { value: unknown } | null;
-}
-
-export class EntryError extends Error {
-  override name = 'EntryError';
 }
 
 const NEWLINE = 0x0a;

@@ -1,13 +1,13 @@
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
-import type { DecodedEntries } from './decoded.js';
-import type { Entry } from './entry.js';
-import type { Emitter } from './events.js';
+import type { DecodedEntries } from '../entry/decoded.js';
+import type { Entry } from '../entry/codec.js';
+import type { Emitter } from '../events.js';
 import type { Flights } from './flights.js';
 import type { Invalidations } from './invalidations.js';
-import type { CacheKeys } from './key.js';
-import type { RequestPolicy, ResolvedOptions } from './options.js';
-import type { CacheStats, StaleCacheMeta } from './types.js';
-import type { AdapterKind, WireUrl } from './wire.js';
+import type { CacheKeys } from '../http/key.js';
+import type { RequestPolicy, ResolvedOptions } from '../options.js';
+import type { CacheStats, StaleCacheMeta } from '../types.js';
+import type { AdapterKind, WireUrl } from '../http/wire.js';
 
 /** What one attached instance shares between its requests. */
 export interface CacheContext {
@@ -20,7 +20,7 @@ export interface CacheContext {
   readonly background: Set<Promise<unknown>>;
   /** Recently read entries, decoded: a hot key is not decoded (nor its JSON parsed) again. */
   readonly decoded: DecodedEntries;
-  /** Wire URL and digest of recent parameter-less requests (see lookup.ts addressOf). */
+  /** Wire URL and digest of recent parameter-less requests (see request.ts addressOf). */
   readonly addresses: Map<string, Address>;
   /** Store calls not yet answered, and the bytes they carry (see store-io.ts). */
   readonly pending: { calls: number; bytes: number };

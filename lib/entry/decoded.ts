@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { decodeEntry, type Entry } from './entry.js';
-import type { StoredValue } from './types.js';
+import { decodeEntry, type Entry } from './codec.js';
+import type { StoredValue } from '../types.js';
 
 /**
  * Heap an entry may come to hold here: its stored bytes, and the parsed JSON template kept beside

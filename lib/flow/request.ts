@@ -1,11 +1,11 @@
 import { types } from 'node:util';
 import type { AxiosAdapter } from 'axios';
 import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
-import { buildKeys, digest, headersDigest, keySource } from './key.js';
-import type { RequestPolicy } from './options.js';
-import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from './policy.js';
-import type { BypassReason } from './types.js';
-import { adapterKind, wireUrl, type AdapterKind } from './wire.js';
+import { buildKeys, digest, headersDigest, keySource } from '../http/key.js';
+import type { RequestPolicy } from '../options.js';
+import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from '../http/rules.js';
+import type { BypassReason } from '../types.js';
+import { adapterKind, wireUrl, type AdapterKind } from '../http/wire.js';
 
 const UNKEYABLE = Symbol('unkeyable');
 

@@ -1,6 +1,6 @@
 import axios, { type AxiosError } from 'axios';
-import { attachStaleCache } from '../lib/attach';
-import { send, startUpstream, type Upstream } from './helpers/upstream';
+import { attachStaleCache } from '../../lib/attach';
+import { send, startUpstream, type Upstream } from '../helpers/upstream';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,14 +1,14 @@
 import { types } from 'node:util';
 import axios, { type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import type { Entry } from './entry.js';
-import { staleAnswer } from './fallback.js';
+import type { Entry } from '../entry/codec.js';
+import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
-import { classifyRejection, isShareable, responseVary } from './policy.js';
-import { bytesFor, parseDeclaredJson, settleAsync, toRawResponse, toSnapshot, type RawResponse } from './response.js';
+import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
+import { bytesFor, parseDeclaredJson, settleAsync, toRawResponse, toSnapshot, type RawResponse } from '../entry/response.js';
 import { storeError } from './store-io.js';
 import { variedDigest } from './tiers.js';
-import type { StaleCacheMeta, UpstreamFailure } from './types.js';
+import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
 export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unknown };
 

@@ -1,5 +1,5 @@
 import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
-import { readHeader } from './policy.js';
+import { readHeader } from './rules.js';
 
 /*
  * What a request puts on the wire, as the adapter in use would send it. The key is made of this and

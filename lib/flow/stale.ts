@@ -1,8 +1,8 @@
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
-import type { Entry } from './entry.js';
-import { ageOf } from './response.js';
+import type { Entry } from '../entry/codec.js';
+import { ageOf } from '../entry/response.js';
 import { readTier } from './tiers.js';
-import type { StaleCacheMeta, UpstreamFailure } from './types.js';
+import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
 /** The stale tier's answer to a failed upstream request, when staleIf allows one and the tier has it. */
 export async function staleAnswer(

@@ -1,5 +1,5 @@
 import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import type { BypassReason, UpstreamFailure } from './types.js';
+import type { BypassReason, UpstreamFailure } from '../types.js';
 
 /** True when a Cache-Control value holds `directive` (case-insensitive, with or without `=value`). */
 export function hasDirective(header: unknown, directive: string): boolean {

@@ -1,10 +1,11 @@
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
-import { attachStaleCache } from '../lib/attach';
-import { bounded, StoreTimeoutError } from '../lib/store-io';
-import { entryOf } from './helpers/entries';
-import { encodeEntry } from '../lib/entry';
-import type { CacheErrorEvent, CacheStore } from '../lib/types';
+import { attachStaleCache } from '../../lib/attach';
+import { StoreTimeoutError } from '../../lib/errors';
+import { bounded } from '../../lib/flow/store-io';
+import { entryOf } from '../helpers/entries';
+import { encodeEntry } from '../../lib/entry/codec';
+import type { CacheErrorEvent, CacheStore } from '../../lib/types';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 

@@ -1,9 +1,10 @@
 import { types } from 'node:util';
 import type { CacheContext, CacheRequest } from './context.js';
-import { EntryError, type Entry } from './entry.js';
-import { headersDigest, variantKeys } from './key.js';
+import type { Entry } from '../entry/codec.js';
+import { EntryError } from '../errors.js';
+import { headersDigest, variantKeys } from '../http/key.js';
 import { isSync, readValue, storeError } from './store-io.js';
-import type { StoredValue } from './types.js';
+import type { StoredValue } from '../types.js';
 
 /*
  * Reading a tier. An entry is answered only under the key it was written for, and, when its

@@ -1,5 +1,5 @@
-import type { Entry } from './entry.js';
-import type { StaleCacheMeta } from './types.js';
+import type { Entry } from '../entry/codec.js';
+import type { StaleCacheMeta } from '../types.js';
 
 /** What a leader hands the callers that waited on its upstream request. */
 export type Outcome =

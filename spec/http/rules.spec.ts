@@ -1,5 +1,5 @@
 import { AxiosError, AxiosHeaders, CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { bypassReason, classifyRejection, credentialsSent, hasDirective, headerFacts, isCacheableResponse, isStaleWorthy, wantsRevalidation } from '../lib/policy';
+import { bypassReason, classifyRejection, credentialsSent, hasDirective, headerFacts, isCacheableResponse, isStaleWorthy, wantsRevalidation } from '../../lib/http/rules';
 
 const config = (extra: Partial<InternalAxiosRequestConfig> = {}): InternalAxiosRequestConfig =>
   ({ headers: new AxiosHeaders(), validateStatus: (s: number) => s >= 200 && s < 300, ...extra }) as InternalAxiosRequestConfig;

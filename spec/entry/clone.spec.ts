@@ -1,4 +1,4 @@
-import { cloneJson, deepFreeze } from '../lib/clone';
+import { cloneJson, deepFreeze } from '../../lib/entry/clone';
 
 describe('cloneJson', () => {
   const texts = [

@@ -1,9 +1,9 @@
 import { types } from 'node:util';
 import axios, { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { cloneJson, deepFreeze } from './clone.js';
-import type { BodyKind, Entry, Headers, Snapshot } from './entry.js';
-import { readHeader } from './policy.js';
-import type { AdapterKind } from './wire.js';
+import type { BodyKind, Entry, Headers, Snapshot } from './codec.js';
+import { readHeader } from '../http/rules.js';
+import type { AdapterKind } from '../http/wire.js';
 
 /** What an adapter resolves with, before axios transforms the body. */
 export interface RawResponse {
