@@ -7,10 +7,20 @@ import { Flights } from './flow/flights.js';
 import { invalidate } from './invalidate.js';
 import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions, resolveRequestPolicy } from './options.js';
-import type { StaleCacheHandle, StaleCacheOptions } from './types.js';
+import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './flow/write.js';
 
-const attached = new WeakSet<object>();
+// On the instance, under a registered symbol: the ESM and the CommonJS copy of this package (the
+// dual-package hazard) must see each other's cache, or one instance would get two.
+const ATTACHED = Symbol.for('axios-stale-cache.attached');
+const EVENT_NAMES: ReadonlySet<string> = new Set<CacheEventName>(['hit', 'miss', 'stale', 'bypass', 'error', 'skip']);
+
+function eventName<E extends CacheEventName>(event: E): E {
+  if (typeof event !== 'string' || !EVENT_NAMES.has(event)) {
+    throw new TypeError(`axios-stale-cache: unknown event ${JSON.stringify(event)} (expected one of ${[...EVENT_NAMES].join(', ')})`);
+  }
+  return event;
+}
 
 function isAxiosInstance(value: unknown): value is AxiosInstance {
   const v = value as Partial<AxiosInstance> | null;
@@ -85,13 +95,13 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
   if (!isAxiosInstance(instance)) {
     throw new TypeError('axios-stale-cache: attachStaleCache() needs an axios instance (axios or axios.create())');
   }
-  if (attached.has(instance)) {
+  if ((instance as { [ATTACHED]?: boolean })[ATTACHED]) {
     throw new Error('axios-stale-cache: this axios instance already has a stale cache; detach() it first');
   }
   const ctx: CacheContext = {
     opts: resolveOptions(options),
     events: new Emitter(),
-    stats: { hits: 0, misses: 0, stale: 0, bypass: 0, storeErrors: 0, coalesced: 0, storeSkipped: 0 },
+    stats: { hits: 0, misses: 0, stale: 0, bypass: 0, storeErrors: 0, coalesced: 0, storeSkipped: 0, writesSkipped: 0 },
     flights: new Flights(),
     invalidations: new Invalidations(),
     pending: { calls: 0, bytes: 0 },
@@ -105,16 +115,16 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     (response) => onResponse(ctx, response),
     (error: unknown) => onResponseError(ctx, error),
   );
-  attached.add(instance);
+  Object.defineProperty(instance, ATTACHED, { value: true, configurable: true, enumerable: false });
 
   const handle: StaleCacheHandle = {
     invalidate: (target) => invalidate(ctx, instance, target),
     on(event, listener) {
-      ctx.events.on(event, listener);
+      ctx.events.on(eventName(event), listener);
       return handle;
     },
     off(event, listener) {
-      ctx.events.off(event, listener);
+      ctx.events.off(eventName(event), listener);
       return handle;
     },
     stats: () => ({ ...ctx.stats }),
@@ -126,7 +136,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       ctx.detached = true;
       instance.interceptors.request.eject(requestId);
       instance.interceptors.response.eject(responseId);
-      attached.delete(instance);
+      delete (instance as { [ATTACHED]?: boolean })[ATTACHED];
     },
   };
   return handle;

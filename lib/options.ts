@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { AxiosResponse } from 'axios';
 import { memoryStore } from './stores/memory.js';
 import { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse, isStaleWorthy } from './http/rules.js';
@@ -38,7 +39,7 @@ export const DEFAULTS = {
   staleKeyPrefix: 'stale_http',
   methods: ['get', 'head'],
   storeTimeout: 100,
-  maxEntryBytes: 1_048_576,
+  maxEntryBytes: 5_242_880,
   coalesce: true,
   flightTimeout: 3_000,
   zeroCopy: false,
@@ -93,6 +94,15 @@ function integer(where: string, name: string, value: unknown, fallback: number, 
   return value;
 }
 
+/** A duration that may be Infinity: a stale tier that never expires, as tornado-stale-client's default. */
+function duration(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === Infinity) return value;
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
+    fail(where, name, 'must be an integer >= 0 (milliseconds) or Infinity (never expires)', value);
+  }
+  return integer(where, name, value, fallback);
+}
+
 function prefix(where: string, name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value === '' || /[{}\s]/.test(value)) {
@@ -115,19 +125,26 @@ function headerNames(where: string, name: string, value: unknown, fallback: read
   return [...names].sort();
 }
 
-function ttlPair(where: string, ttl: number, staleTtl: number, swr: number): void {
+/**
+ * ttl <= staleTtl and ttl + staleWhileRevalidate <= staleTtl. `given` says which of the three the
+ * caller set here: a per-request ttl over the instance's staleTtl names the instance's, not a
+ * staleCache.staleTtl the caller never wrote.
+ */
+function ttlPair(where: string, ttl: number, staleTtl: number, swr: number, given: { ttl: boolean; staleTtl: boolean; swr: boolean }): void {
+  const name = (field: 'ttl' | 'staleTtl' | 'swr', label: string): string => (given[field] ? `${where}.${label}` : `the instance's ${label}`);
   if (staleTtl < ttl) {
-    throw new TypeError(`axios-stale-cache: ${where}.staleTtl (${staleTtl}) must be >= ttl (${ttl})`);
+    throw new TypeError(`axios-stale-cache: ${name('ttl', 'ttl')} (${ttl}) must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`);
   }
   if (ttl + swr > staleTtl) {
     throw new TypeError(
-      `axios-stale-cache: ${where}.ttl + staleWhileRevalidate (${ttl + swr}) must be <= staleTtl (${staleTtl})`,
+      `axios-stale-cache: ${name('ttl', 'ttl')} + ${name('swr', 'staleWhileRevalidate')} (${ttl + swr}) must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`,
     );
   }
 }
 
 function isStore(value: unknown): value is CacheStore {
-  if (value === null || typeof value !== 'object') return false;
+  // A Map has get, set and delete, but synchronous and of another shape: it would silently never cache.
+  if (value === null || typeof value !== 'object' || types.isMap(value) || types.isWeakMap(value)) return false;
   const s = value as Record<string, unknown>;
   return typeof s['get'] === 'function' && typeof s['set'] === 'function' && typeof s['delete'] === 'function';
 }
@@ -141,12 +158,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   checkKeys(where, o, OPTION_NAMES);
 
   if (o.store !== undefined && !isStore(o.store)) {
-    fail(where, 'store', 'must implement get, set and delete', o.store);
+    fail(where, 'store', 'must be a CacheStore (async get(key), set(entries), delete(keys)), such as memoryStore() or redisStore(client)', o.store);
   }
   const ttl = integer(where, 'ttl', o.ttl, DEFAULTS.ttl);
-  const staleTtl = integer(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
+  const staleTtl = duration(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
   const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, DEFAULTS.staleWhileRevalidate);
-  ttlPair(where, ttl, staleTtl, swr);
+  ttlPair(where, ttl, staleTtl, swr, { ttl: true, staleTtl: true, swr: true });
 
   const primaryKeyPrefix = prefix(where, 'primaryKeyPrefix', o.primaryKeyPrefix, DEFAULTS.primaryKeyPrefix);
   const staleKeyPrefix = prefix(where, 'staleKeyPrefix', o.staleKeyPrefix, DEFAULTS.staleKeyPrefix);
@@ -211,9 +228,9 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
   const o = value as Record<string, unknown> & StaleCacheRequestOptions;
   checkKeys(where, o, REQUEST_OPTION_NAMES);
   const ttl = integer(where, 'ttl', o.ttl, base.ttl);
-  const staleTtl = integer(where, 'staleTtl', o.staleTtl, base.staleTtl);
+  const staleTtl = duration(where, 'staleTtl', o.staleTtl, base.staleTtl);
   const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, base.staleWhileRevalidate);
-  ttlPair(where, ttl, staleTtl, swr);
+  ttlPair(where, ttl, staleTtl, swr, { ttl: o.ttl !== undefined, staleTtl: o.staleTtl !== undefined, swr: o.staleWhileRevalidate !== undefined });
   if (o.key !== undefined && (typeof o.key !== 'string' || o.key === '')) {
     fail(where, 'key', 'must be a non-empty string', o.key);
   }

@@ -6,7 +6,7 @@ export type StoredValue = string | Uint8Array;
 export interface CacheStoreEntry {
   key: string;
   value: StoredValue;
-  /** Milliseconds until the store may forget the entry; always > 0. */
+  /** Milliseconds until the store may forget the entry; always > 0; Infinity for an entry that never expires. */
   ttl: number;
 }
 
@@ -145,12 +145,27 @@ export interface CacheErrorEvent {
   error: unknown;
 }
 
+/** Why a cacheable answer was not written. */
+export type SkipReason =
+  | 'too-large' // its encoded entry is over maxEntryBytes
+  | 'invalidated' // invalidate() of its URL was called while it was in flight
+  | 'detached'; // the cache was detached while it was in flight
+
+export interface CacheSkipEvent {
+  key: string;
+  reason: SkipReason;
+  /** Size of the encoded entry, for 'too-large'. */
+  bytes?: number;
+}
+
 export interface CacheEvents {
   hit: CacheEvent;
   miss: CacheEvent;
   stale: CacheEvent;
   bypass: CacheEvent;
   error: CacheErrorEvent;
+  /** A cacheable answer that was not written, and why. */
+  skip: CacheSkipEvent;
 }
 
 export type CacheEventName = keyof CacheEvents;
@@ -166,6 +181,8 @@ export interface CacheStats {
   coalesced: number;
   /** Store calls not made (a miss, or a write dropped) because too many earlier ones were still unanswered. */
   storeSkipped: number;
+  /** Cacheable answers not written: too large, or invalidated or detached while in flight (see the `skip` event). */
+  writesSkipped: number;
 }
 
 export interface InvalidateTarget {

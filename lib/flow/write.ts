@@ -4,7 +4,12 @@ import { encodeEntry, type Entry } from '../entry/codec.js';
 import { variantKeys } from '../http/key.js';
 import { cacheableBy, isCacheableResponse } from '../http/rules.js';
 import { storeError, writeEntries } from './store-io.js';
-import type { CacheStoreEntry } from '../types.js';
+import type { CacheSkipEvent, CacheStoreEntry } from '../types.js';
+
+function skipped(ctx: CacheContext, info: CacheSkipEvent): void {
+  ctx.stats.writesSkipped++;
+  ctx.events.emit('skip', info);
+}
 
 /** True when the keys already tell apart every header the entry varies on: no variant keys are needed. */
 function keyedByVary(req: CacheRequest, entry: Entry): boolean {
@@ -19,8 +24,9 @@ function keyedByVary(req: CacheRequest, entry: Entry): boolean {
  * cache is detached, or when the URL was invalidated after this request began.
  */
 export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
-  if (ctx.detached || ctx.invalidations.overtaken(req.urlDigest, req.epoch)) return;
   const { keys, policy } = req;
+  if (ctx.detached) return skipped(ctx, { key: keys.primary, reason: 'detached' });
+  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) return skipped(ctx, { key: keys.primary, reason: 'invalidated' });
   let encoded: Uint8Array;
   try {
     encoded = encodeEntry(entry);
@@ -28,7 +34,7 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     storeError(ctx, 'encode', keys.primary, error);
     return;
   }
-  if (encoded.byteLength > ctx.opts.maxEntryBytes) return;
+  if (encoded.byteLength > ctx.opts.maxEntryBytes) return skipped(ctx, { key: keys.primary, reason: 'too-large', bytes: encoded.byteLength });
   const entries: CacheStoreEntry[] = [];
   const variant = !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied ? variantKeys(keys, entry.varied) : undefined;
   if (policy.ttl > 0) {

@@ -61,7 +61,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     [SYNC_GET]: (key: string) => lru.get(key) ?? null,
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
-      for (const { key, value, ttl } of entries) lru.set(key, value, { ttl });
+      // ttl 0: no expiry for that entry (a stale tier that never expires), only eviction.
+      for (const { key, value, ttl } of entries) lru.set(key, value, { ttl: Number.isFinite(ttl) ? ttl : 0 });
     },
     async delete(keys) {
       for (const key of keys) lru.delete(key);

@@ -11,7 +11,7 @@ type Reply = Promise<unknown>;
 
 export interface RedisMultiLike {
   /** node-redis takes a string or a Buffer; typed as string so these types need no @types/node. */
-  set(key: string, value: string, options: { expiration: { type: 'PX'; value: number } }): RedisMultiLike;
+  set(key: string, value: string, options?: { expiration: { type: 'PX'; value: number } }): RedisMultiLike;
   exec(): Reply;
 }
 
@@ -151,7 +151,9 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       for (const { key, value, ttl } of entries) {
         // Bytes go as a Buffer (binary-safe); see RedisMultiLike.set for the cast.
         const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-        multi.set(key, bytes as unknown as string, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) } });
+        // Infinity: no expiry (a stale tier that never expires); Redis may still evict it under maxmemory.
+        if (Number.isFinite(ttl)) multi.set(key, bytes as unknown as string, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) } });
+        else multi.set(key, bytes as unknown as string);
       }
       await multi.exec();
     },

@@ -1,37 +1,83 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const fixtures = path.join(root, 'spec/fixtures/consumer');
-const node = (args: string[]): string => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-/** The published shape: `npm run build` output used by package name, as a dependency would be. */
-describe('dual package (dist/)', () => {
+/**
+ * The package a user installs: `npm pack` of a copy of the sources (prepack builds it; never the
+ * working tree's dist/, which `npm run bench` rebuilds), unpacked into a scratch app's node_modules
+ * and used by package name from CommonJS, ESM and TypeScript, as a dependency would be.
+ */
+describe('the packed package', () => {
+  let work: string;
+  let app: string;
+  let files: string[];
+  const node = (args: string[]): string => execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
+
   beforeAll(() => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
+    work = mkdtempSync(path.join(tmpdir(), 'asc-pack-'));
+    const src = path.join(work, 'src');
+    mkdirSync(src);
+    for (const f of ['lib', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.build.cjs.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
+      cpSync(path.join(root, f), path.join(src, f), { recursive: true });
+    }
+    symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    files = packed[0]?.files.map((f) => f.path) ?? [];
+    app = path.join(work, 'app');
+    const installed = path.join(app, 'node_modules', 'axios-stale-cache');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', path.join(work, packed[0]?.filename ?? ''), '-C', installed, '--strip-components=1']);
+    // Its peers and dependencies, as npm would have installed them beside it.
+    for (const dep of ['axios', 'lru-cache', 'redis', '@redis', 'typescript']) {
+      symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep));
+    }
+    cpSync(path.join(root, 'spec/fixtures/consumer'), app, { recursive: true });
   }, 120_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('ships the build, the declarations and the docs, and nothing else', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']));
+    expect(files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|package\.json$|LICENSE)/.test(f))).toEqual([]);
+  });
 
   it('works through require()', () => {
-    const out = JSON.parse(node([path.join(fixtures, 'smoke.cjs')]));
+    const out = JSON.parse(node(['smoke.cjs']));
     expect(out).toEqual({ format: 'object', states: ['miss', 'hit'], data: { calls: 1 } });
   });
 
   it('works through import', () => {
-    const out = JSON.parse(node([path.join(fixtures, 'smoke.mjs')]));
+    const out = JSON.parse(node(['smoke.mjs']));
     expect(out).toEqual({ format: 'undefined', states: ['miss', 'hit'], data: { calls: 1 } });
   });
 
   it('ships declarations that type-check for ESM and CommonJS consumers, augmentation included', () => {
-    const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-    expect(() => execFileSync(process.execPath, [tsc, '-p', fixtures], { cwd: root, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+    expect(() => node([path.join(app, 'node_modules/typescript/bin/tsc'), '-p', app])).not.toThrow();
   }, 60_000);
 
-  it('exports no CommonJS/ESM mismatch: both formats expose the same names', () => {
-    const cjs = Object.keys(JSON.parse(node(['-p', "JSON.stringify(require('axios-stale-cache'))"]) || '{}'));
-    const names = node(['--input-type=module', '-e', "import * as m from 'axios-stale-cache'; console.log(Object.keys(m).sort().join(','))"]).trim();
-    const cjsNames = node(['-e', "console.log(Object.keys(require('axios-stale-cache')).sort().join(','))"]).trim();
-    expect(names).toBe(cjsNames);
-    expect(names.split(',')).toEqual(expect.arrayContaining(['attachStaleCache', 'memoryStore']));
-    expect(cjs).toBeDefined();
+  it('refuses a second cache on one instance even from the other format’s copy (dual-package hazard)', () => {
+    const script = [
+      "const axios = require('axios');",
+      "const cjs = require('axios-stale-cache');",
+      "import('axios-stale-cache').then((esm) => {",
+      '  const http = axios.create();',
+      '  const cache = cjs.attachStaleCache(http);',
+      "  try { esm.attachStaleCache(http); console.log('attached twice'); } catch (e) { console.log('refused'); }",
+      '  cache.detach();',
+      "  try { esm.attachStaleCache(http).detach(); console.log('reattached'); } catch (e) { console.log('stuck'); }",
+      '});',
+    ].join('\n');
+    expect(node(['-e', script]).trim().split('\n')).toEqual(['refused', 'reattached']);
+  });
+
+  it('exposes the same names from both formats', () => {
+    const esm = node(['--input-type=module', '-e', "import * as m from 'axios-stale-cache'; console.log(Object.keys(m).sort().join(','))"]).trim();
+    const cjs = node(['-e', "console.log(Object.keys(require('axios-stale-cache')).sort().join(','))"]).trim();
+    expect(esm).toBe(cjs);
+    expect(esm.split(',')).toEqual(expect.arrayContaining(['attachStaleCache', 'memoryStore', 'redisStore', 'DEFAULT_CREDENTIAL_HEADERS', 'StoreTimeoutError']));
+    expect(readdirSync(path.join(app, 'node_modules/axios-stale-cache/dist'))).toEqual(['cjs', 'esm']);
   });
 });

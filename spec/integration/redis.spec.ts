@@ -49,6 +49,14 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     expect(pStale).toBeLessThanOrEqual(600_000);
   });
 
+  it('staleTtl: Infinity writes the stale key without an expiry, the primary with its ttl', async () => {
+    const res = await http.get('/users', { staleCache: { staleTtl: Infinity } });
+    await cache.settled();
+    const primary = res.staleCache?.key ?? '';
+    expect(await client.pTTL(primary.replace(p.primaryKeyPrefix, p.staleKeyPrefix))).toBe(-1);
+    expect(await client.pTTL(primary)).toBeGreaterThan(4_000);
+  });
+
   it('1. per-request ttl and staleTtl reach Redis', async () => {
     const res = await http.get('/users', { staleCache: { ttl: 1_000, staleTtl: 30_000 } });
     await cache.settled();

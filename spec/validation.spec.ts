@@ -1,0 +1,82 @@
+import axios from 'axios';
+import MockAdapter from 'axios-mock-adapter';
+import { attachStaleCache, defaultIsCacheable, defaultStaleIf, memoryStore } from '../lib/index';
+import type { CacheSkipEvent, StaleCacheHandle } from '../lib/index';
+
+/** What a user gets wrong is named at once; what the cache decides not to do is reported (issue 9). */
+describe('options, events and skipped writes', () => {
+  const handles: StaleCacheHandle[] = [];
+  const mocked = (options: Parameters<typeof attachStaleCache>[1] = {}): { http: ReturnType<typeof axios.create>; mock: MockAdapter; cache: StaleCacheHandle } => {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    const mock = new MockAdapter(http);
+    const cache = attachStaleCache(http, options);
+    handles.push(cache);
+    return { http, mock, cache };
+  };
+  afterEach(() => handles.splice(0).forEach((h) => h.detach()));
+
+  it('refuses a Map as a store: it has get, set and delete, but would silently never cache', () => {
+    expect(() => attachStaleCache(axios.create(), { store: new Map() as never })).toThrow(/options\.store must be a CacheStore/);
+  });
+
+  it('refuses an unknown event name instead of never calling the listener', () => {
+    const { cache } = mocked();
+    expect(() => cache.on('stal' as never, () => undefined)).toThrow(/unknown event "stal"/);
+    expect(() => cache.off('hits' as never, () => undefined)).toThrow(TypeError);
+  });
+
+  it('names the instance’s staleTtl when a per-request ttl goes over it', async () => {
+    const { http } = mocked({ ttl: 100, staleTtl: 1_000 });
+    await expect(http.get('/x', { staleCache: { ttl: 5_000 } })).rejects.toThrow("staleCache.ttl (5000) must be <= the instance's staleTtl (1000)");
+    await expect(http.get('/x', { staleCache: { ttl: 5_000, staleTtl: 10 } })).rejects.toThrow('staleCache.ttl (5000) must be <= staleCache.staleTtl (10)');
+    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 5 })).toThrow('options.ttl (10) must be <= options.staleTtl (5)');
+    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 15, staleWhileRevalidate: 6 })).toThrow('options.ttl + options.staleWhileRevalidate (16) must be <= options.staleTtl (15)');
+  });
+
+  it('takes staleTtl: Infinity, a stale tier that never expires', async () => {
+    const store = memoryStore();
+    const { http, mock, cache } = mocked({ store, ttl: 1, staleTtl: Infinity });
+    mock.onGet('/forever').replyOnce(200, { v: 1 }).onGet('/forever').reply(503);
+    await http.get('/forever');
+    await cache.settled();
+    await new Promise((r) => setTimeout(r, 5));
+    const stale = await http.get('/forever');
+    expect([stale.staleCache?.state, stale.data]).toEqual(['stale', { v: 1 }]);
+    expect(() => attachStaleCache(axios.create(), { ttl: Infinity })).toThrow(/options\.ttl must be an integer/);
+  });
+
+  it('reports an answer too large to store: a skip event with its size, and a stat', async () => {
+    const { http, mock, cache } = mocked({ maxEntryBytes: 100 });
+    mock.onGet('/big').reply(200, 'x'.repeat(1_000));
+    const skips: CacheSkipEvent[] = [];
+    cache.on('skip', (e) => skips.push(e));
+    await http.get('/big');
+    await cache.settled();
+    expect(skips).toEqual([{ key: expect.any(String), reason: 'too-large', bytes: expect.any(Number) }]);
+    expect(skips[0]?.bytes).toBeGreaterThan(1_000);
+    expect(cache.stats().writesSkipped).toBe(1);
+    expect((await http.get('/big')).staleCache?.state).toBe('miss');
+  });
+
+  it('exports the default staleIf, so that 429 can fall back to stale without rewriting the rule', async () => {
+    const { http, mock, cache } = mocked({ ttl: 1, staleIf: (f) => defaultStaleIf(f) || f.status === 429 });
+    mock.onGet('/rate').replyOnce(200, { v: 1 }).onGet('/rate').replyOnce(429).onGet('/rate').replyOnce(404);
+    await http.get('/rate');
+    await cache.settled();
+    await new Promise((r) => setTimeout(r, 5));
+    const limited = await http.get('/rate');
+    expect([limited.staleCache?.state, limited.staleCache?.cause, limited.data]).toEqual(['stale', 'status', { v: 1 }]);
+    const missing = await http.get('/rate').catch((e: unknown) => e);
+    expect(axios.isAxiosError(missing) && missing.response?.status).toBe(404); // a 404 is an answer, not an outage
+  });
+
+  it('a custom isCacheable decides what is written', async () => {
+    const { http, mock, cache } = mocked({ isCacheable: (r) => defaultIsCacheable(r) && r.headers['x-volatile'] === undefined });
+    mock.onGet('/volatile').reply(200, { v: 1 }, { 'x-volatile': '1' });
+    mock.onGet('/steady').reply(200, { v: 1 });
+    for (const path of ['/volatile', '/steady']) await http.get(path);
+    await cache.settled();
+    expect((await http.get('/volatile')).staleCache?.state).toBe('miss');
+    expect((await http.get('/steady')).staleCache?.state).toBe('hit');
+  });
+});
