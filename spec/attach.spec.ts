@@ -131,6 +131,17 @@ describe('keys', () => {
     expect(env.calls()).toBe(2);
   });
 
+  it('baseURL and allowAbsoluteUrls are part of the address: the same url string on two hosts is two entries', async () => {
+    env = echoInstance();
+    cache = attachStaleCache(env.http);
+    const a = await keyOf({ url: '/x', baseURL: 'http://a.test' });
+    const b = await keyOf({ url: '/x', baseURL: 'http://b.test' });
+    const absolute = await keyOf({ url: 'http://c.test/x', baseURL: 'http://a.test' });
+    const joined = await keyOf({ url: 'http://c.test/x', baseURL: 'http://a.test', allowAbsoluteUrls: false });
+    expect(new Set([a, b, absolute, joined]).size).toBe(4);
+    expect(env.calls()).toBe(4);
+  });
+
   it('8. the method is part of the key: HEAD and GET of one URL are two entries', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http);
@@ -266,6 +277,30 @@ describe('zeroCopy', () => {
 });
 
 describe('lifecycle and validation', () => {
+  it('a request already past our interceptor when detach() is called goes upstream untouched', async () => {
+    const { http, calls } = echoInstance();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    // Added before attaching, so axios runs it after ours: the request waits here, adapter installed.
+    http.interceptors.request.use(async (config) => {
+      if (config.headers['x-gate']) await gate;
+      return config;
+    });
+    const store = recordingStore();
+    const cache = attachStaleCache(http, { store });
+    await http.get('/d');
+    await cache.settled();
+    const pending = http.get('/d', { headers: { 'x-gate': '1' } });
+    await sleep(5);
+    cache.detach();
+    const reads = store.gets.length;
+    release();
+    const res = await pending;
+    expect(res.staleCache).toBeUndefined();
+    expect(calls()).toBe(2); // not a hit
+    expect(store.gets.length).toBe(reads);
+  });
+
   it('11. detach() restores the plain instance: no reads, no writes, no metadata', async () => {
     const env = echoInstance();
     const store = recordingStore();

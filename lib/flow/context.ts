@@ -54,8 +54,8 @@ export interface CacheRequest {
   /** performance.now() when the request reached the cache: its own `timeout` counts from here. */
   readonly started: number;
   /**
-   * Milliseconds this request may still spend waiting on store reads: one storeTimeout in all, so
-   * a slow store delays a request once (primary read + stale read), not once per read.
+   * Milliseconds this request may still spend on the reads of one tier (a base and a variant key):
+   * storeTimeout for the primary lookup, and a fresh storeTimeout for the stale read after a failure.
    */
   storeBudget: number;
 }

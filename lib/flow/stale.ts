@@ -12,6 +12,9 @@ export async function staleAnswer(
 ): Promise<{ entry: Entry; meta: StaleCacheMeta } | undefined> {
   if (req.policy.staleTtl === 0) return undefined;
   if (!askUser(ctx, 'staleIf', req.keys.primary, ctx.opts.staleIf, failure)) return undefined;
+  // A bound of its own: the alternative to this read is an error, and a primary read that used the
+  // whole storeTimeout (a slow store, a loaded machine) must not turn a stale answer into one.
+  req.storeBudget = ctx.opts.storeTimeout;
   const entry = await readTier(ctx, req, 'stale');
   if (!entry || !fitsRedirects(req, entry)) return undefined;
   return {

@@ -62,7 +62,7 @@ describe('a broken store never fails or stalls a request', () => {
     },
   );
 
-  it('a hanging store delays a failing request once (primary + stale reads share one storeTimeout)', async () => {
+  it('a hanging store delays a failing request at most twice storeTimeout: the lookup, then the stale read', async () => {
     const http = axios.create({ baseURL: 'http://api.test' });
     new MockAdapter(http).onGet('/x').networkError();
     const cache = attachStaleCache(http, { store: brokenStore('hangs'), storeTimeout: 80 });
@@ -70,8 +70,29 @@ describe('a broken store never fails or stalls a request', () => {
     const error = await http.get('/x').catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     expect(axios.isAxiosError(error)).toBe(true);
-    expect(elapsed).toBeGreaterThanOrEqual(75);
-    expect(elapsed).toBeLessThan(80 * 2); // not two full timeouts
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(80 * 2 + 500); // bounded: never a third wait
+    cache.detach();
+  });
+
+  it('a primary read that uses the whole storeTimeout does not cost the stale answer after a failure', async () => {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    const mock = new MockAdapter(http);
+    mock.onGet('/x').replyOnce(200, { v: 1 }).onGet('/x').networkError();
+    const values = new Map<string, string | Uint8Array>();
+    let slowPrimary = false;
+    const store: CacheStore = {
+      // The primary tier is slow today; the stale tier answers.
+      get: (k) => (slowPrimary && k.startsWith('primary_http') ? never() : Promise.resolve(values.get(k) ?? null)),
+      set: async (entries) => entries.forEach((e) => values.set(e.key, e.value)),
+      delete: async (keys) => keys.forEach((k) => values.delete(k)),
+    };
+    const cache = attachStaleCache(http, { store, storeTimeout: 50 });
+    await http.get('/x');
+    await cache.settled();
+    slowPrimary = true;
+    const res = await http.get('/x');
+    expect([res.staleCache?.state, res.data]).toEqual(['stale', { v: 1 }]);
     cache.detach();
   });
 

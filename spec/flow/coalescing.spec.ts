@@ -27,6 +27,23 @@ describe('coalescing against a real HTTP server', () => {
     cache.detach();
   });
 
+  it('a flight replaced past flightTimeout does not remove its successor when it finally lands', async () => {
+    let n = 0;
+    const delays = [600, 500];
+    upstream.route('/late', (req, res) => void setTimeout(() => send.json({ n: ++n })(req, res), delays[upstream.calls('/late') - 1] ?? 0));
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { flightTimeout: 400, ttl: 0 });
+    const first = http.get('/late'); // lands at ~600 ms
+    await sleep(420);
+    const second = http.get('/late'); // the first is too old to join: a new flight, landing at ~920 ms
+    await first;
+    const third = await http.get('/late'); // must join the second flight (~180 ms old, answered within flightTimeout)
+    await second;
+    expect(third.staleCache?.coalesced).toBe(true);
+    expect(upstream.calls('/late')).toBe(2);
+    cache.detach();
+  });
+
   it('every waiter gets its own copy of the answer', async () => {
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http);

@@ -94,8 +94,13 @@ describe('shared-cache safety on Redis', () => {
     const { http, cache } = instance();
     await http.get('/me');
     await cache.settled();
+    const stored = await everythingStored();
+    const calls = upstream.calls('/me');
     const res = await http.get('/me', { headers: { 'Cache-Control': 'no-store' } });
+    await cache.settled();
     expect(res.staleCache).toEqual({ state: 'bypass', reason: 'no-store' });
+    expect(upstream.calls('/me')).toBe(calls + 1); // not answered from the cache
+    expect(await everythingStored()).toBe(stored); // and nothing written
   });
 
   it('an answer with Set-Cookie is neither stored nor shared: each caller gets its own session', async () => {
