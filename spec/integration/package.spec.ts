@@ -14,6 +14,7 @@ const npm = (args: string[], cwd: string): string => execFileSync('npm', args, {
 describe('the packed package', () => {
   let work: string;
   let app: string;
+  let tarball: string;
   let files: string[];
   const node = (args: string[]): string => execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
 
@@ -27,10 +28,11 @@ describe('the packed package', () => {
     symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = packed[0]?.files.map((f) => f.path) ?? [];
+    tarball = path.join(work, packed[0]?.filename ?? '');
     app = path.join(work, 'app');
     const installed = path.join(app, 'node_modules', 'axios-stale-cache');
     mkdirSync(installed, { recursive: true });
-    execFileSync('tar', ['-xzf', path.join(work, packed[0]?.filename ?? ''), '-C', installed, '--strip-components=1']);
+    execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
     // Its peers and dependencies, as npm would have installed them beside it.
     for (const dep of ['axios', 'lru-cache', 'redis', '@redis', 'typescript']) {
       symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep));
@@ -43,6 +45,12 @@ describe('the packed package', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']));
     expect(files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|package\.json$|LICENSE)/.test(f))).toEqual([]);
   });
+
+  it('passes publint (strict) and arethetypeswrong on every resolution mode', () => {
+    const bin = (name: string): string => path.join(root, 'node_modules/.bin', name);
+    expect(() => execFileSync(bin('publint'), ['--strict', tarball], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+    expect(() => execFileSync(bin('attw'), [tarball, '--format', 'ascii'], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+  }, 60_000);
 
   it('works through require()', () => {
     const out = JSON.parse(node(['smoke.cjs']));
