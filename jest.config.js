@@ -9,4 +9,8 @@ module.exports = {
   globalSetup: '<rootDir>/spec/setup/global-setup.ts',
   globalTeardown: '<rootDir>/spec/setup/global-teardown.ts',
   testTimeout: 30_000,
+  collectCoverageFrom: ['lib/**/*.ts'],
+  coverageReporters: ['text-summary', 'lcov'],
+  // Measured at 93 / 89 / 92 / 95 % when set: a drop of a few points fails `npm test`.
+  coverageThreshold: { global: { statements: 90, branches: 85, functions: 88, lines: 92 } },
 };
