@@ -3,6 +3,7 @@ import { createCluster, type RedisClusterType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
 import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
+import { storeContract } from '../helpers/store-contract';
 import { missHitStale } from '../helpers/store-scenario';
 import { send, startUpstream } from '../helpers/upstream';
 import { startCluster, type RedisGroup } from '../setup/redis-server';
@@ -20,6 +21,10 @@ describe('7. Redis Cluster (three masters started by the test)', () => {
   afterAll(async () => {
     await cluster?.close();
     await group?.stop();
+  });
+
+  describe('the store contract', () => {
+    storeContract(() => redisStore(cluster));
   });
 
   it('runs miss, hit, stale through createCluster; both tiers of a key sit in one slot', async () => {

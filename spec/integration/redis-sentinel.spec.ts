@@ -1,6 +1,7 @@
 import { createSentinel, type RedisSentinelType } from 'redis';
 import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
+import { storeContract } from '../helpers/store-contract';
 import { missHitStale } from '../helpers/store-scenario';
 import { startSentinel } from '../setup/redis-server';
 import { connect } from '../helpers/redis';
@@ -18,6 +19,10 @@ describe('8. Redis Sentinel (a master and a sentinel started by the test)', () =
   afterAll(async () => {
     await sentinel?.close();
     await group?.stop();
+  });
+
+  describe('the store contract', () => {
+    storeContract(() => redisStore(sentinel));
   });
 
   it('runs miss, hit, stale through createSentinel, writing to the master the sentinel names', async () => {

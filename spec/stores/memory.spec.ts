@@ -1,6 +1,12 @@
 import { memoryStore } from '../../lib/stores/memory';
+import { storeContract } from '../helpers/store-contract';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('memoryStore: the store contract', () => {
+  const store = memoryStore();
+  storeContract(() => store);
+});
 
 describe('memoryStore', () => {
   it('14. 100,000 distinct URLs with maxEntries 1000 leave at most 1000 entries', async () => {

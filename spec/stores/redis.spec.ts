@@ -3,8 +3,24 @@ import { RedisNotReadyError } from '../../lib/errors';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
 import { runFixture } from '../helpers/fixtures';
+import { storeContract } from '../helpers/store-contract';
 import { connect, REDIS_URL } from '../helpers/redis';
 import { randomBytes } from 'node:crypto';
+
+describe('redisStore on a real Redis: the store contract', () => {
+  let client: RedisClientType;
+  const ns = `tcontract${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    client = await connect();
+  });
+  afterAll(async () => {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${ns}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length) await client.del(keys);
+    await client.close();
+  });
+  storeContract(() => redisStore(client), ns);
+});
 
 describe('redisStore on a real Redis', () => {
   let client: RedisClientType;

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import type { CacheStore, StoredValue } from '../../lib/types';
+import { sleep } from './scenarios';
+
+const bytesOf = (value: StoredValue | null): Buffer | null => (value === null ? null : Buffer.from(value as Uint8Array | string));
+
+/**
+ * What every CacheStore must do, as undici's cacheStoreTests: run inside a describe() of each store
+ * (memory, Redis, Cluster, Sentinel). `store()` is called in each test, so a store built in a
+ * beforeAll (a cluster the describe started) can be handed over lazily. Expiry is tested with real
+ * time on purpose: it is the store's own (Redis PX, lru-cache ttl) that is under test.
+ */
+export function storeContract(store: () => CacheStore, namespace = 'contract'): void {
+  const p = (): string => `${namespace}${randomBytes(5).toString('hex')}`;
+
+  it('get of a key never written is null', async () => {
+    expect(await store().get(`${p()}:{none}`)).toBeNull();
+  });
+
+  it('writes several entries of one hash tag at once and reads each back byte for byte', async () => {
+    const prefix = p();
+    const binary = Buffer.from([0, 0x0a, 0xff, 0xfe, 0x0d, 0x0a, 0x7b]);
+    const text = 'line\nbreak é ✓';
+    await store().set([
+      { key: `${prefix}:{t}`, value: binary, ttl: 60_000 },
+      { key: `${prefix}:{t}:r1`, value: text, ttl: 60_000 },
+    ]);
+    expect(bytesOf(await store().get(`${prefix}:{t}`))).toEqual(binary);
+    expect(bytesOf(await store().get(`${prefix}:{t}:r1`))?.toString('utf8')).toBe(text);
+  });
+
+  it('a later write of a key replaces it', async () => {
+    const key = `${p()}:{t}`;
+    await store().set([{ key, value: 'one', ttl: 60_000 }]);
+    await store().set([{ key, value: 'two', ttl: 60_000 }]);
+    expect(bytesOf(await store().get(key))?.toString()).toBe('two');
+  });
+
+  it('forgets an entry after its ttl, keeps one written with ttl Infinity', async () => {
+    const prefix = p();
+    await store().set([
+      { key: `${prefix}:{t}:short`, value: 'x', ttl: 40 },
+      { key: `${prefix}:{t}:forever`, value: 'y', ttl: Infinity },
+    ]);
+    await sleep(150);
+    expect(await store().get(`${prefix}:{t}:short`)).toBeNull();
+    expect(bytesOf(await store().get(`${prefix}:{t}:forever`))?.toString()).toBe('y');
+    await store().delete([`${prefix}:{t}:forever`]);
+  });
+
+  it('delete removes the keys named, across hash tags, and nothing else', async () => {
+    const prefix = p();
+    await store().set([{ key: `${prefix}:{a}`, value: 'a', ttl: 60_000 }]);
+    await store().set([{ key: `${prefix}:{b}`, value: 'b', ttl: 60_000 }]);
+    await store().set([{ key: `${prefix}:{c}`, value: 'c', ttl: 60_000 }]);
+    await store().delete([`${prefix}:{a}`, `${prefix}:{b}`]);
+    expect(await store().get(`${prefix}:{a}`)).toBeNull();
+    expect(await store().get(`${prefix}:{b}`)).toBeNull();
+    expect(await store().get(`${prefix}:{c}`)).not.toBeNull();
+  });
+
+  it('deletePrefixed removes every key under a prefix (all variants of a URL) and nothing else', async () => {
+    const s = store();
+    if (!s.deletePrefixed) return; // optional: stores without it keep only base variants
+    const prefix = p();
+    await s.set([
+      { key: `${prefix}:{url}`, value: 'base', ttl: 60_000 },
+      { key: `${prefix}:{url}:rV1`, value: 'variant', ttl: 60_000 },
+    ]);
+    await s.set([{ key: `${prefix}:{other}`, value: 'other', ttl: 60_000 }]);
+    await s.set([{ key: `${prefix}*:{url}`, value: 'glob look-alike', ttl: 60_000 }]);
+    await s.deletePrefixed([`${prefix}:{url}`]);
+    expect(await s.get(`${prefix}:{url}`)).toBeNull();
+    expect(await s.get(`${prefix}:{url}:rV1`)).toBeNull();
+    expect(await s.get(`${prefix}:{other}`)).not.toBeNull();
+    expect(await s.get(`${prefix}*:{url}`)).not.toBeNull();
+  });
+}
