@@ -5,7 +5,14 @@ import { attachStaleCache, memoryStore, redisStore, type StaleCacheOptions } fro
 
 /** A 2 KB JSON document, as an API would send it. */
 export const BODY = {
-  items: Array.from({ length: 18 }, (_, i) => ({ id: i, sku: `SKU-${1000 + i}`, name: `Item number ${i}`, price: 10 + i * 1.25, tags: ['a', 'b', 'c'], stock: i % 3 === 0 })),
+  items: Array.from({ length: 18 }, (_, i) => ({
+    id: i,
+    sku: `SKU-${1000 + i}`,
+    name: `Item number ${i}`,
+    price: 10 + i * 1.25,
+    tags: ['a', 'b', 'c'],
+    stock: i % 3 === 0,
+  })),
   page: 1,
   total: 18,
 };
@@ -13,12 +20,20 @@ export const BODY_TEXT = JSON.stringify(BODY);
 
 /** What axios's http adapter resolves with: the raw text, JSON content type; answers at once. */
 export const rawAdapter: AxiosAdapter = (config: InternalAxiosRequestConfig) =>
-  Promise.resolve({ data: BODY_TEXT, status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' }, config, request: {} });
+  Promise.resolve({
+    data: BODY_TEXT,
+    status: 200,
+    statusText: 'OK',
+    headers: { 'content-type': 'application/json' },
+    config,
+    request: {},
+  });
 
 /** The axios pipeline floor: an already-parsed object and no transform. No interceptor cache can beat it. */
 export function pipelineFloor(): AxiosInstance {
   return axios.create({
-    adapter: (config) => Promise.resolve({ data: BODY, status: 200, statusText: 'OK', headers: {}, config, request: {} }),
+    adapter: (config) =>
+      Promise.resolve({ data: BODY, status: 200, statusText: 'OK', headers: {}, config, request: {} }),
     transformResponse: [],
   });
 }
@@ -29,11 +44,17 @@ export interface Target {
 }
 
 const HOUR = 3_600_000;
-const instance = (t: Target): AxiosInstance => axios.create(t.adapter ? { adapter: t.adapter } : { baseURL: t.baseURL });
+const instance = (t: Target): AxiosInstance =>
+  axios.create(t.adapter ? { adapter: t.adapter } : { baseURL: t.baseURL });
 
 export function oursMemory(t: Target, options: StaleCacheOptions = {}): AxiosInstance {
   const http = instance(t);
-  attachStaleCache(http, { store: memoryStore({ maxEntries: 1_000_000, maxBytes: 2 ** 31 }), ttl: HOUR, staleTtl: 24 * HOUR, ...options });
+  attachStaleCache(http, {
+    store: memoryStore({ maxEntries: 1_000_000, maxBytes: 2 ** 31 }),
+    ttl: HOUR,
+    staleTtl: 24 * HOUR,
+    ...options,
+  });
   return http;
 }
 
@@ -44,14 +65,19 @@ export function oursRedis(t: Target, client: RedisClientType, options: StaleCach
 }
 
 export function aciMemory(t: Target, maxEntries: number | false = false): AxiosInstance {
-  return setupCache(instance(t), { ttl: HOUR, storage: buildMemoryStorage(false, false, maxEntries) }) as unknown as AxiosInstance;
+  return setupCache(instance(t), {
+    ttl: HOUR,
+    storage: buildMemoryStorage(false, false, maxEntries),
+  }) as unknown as AxiosInstance;
 }
 
 /** axios-cache-interceptor's Redis storage, as its documentation (guide/storages.md, "Node Redis storage") shows it. */
 export function aciRedis(t: Target, client: RedisClientType): AxiosInstance {
   const redisStorage = buildStorage({
     find(key) {
-      return client.get(`axios-cache-${key}`).then((result) => (result ? (JSON.parse(result) as StorageValue) : undefined));
+      return client
+        .get(`axios-cache-${key}`)
+        .then((result) => (result ? (JSON.parse(result) as StorageValue) : undefined));
     },
     async set(key, value, req) {
       await client.set(`axios-cache-${key}`, JSON.stringify(value), {
@@ -78,7 +104,14 @@ export function compositionFloor(client: RedisClientType, key: string): AxiosIns
   return axios.create({
     adapter: async (config) => {
       const text = await client.get(key);
-      return { data: JSON.parse(text ?? 'null') as unknown, status: 200, statusText: 'OK', headers: {}, config, request: {} };
+      return {
+        data: JSON.parse(text ?? 'null') as unknown,
+        status: 200,
+        statusText: 'OK',
+        headers: {},
+        config,
+        request: {},
+      };
     },
     transformResponse: [],
   });

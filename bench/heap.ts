@@ -19,11 +19,15 @@ async function main(): Promise<void> {
   };
   const before = used();
   const store = process.argv[2] === 'aci' ? undefined : memoryStore(); // ours at its default limits
-  const http: AxiosInstance = store ? oursMemory({ adapter: rawAdapter }, { store }) : aciMemory({ adapter: rawAdapter });
+  const http: AxiosInstance = store
+    ? oursMemory({ adapter: rawAdapter }, { store })
+    : aciMemory({ adapter: rawAdapter });
   let i = 0;
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (i < URLS) await http.get(`http://bench.test/heap/${i++}`);
-  }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (i < URLS) await http.get(`http://bench.test/heap/${i++}`);
+    }),
+  );
   await new Promise((r) => setTimeout(r, 50));
   const mib = (used() - before) / 2 ** 20;
   process.stdout.write(JSON.stringify({ mib, entries: store ? store.size : URLS }));

@@ -42,8 +42,23 @@ if (process.argv[2] === '--child') {
 } else {
   // Profile a child process (tsx's loader thread would otherwise share the profile), then summarise it.
   rmSync(dir, { recursive: true, force: true });
-  execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', __filename, '--child', process.argv[2] ?? 'memory', process.argv[3] ?? '1'], { stdio: 'inherit' });
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  execFileSync(
+    process.execPath,
+    [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      '--import',
+      'tsx',
+      __filename,
+      '--child',
+      process.argv[2] ?? 'memory',
+      process.argv[3] ?? '1',
+    ],
+    { stdio: 'inherit' },
+  );
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f));
   const largest = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (largest) console.log(summarize(largest));
 }

@@ -10,7 +10,18 @@ import axios, { type AxiosInstance } from 'axios';
 import { createClient, type RedisClientType } from 'redis';
 import { send, startUpstream } from '../spec/helpers/upstream.js';
 import { hasRedisServerBinary, startRedisServer, type RedisProcess } from '../spec/setup/redis-server.js';
-import { aciMemory, aciRedis, BODY_TEXT, compositionFloor, getFirst, oursMemory, oursRedis, pipelineFloor, rawAdapter, type Target } from './contenders.js';
+import {
+  aciMemory,
+  aciRedis,
+  BODY_TEXT,
+  compositionFloor,
+  getFirst,
+  oursMemory,
+  oursRedis,
+  pipelineFloor,
+  rawAdapter,
+  type Target,
+} from './contenders.js';
 import { concurrent, interleaved, latency, sequential, type Op } from './measure.js';
 
 const quick = process.argv.includes('--quick');
@@ -22,8 +33,11 @@ const MISSES = quick ? 400 : 1_000;
 const HEAP_URLS = 100_000;
 
 const root = path.resolve(__dirname, '..');
-const version = (pkg: string): string => (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const version = (pkg: string): string =>
+  (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+    .version;
+const fmt = (n: number | undefined, digits = 0): string =>
+  n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 async function connect(url: string): Promise<RedisClientType> {
@@ -83,7 +97,10 @@ async function main(): Promise<void> {
   const rows = new Map<string, Row>();
   const row = (name: string): Row => {
     let r = rows.get(name);
-    if (!r) rows.set(name, (r = { name }));
+    if (!r) {
+      r = { name };
+      rows.set(name, r);
+    }
     return r;
   };
 
@@ -106,13 +123,28 @@ async function main(): Promise<void> {
     await http.get('http://bench.test/hit');
     await new Promise((r) => setTimeout(r, 20));
     const [first, second] = [await http.get('http://bench.test/hit'), await http.get('http://bench.test/hit')];
-    row(name).copies = first.data === second.data ? (Object.isFrozen(first.data) ? 'shared, frozen' : 'shared, mutable') : 'own copy';
+    row(name).copies =
+      first.data === second.data ? (Object.isFrozen(first.data) ? 'shared, frozen' : 'shared, mutable') : 'own copy';
     hitOps.push([name, () => http.get('http://bench.test/hit')]);
   }
   hitOps.push(['node-redis GET (Redis floor)', () => rawClient.get('bench:raw')]);
   log('hits: all contenders, interleaved rounds');
-  const hits = await interleaved(RUNS, hitOps.map(([name, op]) => [name, async () => ({ seq: await sequential(op, HITS_SEQ), c50: await concurrent(op, HITS_C50, 50), ...(await latency(op, LAT)) })] as const));
-  for (const [name, h] of hits) Object.assign(row(name), { hitSeq: h.seq, hitC50: h.c50, hitP50: h.p50, hitP99: h.p99 });
+  const hits = await interleaved(
+    RUNS,
+    hitOps.map(
+      ([name, op]) =>
+        [
+          name,
+          async () => ({
+            seq: await sequential(op, HITS_SEQ),
+            c50: await concurrent(op, HITS_C50, 50),
+            ...(await latency(op, LAT)),
+          }),
+        ] as const,
+    ),
+  );
+  for (const [name, h] of hits)
+    Object.assign(row(name), { hitSeq: h.seq, hitC50: h.c50, hitP50: h.p50, hitP99: h.p99 });
 
   // 2. Misses against a local HTTP server: every request a new URL.
   let n = 0;
@@ -130,7 +162,8 @@ async function main(): Promise<void> {
     const op = (): Promise<unknown> => http.get('/item', { params: { i: ++n } });
     return [name, () => latency(op, MISSES)] as const;
   });
-  for (const [name, l] of await interleaved(RUNS, missOps)) Object.assign(row(name), { missP50: l.p50, missP99: l.p99 });
+  for (const [name, l] of await interleaved(RUNS, missOps))
+    Object.assign(row(name), { missP50: l.p50, missP99: l.p99 });
 
   // 3. Redis commands per hit and per miss, counted by the server.
   for (const [name, make] of [
@@ -138,7 +171,10 @@ async function main(): Promise<void> {
     ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
   ] as Array<[string, () => AxiosInstance]>) {
     const http = make();
-    const count = async (action: () => Promise<unknown>, times: number): Promise<{ text: string; roundTrips: number }> => {
+    const count = async (
+      action: () => Promise<unknown>,
+      times: number,
+    ): Promise<{ text: string; roundTrips: number }> => {
       await admin.configResetStat();
       for (let i = 0; i < times; i++) await action();
       await new Promise((r) => setTimeout(r, 50)); // writes not awaited by the caller
@@ -146,15 +182,25 @@ async function main(): Promise<void> {
       const per = Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, v / times]));
       const total = Object.values(per).reduce((a, b) => a + b, 0);
       // Commands queued between MULTI and EXEC travel with them: one round trip per transaction.
-      const queued = (per['multi'] ?? 0) > 0 ? (per['set'] ?? 0) : 0;
-      return { text: Object.entries(per).map(([k, v]) => `${k} ${v}`).join(', '), roundTrips: total - (per['exec'] ?? 0) - queued };
+      const queued = (per.multi ?? 0) > 0 ? (per.set ?? 0) : 0;
+      return {
+        text: Object.entries(per)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+        roundTrips: total - (per.exec ?? 0) - queued,
+      };
     };
     let m = 0;
     const miss = await count(() => http.get(`http://bench.test/cmd-miss-${name.length}-${++m}`), 100);
     await http.get('http://bench.test/cmd-hit');
     await new Promise((r) => setTimeout(r, 50));
     const hit = await count(() => http.get('http://bench.test/cmd-hit'), 100);
-    Object.assign(row(name), { cmdsHit: hit.text, cmdsMiss: miss.text, rtHit: hit.roundTrips, rtMiss: miss.roundTrips });
+    Object.assign(row(name), {
+      cmdsHit: hit.text,
+      cmdsMiss: miss.text,
+      rtHit: hit.roundTrips,
+      rtMiss: miss.roundTrips,
+    });
   }
 
   // 4. 200 concurrent identical misses: how many reach the upstream?
@@ -166,9 +212,16 @@ async function main(): Promise<void> {
   }
 
   // 5. Memory after 100,000 distinct URLs on the memory store, each contender in a fresh process.
-  for (const [name, who] of [['axios-stale-cache, memory', 'ours'], ['axios-cache-interceptor, memory', 'aci']] as const) {
+  for (const [name, who] of [
+    ['axios-stale-cache, memory', 'ours'],
+    ['axios-cache-interceptor, memory', 'aci'],
+  ] as const) {
     log(`memory: ${name}`);
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'heap.ts'), who, String(HEAP_URLS)], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'heap.ts'), who, String(HEAP_URLS)],
+      { encoding: 'utf8' },
+    );
     const { mib, entries } = JSON.parse(out) as { mib: number; entries: number };
     Object.assign(row(name), { heapMiB: mib, heapEntries: entries });
   }
@@ -177,8 +230,16 @@ async function main(): Promise<void> {
   let wire = '';
   try {
     const port = new URL(redisUrl).port || '6379';
-    wire = execFileSync('redis-benchmark', ['-p', port, '-t', 'get', '-n', quick ? '20000' : '100000', '-c', '1', '-d', '2048', '-q'], { encoding: 'utf8' })
-      .split('\r').filter((l) => l.includes('requests per second')).pop()?.trim() ?? '';
+    wire =
+      execFileSync(
+        'redis-benchmark',
+        ['-p', port, '-t', 'get', '-n', quick ? '20000' : '100000', '-c', '1', '-d', '2048', '-q'],
+        { encoding: 'utf8' },
+      )
+        .split('\r')
+        .filter((l) => l.includes('requests per second'))
+        .pop()
+        ?.trim() ?? '';
   } catch {
     wire = 'redis-benchmark not available';
   }
@@ -199,44 +260,100 @@ async function main(): Promise<void> {
   const hitFloorSum = (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0); // the target's denominator
   const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b ? a / b : undefined);
   const targets: Array<[string, number | undefined, string, ((v: number) => boolean)?]> = [
-    ['Redis hit p50 / (raw GET p50 + pipeline floor p50)', ratio(oursR.hitP50, hitFloorSum), '<= 1.25', (v) => v <= 1.25],
+    [
+      'Redis hit p50 / (raw GET p50 + pipeline floor p50)',
+      ratio(oursR.hitP50, hitFloorSum),
+      '<= 1.25',
+      (v) => v <= 1.25,
+    ],
     ['  zeroCopy, same ratio', ratio(oursRZ.hitP50, hitFloorSum), '(reference)'],
     ['  composition floor, same ratio', ratio(comp.hitP50, hitFloorSum), '(reference)'],
     ['  axios-cache-interceptor, same ratio', ratio(aciR.hitP50, hitFloorSum), '(reference)'],
     ['Redis hit p50 / composition floor p50', ratio(oursR.hitP50, comp.hitP50), '(reference)'],
-    ['Redis hit throughput, sequential, vs axios-cache-interceptor Redis', ratio(oursR.hitSeq, aciR.hitSeq), '>= 1.3', (v) => v >= 1.3],
-    ['Redis hit throughput, concurrency 50, vs axios-cache-interceptor Redis', ratio(oursR.hitC50, aciR.hitC50), '>= 1.5', (v) => v >= 1.5],
-    ['memory hit throughput, sequential, vs axios-cache-interceptor memory', ratio(oursM.hitSeq, aciM.hitSeq), '>= 0.85', (v) => v >= 0.85],
-    ['memory hit throughput, concurrency 50, vs axios-cache-interceptor memory', ratio(oursM.hitC50, aciM.hitC50), '>= 0.85', (v) => v >= 0.85],
-    ['memory zeroCopy hit throughput, sequential, vs axios-cache-interceptor memory', ratio(oursMZ.hitSeq, aciM.hitSeq), '> 1', (v) => v > 1],
-    ['memory zeroCopy hit throughput, concurrency 50, vs axios-cache-interceptor memory', ratio(oursMZ.hitC50, aciM.hitC50), '> 1', (v) => v > 1],
+    [
+      'Redis hit throughput, sequential, vs axios-cache-interceptor Redis',
+      ratio(oursR.hitSeq, aciR.hitSeq),
+      '>= 1.3',
+      (v) => v >= 1.3,
+    ],
+    [
+      'Redis hit throughput, concurrency 50, vs axios-cache-interceptor Redis',
+      ratio(oursR.hitC50, aciR.hitC50),
+      '>= 1.5',
+      (v) => v >= 1.5,
+    ],
+    [
+      'memory hit throughput, sequential, vs axios-cache-interceptor memory',
+      ratio(oursM.hitSeq, aciM.hitSeq),
+      '>= 0.85',
+      (v) => v >= 0.85,
+    ],
+    [
+      'memory hit throughput, concurrency 50, vs axios-cache-interceptor memory',
+      ratio(oursM.hitC50, aciM.hitC50),
+      '>= 0.85',
+      (v) => v >= 0.85,
+    ],
+    [
+      'memory zeroCopy hit throughput, sequential, vs axios-cache-interceptor memory',
+      ratio(oursMZ.hitSeq, aciM.hitSeq),
+      '> 1',
+      (v) => v > 1,
+    ],
+    [
+      'memory zeroCopy hit throughput, concurrency 50, vs axios-cache-interceptor memory',
+      ratio(oursMZ.hitC50, aciM.hitC50),
+      '> 1',
+      (v) => v > 1,
+    ],
     ['Redis miss p50 / plain axios miss p50', ratio(oursR.missP50, plain.missP50), '<= 1.3', (v) => v <= 1.3],
     ['  Redis miss floor, same ratio', ratio(missFloor.missP50, plain.missP50), '(reference)'],
     ['  axios-cache-interceptor, same ratio', ratio(aciR.missP50, plain.missP50), '(reference)'],
     ['Redis round trips per hit', oursR.rtHit, '1', (v) => v === 1],
     ['Redis round trips per miss', oursR.rtMiss, '2', (v) => v === 2],
     ['upstream calls for 200 concurrent identical misses', oursM.coalesced, '1', (v) => v === 1],
-    ['memory-store entries after 100,000 URLs (default maxEntries 10,000)', oursM.heapEntries, '<= 10,000', (v) => v <= 10_000],
+    [
+      'memory-store entries after 100,000 URLs (default maxEntries 10,000)',
+      oursM.heapEntries,
+      '<= 10,000',
+      (v) => v <= 10_000,
+    ],
   ];
 
   const lines: string[] = [];
   lines.push(`### axios-stale-cache benchmark${quick ? ' (--quick)' : ''}`, '');
-  lines.push(`node ${process.version}, axios ${version('axios')}, redis-server ${redisVersion}, node-redis ${version('redis')}, axios-cache-interceptor ${version('axios-cache-interceptor')}, axios-stale-cache ${(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version}; ${RUNS} runs, median; 2 KB JSON body; loopback.`, '');
-  lines.push('| contender | hits/s seq | hits/s c=50 | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | Redis cmds per hit | per miss | upstream calls, 200 concurrent misses | memory (heap + external) after 100k URLs | hit data |');
+  lines.push(
+    `node ${process.version}, axios ${version('axios')}, redis-server ${redisVersion}, node-redis ${version('redis')}, axios-cache-interceptor ${version('axios-cache-interceptor')}, axios-stale-cache ${(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version}; ${RUNS} runs, median; 2 KB JSON body; loopback.`,
+    '',
+  );
+  lines.push(
+    '| contender | hits/s seq | hits/s c=50 | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | Redis cmds per hit | per miss | upstream calls, 200 concurrent misses | memory (heap + external) after 100k URLs | hit data |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|');
   for (const x of [floor, rawRow, comp, plain, missFloor, oursM, oursMZ, oursR, oursRZ, aciM, aciR]) {
-    lines.push(`| ${x.name} | ${fmt(x.hitSeq)} | ${fmt(x.hitC50)} | ${fmt(x.hitP50, 1)} | ${fmt(x.hitP99, 1)} | ${fmt(x.missP50)} | ${fmt(x.missP99)} | ${x.cmdsHit ?? '–'} | ${x.cmdsMiss ?? '–'} | ${fmt(x.coalesced)} | ${x.heapMiB === undefined ? '–' : `${fmt(x.heapMiB, 1)} MiB (${fmt(x.heapEntries)} entries)`} | ${x.copies ?? '–'} |`);
+    lines.push(
+      `| ${x.name} | ${fmt(x.hitSeq)} | ${fmt(x.hitC50)} | ${fmt(x.hitP50, 1)} | ${fmt(x.hitP99, 1)} | ${fmt(x.missP50)} | ${fmt(x.missP99)} | ${x.cmdsHit ?? '–'} | ${x.cmdsMiss ?? '–'} | ${fmt(x.coalesced)} | ${x.heapMiB === undefined ? '–' : `${fmt(x.heapMiB, 1)} MiB (${fmt(x.heapEntries)} entries)`} | ${x.copies ?? '–'} |`,
+    );
   }
   lines.push('', `Wire floor (redis-benchmark -t get -c 1 -d 2048): ${wire}`, '');
   lines.push('| target | measured | wanted | |', '|---|---:|---|---|');
   for (const [name, value, wanted, ok] of targets) {
-    lines.push(`| ${name} | ${value === undefined ? '–' : fmt(value, 2)} | ${wanted} | ${value === undefined || !ok ? '' : ok(value) ? 'met' : '**missed**'} |`);
+    lines.push(
+      `| ${name} | ${value === undefined ? '–' : fmt(value, 2)} | ${wanted} | ${value === undefined || !ok ? '' : ok(value) ? 'met' : '**missed**'} |`,
+    );
   }
   const md = lines.join('\n');
   console.log(md);
   mkdirSync(path.join(root, '.bench-out'), { recursive: true });
   writeFileSync(path.join(root, '.bench-out', quick ? 'quick.md' : 'latest.md'), `${md}\n`);
-  writeFileSync(path.join(root, '.bench-out', quick ? 'quick.json' : 'latest.json'), JSON.stringify({ rows: [...rows.values()], targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })), wire }, null, 2));
+  writeFileSync(
+    path.join(root, '.bench-out', quick ? 'quick.json' : 'latest.json'),
+    JSON.stringify(
+      { rows: [...rows.values()], targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })), wire },
+      null,
+      2,
+    ),
+  );
 
   await Promise.allSettled([oursClient.close(), aciClient.close(), rawClient.close(), admin.close()]);
   await upstream.close();
@@ -248,4 +365,3 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
-

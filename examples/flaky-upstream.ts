@@ -12,7 +12,12 @@ import { attachStaleCache, memoryStore, redisStore, type CacheStore } from '../l
 type Mode = 'ok' | '500';
 
 /** An upstream whose behaviour we switch: serving version N, answering 500, or not listening at all. */
-async function flakyUpstream(): Promise<{ url: string; setMode(m: Mode, version?: number): void; down(): Promise<void>; up(): Promise<void> }> {
+async function flakyUpstream(): Promise<{
+  url: string;
+  setMode(m: Mode, version?: number): void;
+  down(): Promise<void>;
+  up(): Promise<void>;
+}> {
   let mode: Mode = 'ok';
   let version = 1;
   const sockets = new Set<Socket>();
@@ -76,7 +81,9 @@ async function main(): Promise<void> {
       const res = await client.get('/price', { params: { sku: 'A-1' } });
       const meta = res.staleCache;
       const detail = meta?.state === 'stale' ? ` (cause: ${meta.cause}, age ${meta.age} ms)` : '';
-      console.log(`${String(n).padStart(2)}. ${what.padEnd(34)} ${meta?.state.padEnd(5)} ${JSON.stringify(res.data)}${detail}`);
+      console.log(
+        `${String(n).padStart(2)}. ${what.padEnd(34)} ${meta?.state.padEnd(5)} ${JSON.stringify(res.data)}${detail}`,
+      );
     } catch (error) {
       console.log(`${String(n).padStart(2)}. ${what.padEnd(34)} error ${(error as Error).message}`);
     }

@@ -17,7 +17,9 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<CacheEventName>(['hit', 'miss',
 
 function eventName<E extends CacheEventName>(event: E): E {
   if (typeof event !== 'string' || !EVENT_NAMES.has(event)) {
-    throw new TypeError(`axios-stale-cache: unknown event ${JSON.stringify(event)} (expected one of ${[...EVENT_NAMES].join(', ')})`);
+    throw new TypeError(
+      `axios-stale-cache: unknown event ${JSON.stringify(event)} (expected one of ${[...EVENT_NAMES].join(', ')})`,
+    );
   }
   return event;
 }
@@ -110,7 +112,9 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     addresses: new Map(),
     detached: false,
   };
-  const requestId = instance.interceptors.request.use((config) => onRequest(ctx, config), undefined, { synchronous: true });
+  const requestId = instance.interceptors.request.use((config) => onRequest(ctx, config), undefined, {
+    synchronous: true,
+  });
   const responseId = instance.interceptors.response.use(
     (response) => onResponse(ctx, response),
     (error: unknown) => onResponseError(ctx, error),

@@ -11,7 +11,10 @@ export class Emitter {
 
   on<E extends CacheEventName>(event: E, listener: Listener<E>): void {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
     set.add(listener as Listener<never>);
   }
 

@@ -1,7 +1,11 @@
 export { attachStaleCache } from './attach.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { redisStore, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
-export { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse as defaultIsCacheable, isStaleWorthy as defaultStaleIf } from './http/rules.js';
+export {
+  DEFAULT_CREDENTIAL_HEADERS,
+  isCacheableResponse as defaultIsCacheable,
+  isStaleWorthy as defaultStaleIf,
+} from './http/rules.js';
 export { EntryError, RedisNotReadyError, StoreBusyError, StoreTimeoutError } from './errors.js';
 export type {
   BypassReason,

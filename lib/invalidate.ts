@@ -10,7 +10,7 @@ import { adapterKind, wireUrl } from './http/wire.js';
 /** The headers a request of `method` on this instance would carry: defaults (common, per method) under its own. */
 function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeaders {
   const h = (config.headers ?? {}) as Record<string, unknown>;
-  const flat = AxiosHeaders.concat(h['common'] as AxiosHeaders, h[method] as AxiosHeaders, config.headers as AxiosHeaders);
+  const flat = AxiosHeaders.concat(h.common as AxiosHeaders, h[method] as AxiosHeaders, config.headers as AxiosHeaders);
   for (const name of ['delete', 'get', 'head', 'post', 'put', 'patch', 'options', 'query', 'common']) flat.delete(name);
   return flat;
 }
@@ -20,37 +20,53 @@ function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeader
  * store can remove by prefix, else the entries it can name. Writes of requests already in flight
  * for the URL are dropped from now on. Bounded by storeTimeout: rejects when the store is slow or down.
  */
-export async function invalidate(ctx: CacheContext, instance: AxiosInstance, target: string | InvalidateTarget): Promise<void> {
+export async function invalidate(
+  ctx: CacheContext,
+  instance: AxiosInstance,
+  target: string | InvalidateTarget,
+): Promise<void> {
   const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
   if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
     throw new TypeError('axios-stale-cache: invalidate() takes a URL or a request config with a url');
   }
   const policy = resolveRequestPolicy(t.staleCache === false ? undefined : t.staleCache, ctx.opts.policy);
   // The request exactly as this instance would send it: baseURL, default params and headers.
-  const config = axios.mergeConfig(instance.defaults as AxiosRequestConfig, {
-    url: t.url, baseURL: t.baseURL, params: t.params, headers: t.headers,
-  } as AxiosRequestConfig);
+  const config = axios.mergeConfig(
+    instance.defaults as AxiosRequestConfig,
+    {
+      url: t.url,
+      baseURL: t.baseURL,
+      params: t.params,
+      headers: t.headers,
+    } as AxiosRequestConfig,
+  );
   const kind = adapterKind(axios.getAdapter(config.adapter ?? axios.defaults.adapter, config as never), config);
   const wire = wireUrl(config, kind);
   const { primaryKeyPrefix, staleKeyPrefix, store } = ctx.opts;
   const oneVariant = policy.vary.length > 0 && t.headers !== undefined;
   if (policy.vary.length > 0 && !oneVariant && !store.deletePrefixed) {
-    throw new Error('axios-stale-cache: this store cannot list the vary variants of a URL; pass the request headers to invalidate() to remove one variant');
+    throw new Error(
+      'axios-stale-cache: this store cannot list the vary variants of a URL; pass the request headers to invalidate() to remove one variant',
+    );
   }
   const digests: string[] = [];
   const keys: string[] = [];
   const prefixes: string[] = [];
   for (const method of t.method ? [t.method.toLowerCase()] : [...ctx.opts.methods]) {
     const headers = requestHeaders(config, method);
-    const urlDigest = digest(keySource({
-      method,
-      url: policy.key ?? wire.canonical,
-      customKey: policy.key !== undefined,
-      host: readHeader(headers, 'host'),
-      socketPath: config.socketPath,
-    }));
+    const urlDigest = digest(
+      keySource({
+        method,
+        url: policy.key ?? wire.canonical,
+        customKey: policy.key !== undefined,
+        host: readHeader(headers, 'host'),
+        socketPath: config.socketPath,
+      }),
+    );
     digests.push(urlDigest);
-    const variant = oneVariant ? headersDigest({ headers, auth: config.auth, proxy: config.proxy }, policy.vary, wire.userinfo) : undefined;
+    const variant = oneVariant
+      ? headersDigest({ headers, auth: config.auth, proxy: config.proxy }, policy.vary, wire.userinfo)
+      : undefined;
     const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, variant);
     keys.push(k.primary, k.stale);
     // Every key of the URL (or of the one variant) begins with these: response variants, other shapes.

@@ -48,9 +48,23 @@ export const DEFAULTS = {
 } as const;
 
 const OPTION_NAMES = new Set<string>([
-  'store', 'ttl', 'staleTtl', 'primaryKeyPrefix', 'staleKeyPrefix', 'vary', 'methods',
-  'isCacheable', 'staleIf', 'storeTimeout', 'maxEntryBytes', 'coalesce', 'zeroCopy', 'staleWhileRevalidate',
-  'flightTimeout', 'credentialHeaders', 'storeSetCookie',
+  'store',
+  'ttl',
+  'staleTtl',
+  'primaryKeyPrefix',
+  'staleKeyPrefix',
+  'vary',
+  'methods',
+  'isCacheable',
+  'staleIf',
+  'storeTimeout',
+  'maxEntryBytes',
+  'coalesce',
+  'zeroCopy',
+  'staleWhileRevalidate',
+  'flightTimeout',
+  'credentialHeaders',
+  'storeSetCookie',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>(['ttl', 'staleTtl', 'vary', 'key', 'staleWhileRevalidate']);
 const METHODS = new Set(['get', 'head', 'options', 'post', 'put', 'patch', 'delete', 'query']);
@@ -86,7 +100,14 @@ function checkKeys(where: string, value: Record<string, unknown>, allowed: Reado
   }
 }
 
-function integer(where: string, name: string, value: unknown, fallback: number, min = 0, unit = 'milliseconds'): number {
+function integer(
+  where: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  min = 0,
+  unit = 'milliseconds',
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     fail(where, name, `must be an integer >= ${min} (${unit})`, value);
@@ -130,10 +151,19 @@ function headerNames(where: string, name: string, value: unknown, fallback: read
  * caller set here: a per-request ttl over the instance's staleTtl names the instance's, not a
  * staleCache.staleTtl the caller never wrote.
  */
-function ttlPair(where: string, ttl: number, staleTtl: number, swr: number, given: { ttl: boolean; staleTtl: boolean; swr: boolean }): void {
-  const name = (field: 'ttl' | 'staleTtl' | 'swr', label: string): string => (given[field] ? `${where}.${label}` : `the instance's ${label}`);
+function ttlPair(
+  where: string,
+  ttl: number,
+  staleTtl: number,
+  swr: number,
+  given: { ttl: boolean; staleTtl: boolean; swr: boolean },
+): void {
+  const name = (field: 'ttl' | 'staleTtl' | 'swr', label: string): string =>
+    given[field] ? `${where}.${label}` : `the instance's ${label}`;
   if (staleTtl < ttl) {
-    throw new TypeError(`axios-stale-cache: ${name('ttl', 'ttl')} (${ttl}) must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`);
+    throw new TypeError(
+      `axios-stale-cache: ${name('ttl', 'ttl')} (${ttl}) must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`,
+    );
   }
   if (ttl + swr > staleTtl) {
     throw new TypeError(
@@ -146,7 +176,7 @@ function isStore(value: unknown): value is CacheStore {
   // A Map has get, set and delete, but synchronous and of another shape: it would silently never cache.
   if (value === null || typeof value !== 'object' || types.isMap(value) || types.isWeakMap(value)) return false;
   const s = value as Record<string, unknown>;
-  return typeof s['get'] === 'function' && typeof s['set'] === 'function' && typeof s['delete'] === 'function';
+  return typeof s.get === 'function' && typeof s.set === 'function' && typeof s.delete === 'function';
 }
 
 /** Validates attach-time options; throws a TypeError naming the first bad option. */
@@ -158,7 +188,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   checkKeys(where, o, OPTION_NAMES);
 
   if (o.store !== undefined && !isStore(o.store)) {
-    fail(where, 'store', 'must be a CacheStore (async get(key), set(entries), delete(keys)), such as memoryStore() or redisStore(client)', o.store);
+    fail(
+      where,
+      'store',
+      'must be a CacheStore (async get(key), set(entries), delete(keys)), such as memoryStore() or redisStore(client)',
+      o.store,
+    );
   }
   const ttl = integer(where, 'ttl', o.ttl, DEFAULTS.ttl);
   const staleTtl = duration(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
@@ -168,7 +203,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const primaryKeyPrefix = prefix(where, 'primaryKeyPrefix', o.primaryKeyPrefix, DEFAULTS.primaryKeyPrefix);
   const staleKeyPrefix = prefix(where, 'staleKeyPrefix', o.staleKeyPrefix, DEFAULTS.staleKeyPrefix);
   if (primaryKeyPrefix === staleKeyPrefix) {
-    fail(where, 'staleKeyPrefix', 'must differ from primaryKeyPrefix (the tiers would overwrite each other)', staleKeyPrefix);
+    fail(
+      where,
+      'staleKeyPrefix',
+      'must differ from primaryKeyPrefix (the tiers would overwrite each other)',
+      staleKeyPrefix,
+    );
   }
 
   let methods: ReadonlySet<string> = new Set(DEFAULTS.methods);
@@ -204,7 +244,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
     coalesce: o.coalesce ?? DEFAULTS.coalesce,
     flightTimeout: integer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
-    credentialHeaders: new Set(headerNames(where, 'credentialHeaders', o.credentialHeaders, DEFAULT_CREDENTIAL_HEADERS)),
+    credentialHeaders: new Set(
+      headerNames(where, 'credentialHeaders', o.credentialHeaders, DEFAULT_CREDENTIAL_HEADERS),
+    ),
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
     policy: {
@@ -230,7 +272,11 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
   const ttl = integer(where, 'ttl', o.ttl, base.ttl);
   const staleTtl = duration(where, 'staleTtl', o.staleTtl, base.staleTtl);
   const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, base.staleWhileRevalidate);
-  ttlPair(where, ttl, staleTtl, swr, { ttl: o.ttl !== undefined, staleTtl: o.staleTtl !== undefined, swr: o.staleWhileRevalidate !== undefined });
+  ttlPair(where, ttl, staleTtl, swr, {
+    ttl: o.ttl !== undefined,
+    staleTtl: o.staleTtl !== undefined,
+    swr: o.staleWhileRevalidate !== undefined,
+  });
   if (o.key !== undefined && (typeof o.key !== 'string' || o.key === '')) {
     fail(where, 'key', 'must be a non-empty string', o.key);
   }

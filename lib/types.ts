@@ -34,7 +34,8 @@ export type FailureCause =
   | 'network' // refused, reset, DNS, socket hang up
   | 'timeout' // the axios `timeout` elapsed
   | 'status' // an HTTP status the caller's validateStatus rejected, or any status >= 500
-  | 'bad-response' // unreadable body: truncated mid-stream, malformed JSON under a JSON content type, over maxContentLength
+  // unreadable body: truncated mid-stream, malformed JSON under a JSON content type, over maxContentLength
+  | 'bad-response'
   | 'other'; // anything else a custom adapter threw
 
 /** Why a request did not use the cache at all. */
@@ -129,7 +130,10 @@ export interface StaleCacheOptions {
   staleWhileRevalidate?: number;
 }
 
-/** What failed: a store call, an entry that would not decode or encode, a background refresh, or a user callback that threw. */
+/**
+ * What failed: a store call, an entry that would not decode or encode, a background refresh, or a
+ * user callback that threw.
+ */
 export type CacheOperation = 'get' | 'set' | 'delete' | 'decode' | 'encode' | 'revalidate' | 'isCacheable' | 'staleIf';
 
 export interface CacheEvent {
@@ -206,12 +210,15 @@ export interface StaleCacheHandle {
   detach(): void;
 }
 
+// The type parameters must repeat axios's own declarations exactly for the interfaces to merge.
 declare module 'axios' {
+  // biome-ignore lint/suspicious/noExplicitAny: axios's own defaults
   interface AxiosRequestConfig<D = any, P = any> {
     /** Per-request cache settings, or `false` to neither read nor write the cache. */
     staleCache?: StaleCacheRequestOptions | false;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny lint/complexity/noBannedTypes: axios's own defaults
   interface AxiosResponse<T = any, D = any, H = {}, P = any> {
     /** Set by axios-stale-cache on every response of an attached instance. */
     staleCache?: StaleCacheMeta;

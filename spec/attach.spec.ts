@@ -1,4 +1,9 @@
-import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosHeaders,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache } from '../lib/attach';
 import { memoryStore } from '../lib/stores/memory';
@@ -12,7 +17,12 @@ describe('attachStaleCache against axios-mock-adapter', () => {
 });
 
 /** An instance whose mock answers every GET with its own URL and request headers, counting calls. */
-function echoInstance(config: AxiosRequestConfig = {}): { http: AxiosInstance; mock: MockAdapter; calls: () => number; seen: InternalAxiosRequestConfig[] } {
+function echoInstance(config: AxiosRequestConfig = {}): {
+  http: AxiosInstance;
+  mock: MockAdapter;
+  calls: () => number;
+  seen: InternalAxiosRequestConfig[];
+} {
   const http = axios.create({ baseURL: 'http://api.test', ...config });
   const mock = new MockAdapter(http);
   const seen: InternalAxiosRequestConfig[] = [];
@@ -20,7 +30,16 @@ function echoInstance(config: AxiosRequestConfig = {}): { http: AxiosInstance; m
     const cfg = c as InternalAxiosRequestConfig;
     seen.push(cfg);
     const headers = AxiosHeaders.from(cfg.headers);
-    return [200, { url: cfg.url, params: cfg.params ?? null, accept: headers.get('accept') ?? null, auth: headers.get('authorization') ?? null, n: seen.length }];
+    return [
+      200,
+      {
+        url: cfg.url,
+        params: cfg.params ?? null,
+        accept: headers.get('accept') ?? null,
+        auth: headers.get('authorization') ?? null,
+        n: seen.length,
+      },
+    ];
   });
   return { http, mock, calls: () => seen.length, seen };
 }
@@ -207,9 +226,17 @@ describe('bodies', () => {
     mock.onGet('/text').reply(200, 'line 1\nline 2 ünïcödé', { 'content-type': 'text/plain' });
     mock.onGet('/bin').reply(200, bytes, { 'content-type': 'application/octet-stream' });
     cache = attachStaleCache(http);
-    const first = await Promise.all([http.get('/json'), http.get('/text'), http.get('/bin', { responseType: 'arraybuffer' })]);
+    const first = await Promise.all([
+      http.get('/json'),
+      http.get('/text'),
+      http.get('/bin', { responseType: 'arraybuffer' }),
+    ]);
     await cache.settled();
-    const [json, text, bin] = await Promise.all([http.get('/json'), http.get('/text'), http.get('/bin', { responseType: 'arraybuffer' })]);
+    const [json, text, bin] = await Promise.all([
+      http.get('/json'),
+      http.get('/text'),
+      http.get('/bin', { responseType: 'arraybuffer' }),
+    ]);
     expect([json, text, bin].map((r) => r.staleCache?.state)).toEqual(['hit', 'hit', 'hit']);
     expect(json.data).toEqual(first[0].data);
     expect(text.data).toBe('line 1\nline 2 ünïcödé');
@@ -358,7 +385,9 @@ describe('lifecycle and validation', () => {
   });
 
   it('11. staleTtl below ttl names both', () => {
-    expect(() => attachStaleCache(axios.create(), { ttl: 10_000, staleTtl: 5_000 })).toThrow(/options\.ttl \(10000\) must be <= options\.staleTtl \(5000\)/);
+    expect(() => attachStaleCache(axios.create(), { ttl: 10_000, staleTtl: 5_000 })).toThrow(
+      /options\.ttl \(10000\) must be <= options\.staleTtl \(5000\)/,
+    );
   });
 
   it('11. a non-instance is refused', () => {
@@ -388,7 +417,9 @@ describe('concurrency and interceptors', () => {
   it('12. 200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
     const http = axios.create({ baseURL: 'http://api.test' });
     const mock = new MockAdapter(http, { delayResponse: 5 });
-    mock.onGet(/\/item\/\d+/).reply((c) => [200, { id: Number((c.url ?? '').split('/').pop()), body: 'x'.repeat(100) }]);
+    mock
+      .onGet(/\/item\/\d+/)
+      .reply((c) => [200, { id: Number((c.url ?? '').split('/').pop()), body: 'x'.repeat(100) }]);
     const cache = attachStaleCache(http, { store: memoryStore() });
     for (let i = 0; i < 20; i += 2) await http.get(`/item/${i}`); // half the URLs are already cached
     await cache.settled();
@@ -428,7 +459,16 @@ describe('concurrency and interceptors', () => {
     await cache.settled();
     const res = await env.http.get('/me');
     expect(res.staleCache?.state).toBe('hit');
-    expect(order).toEqual(['after', 'before', 'res-before:miss', 'res-after:miss', 'after', 'before', 'res-before:hit', 'res-after:hit']);
+    expect(order).toEqual([
+      'after',
+      'before',
+      'res-before:miss',
+      'res-after:miss',
+      'after',
+      'before',
+      'res-before:hit',
+      'res-after:hit',
+    ]);
     expect(env.seen).toHaveLength(1);
     expect(AxiosHeaders.from(env.seen[0]?.headers).get('authorization')).toBe('Bearer token-1');
     expect(events.map((e) => [e.meta.state, e.url])).toEqual([
@@ -457,7 +497,16 @@ describe('concurrency and interceptors', () => {
     await cache.settled();
     await env.http.get('/s');
     await env.http.post('/s');
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, stale: 0, bypass: 1, storeErrors: 0, coalesced: 0, storeSkipped: 0, writesSkipped: 0 });
+    expect(cache.stats()).toEqual({
+      hits: 1,
+      misses: 1,
+      stale: 0,
+      bypass: 1,
+      storeErrors: 0,
+      coalesced: 0,
+      storeSkipped: 0,
+      writesSkipped: 0,
+    });
     cache.detach();
   });
 

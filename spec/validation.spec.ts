@@ -6,7 +6,9 @@ import type { CacheSkipEvent, StaleCacheHandle } from '../lib/index';
 /** What a user gets wrong is named at once; what the cache decides not to do is reported (issue 9). */
 describe('options, events and skipped writes', () => {
   const handles: StaleCacheHandle[] = [];
-  const mocked = (options: Parameters<typeof attachStaleCache>[1] = {}): { http: ReturnType<typeof axios.create>; mock: MockAdapter; cache: StaleCacheHandle } => {
+  const mocked = (
+    options: Parameters<typeof attachStaleCache>[1] = {},
+  ): { http: ReturnType<typeof axios.create>; mock: MockAdapter; cache: StaleCacheHandle } => {
     const http = axios.create({ baseURL: 'http://api.test' });
     const mock = new MockAdapter(http);
     const cache = attachStaleCache(http, options);
@@ -16,7 +18,9 @@ describe('options, events and skipped writes', () => {
   afterEach(() => handles.splice(0).forEach((h) => h.detach()));
 
   it('refuses a Map as a store: it has get, set and delete, but would silently never cache', () => {
-    expect(() => attachStaleCache(axios.create(), { store: new Map() as never })).toThrow(/options\.store must be a CacheStore/);
+    expect(() => attachStaleCache(axios.create(), { store: new Map() as never })).toThrow(
+      /options\.store must be a CacheStore/,
+    );
   });
 
   it('refuses an unknown event name instead of never calling the listener', () => {
@@ -27,10 +31,18 @@ describe('options, events and skipped writes', () => {
 
   it('names the instance’s staleTtl when a per-request ttl goes over it', async () => {
     const { http } = mocked({ ttl: 100, staleTtl: 1_000 });
-    await expect(http.get('/x', { staleCache: { ttl: 5_000 } })).rejects.toThrow("staleCache.ttl (5000) must be <= the instance's staleTtl (1000)");
-    await expect(http.get('/x', { staleCache: { ttl: 5_000, staleTtl: 10 } })).rejects.toThrow('staleCache.ttl (5000) must be <= staleCache.staleTtl (10)');
-    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 5 })).toThrow('options.ttl (10) must be <= options.staleTtl (5)');
-    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 15, staleWhileRevalidate: 6 })).toThrow('options.ttl + options.staleWhileRevalidate (16) must be <= options.staleTtl (15)');
+    await expect(http.get('/x', { staleCache: { ttl: 5_000 } })).rejects.toThrow(
+      "staleCache.ttl (5000) must be <= the instance's staleTtl (1000)",
+    );
+    await expect(http.get('/x', { staleCache: { ttl: 5_000, staleTtl: 10 } })).rejects.toThrow(
+      'staleCache.ttl (5000) must be <= staleCache.staleTtl (10)',
+    );
+    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 5 })).toThrow(
+      'options.ttl (10) must be <= options.staleTtl (5)',
+    );
+    expect(() => attachStaleCache(axios.create(), { ttl: 10, staleTtl: 15, staleWhileRevalidate: 6 })).toThrow(
+      'options.ttl + options.staleWhileRevalidate (16) must be <= options.staleTtl (15)',
+    );
   });
 
   it('takes staleTtl: Infinity, a stale tier that never expires', async () => {
@@ -71,7 +83,9 @@ describe('options, events and skipped writes', () => {
   });
 
   it('a custom isCacheable decides what is written', async () => {
-    const { http, mock, cache } = mocked({ isCacheable: (r) => defaultIsCacheable(r) && r.headers['x-volatile'] === undefined });
+    const { http, mock, cache } = mocked({
+      isCacheable: (r) => defaultIsCacheable(r) && r.headers['x-volatile'] === undefined,
+    });
     mock.onGet('/volatile').reply(200, { v: 1 }, { 'x-volatile': '1' });
     mock.onGet('/steady').reply(200, { v: 1 });
     for (const path of ['/volatile', '/steady']) await http.get(path);

@@ -22,7 +22,12 @@ export function cloneJson(value: unknown): unknown {
     if (typeof item === 'object' && item !== null && Object.hasOwn(out, key)) {
       if (key === '__proto__') {
         // An assignment would set the prototype instead.
-        Object.defineProperty(out, key, { value: cloneJson(item), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: cloneJson(item),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } else {
         out[key] = cloneJson(item);
       }

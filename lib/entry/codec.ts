@@ -10,7 +10,10 @@ import type { StoredValue } from '../types.js';
  */
 export const ENTRY_VERSION = 2;
 
-/** t: text a custom adapter returned; j: a JSON value a custom adapter returned; b: bytes; a: ArrayBuffer; u: no body. */
+/**
+ * t: text a custom adapter returned; j: a JSON value a custom adapter returned; b: bytes; a:
+ * ArrayBuffer; u: no body.
+ */
 export type BodyKind = 't' | 'j' | 'b' | 'a' | 'u';
 
 export type Headers = Record<string, string | string[]>;
@@ -54,8 +57,19 @@ const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
   const { body } = entry;
   const meta = JSON.stringify([
-    ENTRY_VERSION, entry.storedAt, entry.status, entry.statusText, entry.headers, entry.kind, body.byteLength,
-    entry.id, entry.vary ?? null, entry.varied ?? null, entry.redirects, entry.url ?? null, crc32 ? crc32(body) : null,
+    ENTRY_VERSION,
+    entry.storedAt,
+    entry.status,
+    entry.statusText,
+    entry.headers,
+    entry.kind,
+    body.byteLength,
+    entry.id,
+    entry.vary ?? null,
+    entry.varied ?? null,
+    entry.redirects,
+    entry.url ?? null,
+    crc32 ? crc32(body) : null,
   ]);
   const metaBytes = Buffer.byteLength(meta);
   const out = Buffer.allocUnsafe(metaBytes + 1 + body.byteLength);
@@ -73,8 +87,10 @@ function isHeaders(value: unknown): value is Headers {
   return true;
 }
 
-const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string');
-const optional = <T>(value: unknown, check: (v: unknown) => v is T): value is T | null => value === null || check(value);
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((x) => typeof x === 'string');
+const optional = <T>(value: unknown, check: (v: unknown) => v is T): value is T | null =>
+  value === null || check(value);
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 /** Decodes a stored value; throws EntryError for anything but an intact entry of this version. */
@@ -92,14 +108,26 @@ export function decodeEntry(value: StoredValue): Entry {
   if (!Array.isArray(meta)) throw new EntryError('not an entry: bad meta line');
   if (meta[0] !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(meta[0])}`);
   if (meta.length !== 13) throw new EntryError('not an entry: bad meta line');
-  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc] = meta as unknown[];
+  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc] =
+    meta as unknown[];
   if (
-    typeof storedAt !== 'number' || !Number.isFinite(storedAt) ||
-    typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599 ||
-    (typeof statusText !== 'string' && statusText !== null) || !isHeaders(headers) ||
-    typeof kind !== 'string' || !KINDS.has(kind) || typeof bodyBytes !== 'number' ||
-    typeof id !== 'string' || !optional(vary, isStrings) || !optional(varied, isString) ||
-    typeof redirects !== 'number' || !optional(url, isString) || (crc !== null && typeof crc !== 'number')
+    typeof storedAt !== 'number' ||
+    !Number.isFinite(storedAt) ||
+    typeof status !== 'number' ||
+    !Number.isInteger(status) ||
+    status < 100 ||
+    status > 599 ||
+    (typeof statusText !== 'string' && statusText !== null) ||
+    !isHeaders(headers) ||
+    typeof kind !== 'string' ||
+    !KINDS.has(kind) ||
+    typeof bodyBytes !== 'number' ||
+    typeof id !== 'string' ||
+    !optional(vary, isStrings) ||
+    !optional(varied, isString) ||
+    typeof redirects !== 'number' ||
+    !optional(url, isString) ||
+    (crc !== null && typeof crc !== 'number')
   ) {
     throw new EntryError('not an entry: bad field');
   }
@@ -109,7 +137,16 @@ export function decodeEntry(value: StoredValue): Entry {
   }
   if (crc !== null && crc32 && crc32(body) !== crc) throw new EntryError('corrupt entry: body checksum differs');
   return {
-    storedAt, status, statusText: statusText ?? undefined, headers, kind: kind as BodyKind, body,
-    id, vary: vary ?? undefined, varied: varied ?? undefined, redirects, url: url ?? undefined,
+    storedAt,
+    status,
+    statusText: statusText ?? undefined,
+    headers,
+    kind: kind as BodyKind,
+    body,
+    id,
+    vary: vary ?? undefined,
+    varied: varied ?? undefined,
+    redirects,
+    url: url ?? undefined,
   };
 }

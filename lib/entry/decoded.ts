@@ -17,9 +17,17 @@ export function weigh(value: StoredValue, entry: Entry): number {
   let structure = 0;
   for (let i = 0; i < body.length; i++) {
     switch (body[i]) {
-      case 0x7b: case 0x5b: structure += 64; break; // { [
-      case 0x2c: case 0x3a: structure += 16; break; // , :
-      case 0x22: structure += 4; break; // " (two per string)
+      case 0x7b:
+      case 0x5b:
+        structure += 64;
+        break; // { [
+      case 0x2c:
+      case 0x3a:
+        structure += 16;
+        break; // , :
+      case 0x22:
+        structure += 4;
+        break; // " (two per string)
     }
   }
   return stored + body.byteLength * 2 + structure;

@@ -39,27 +39,36 @@ function plainHeaders(headers: unknown): Headers {
   return out;
 }
 
-/** The body as bytes of its own (a copy: a transform that changes the caller's Buffer in place changes nothing stored). */
+/**
+ * The body as bytes of its own (a copy: a transform that changes the caller's Buffer in place
+ * changes nothing stored).
+ */
 function bodyOf(data: unknown): { kind: BodyKind; body: Uint8Array } | undefined {
   if (data === undefined) return { kind: 'u', body: EMPTY };
   if (typeof data === 'string') return { kind: 't', body: Buffer.from(data, 'utf8') };
   if (Buffer.isBuffer(data)) return { kind: 'b', body: Buffer.from(data) };
   // types.isArrayBuffer, not instanceof: undici's ArrayBuffers may come from another realm (vm, jest).
   if (types.isArrayBuffer(data)) return { kind: 'a', body: Buffer.from(new Uint8Array(data)) };
-  if (ArrayBuffer.isView(data)) return { kind: 'b', body: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
+  if (ArrayBuffer.isView(data))
+    return { kind: 'b', body: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
   // Parsed JSON handed over by a custom adapter (axios-mock-adapter does this).
   if (isPlainData(data)) return { kind: 'j', body: Buffer.from(JSON.stringify(data), 'utf8') };
   return undefined; // streams, Blobs, FormData, class instances: not storable
 }
 
-type FollowedRequest = { res?: { redirects?: unknown; responseUrl?: unknown }; _redirectable?: { _redirectCount?: unknown } } | undefined;
+type FollowedRequest =
+  | { res?: { redirects?: unknown; responseUrl?: unknown }; _redirectable?: { _redirectCount?: unknown } }
+  | undefined;
 
 /** Redirects the http adapter followed (follow-redirects counts them on its request), and where they led. */
 function redirectsOf(request: unknown): { redirects: number; url: string | undefined } {
   const req = request as FollowedRequest;
   const res = req?.res;
   const counted = req?._redirectable?._redirectCount;
-  const count = Math.max(Array.isArray(res?.redirects) ? res.redirects.length : 0, typeof counted === 'number' ? counted : 0);
+  const count = Math.max(
+    Array.isArray(res?.redirects) ? res.redirects.length : 0,
+    typeof counted === 'number' ? counted : 0,
+  );
   if (count === 0 || typeof res?.responseUrl !== 'string') return { redirects: count, url: undefined };
   try {
     const url = new URL(res.responseUrl);
@@ -71,8 +80,13 @@ function redirectsOf(request: unknown): { redirects: number; url: string | undef
   }
 }
 
-/** The storable form of an adapter's answer; undefined when its body cannot be stored. Throws if JSON.stringify does. */
-export function toSnapshot(raw: Pick<RawResponse, 'data' | 'status' | 'statusText' | 'headers' | 'request'>): Snapshot | undefined {
+/**
+ * The storable form of an adapter's answer; undefined when its body cannot be stored. Throws if
+ * JSON.stringify does.
+ */
+export function toSnapshot(
+  raw: Pick<RawResponse, 'data' | 'status' | 'statusText' | 'headers' | 'request'>,
+): Snapshot | undefined {
   const body = bodyOf(raw.data);
   if (!body) return undefined;
   return {
@@ -109,7 +123,9 @@ export function parsesAsJson(config: InternalAxiosRequestConfig): boolean {
 function templateOf(entry: Entry, zeroCopy: boolean): { value: unknown } | null {
   if (entry.template === undefined) {
     try {
-      const value: unknown = JSON.parse(Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength).toString('utf8'));
+      const value: unknown = JSON.parse(
+        Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength).toString('utf8'),
+      );
       entry.template = { value: zeroCopy ? deepFreeze(value) : value };
     } catch {
       entry.template = null;
@@ -153,7 +169,12 @@ function decodesUtf8(config: InternalAxiosRequestConfig, kind: AdapterKind): boo
  * The bytes an adapter of `kind` read, as that adapter hands them to axios for this caller's
  * responseType and responseEncoding. A Blob (fetch) takes a promise.
  */
-export function bytesFor(entry: Snapshot | Entry, config: InternalAxiosRequestConfig, kind: AdapterKind, zeroCopy: boolean): unknown {
+export function bytesFor(
+  entry: Snapshot | Entry,
+  config: InternalAxiosRequestConfig,
+  kind: AdapterKind,
+  zeroCopy: boolean,
+): unknown {
   const { body } = entry;
   const type = config.responseType;
   if (type === 'arraybuffer') {
@@ -161,7 +182,9 @@ export function bytesFor(entry: Snapshot | Entry, config: InternalAxiosRequestCo
   }
   if (type === 'blob' && kind === 'fetch') {
     const contentType = entry.headers['content-type'];
-    return new Response(Buffer.from(body), { headers: contentType === undefined ? {} : { 'content-type': String(contentType) } }).blob();
+    return new Response(Buffer.from(body), {
+      headers: contentType === undefined ? {} : { 'content-type': String(contentType) },
+    }).blob();
   }
   if (!config.parseReviver && parsesAsJson(config) && decodesUtf8(config, kind)) {
     const json = fromTemplate(entry, zeroCopy);
@@ -192,7 +215,9 @@ function customBody(entry: Snapshot | Entry, config: InternalAxiosRequestConfig,
     case 'b':
       return wantsBytes ? Buffer.from(body) : decodeText(body, config, 'http');
     case 'a':
-      return wantsBytes ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : decodeText(body, config, 'http');
+      return wantsBytes
+        ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
+        : decodeText(body, config, 'http');
   }
 }
 
@@ -203,7 +228,10 @@ function customBody(entry: Snapshot | Entry, config: InternalAxiosRequestConfig,
  */
 class CachedIncomingMessage {
   readonly #entry: Snapshot;
-  constructor(readonly responseUrl: string, entry: Snapshot) {
+  constructor(
+    readonly responseUrl: string,
+    entry: Snapshot,
+  ) {
     this.#entry = entry;
   }
   get statusCode(): number {
@@ -223,7 +251,11 @@ class CachedIncomingMessage {
 /** `response.request` of a cached answer, shaped like the http adapter's ClientRequest. */
 class CachedClientRequest {
   readonly res: CachedIncomingMessage;
-  constructor(readonly method: string, responseUrl: string, entry: Snapshot) {
+  constructor(
+    readonly method: string,
+    responseUrl: string,
+    entry: Snapshot,
+  ) {
     this.res = new CachedIncomingMessage(responseUrl, entry);
   }
   #url(): URL | undefined {
@@ -246,7 +278,12 @@ class CachedClientRequest {
 }
 
 /** The request object a hit carries, shaped like the one the adapter in use produces. */
-export function requestFor(kind: AdapterKind, config: InternalAxiosRequestConfig, href: string, entry: Snapshot): unknown {
+export function requestFor(
+  kind: AdapterKind,
+  config: InternalAxiosRequestConfig,
+  href: string,
+  entry: Snapshot,
+): unknown {
   const responseUrl = entry.url ?? href;
   const method = (config.method ?? 'get').toUpperCase();
   if (kind === 'fetch') return { url: responseUrl, method, redirected: entry.redirects > 0 };
@@ -260,7 +297,12 @@ export interface Answer {
   href: string;
 }
 
-function tooLong(config: InternalAxiosRequestConfig, entry: Snapshot, kind: AdapterKind, request: unknown): AxiosError | undefined {
+function tooLong(
+  config: InternalAxiosRequestConfig,
+  entry: Snapshot,
+  kind: AdapterKind,
+  request: unknown,
+): AxiosError | undefined {
   const max = config.maxContentLength;
   if (kind === 'other' || typeof max !== 'number' || max < 0 || entry.body.byteLength <= max) return undefined;
   return new AxiosError(`maxContentLength size of ${max} exceeded`, AxiosError.ERR_BAD_RESPONSE, config, request);
@@ -271,12 +313,24 @@ function tooLong(config: InternalAxiosRequestConfig, entry: Snapshot, kind: Adap
  * own response options; axios then transforms it like any other. Throws as the adapter would for a
  * body over the caller's maxContentLength.
  */
-export function toRawResponse(entry: Snapshot, config: InternalAxiosRequestConfig, at: Answer, zeroCopy = false): RawResponse | Promise<RawResponse> {
+export function toRawResponse(
+  entry: Snapshot,
+  config: InternalAxiosRequestConfig,
+  at: Answer,
+  zeroCopy = false,
+): RawResponse | Promise<RawResponse> {
   const request = requestFor(at.kind, config, at.href, entry);
   const error = tooLong(config, entry, at.kind, request);
   if (error) throw error;
   const data = at.kind === 'other' ? customBody(entry, config, zeroCopy) : bytesFor(entry, config, at.kind, zeroCopy);
-  const raw: RawResponse = { data, status: entry.status, statusText: entry.statusText, headers: { ...entry.headers }, config, request };
+  const raw: RawResponse = {
+    data,
+    status: entry.status,
+    statusText: entry.statusText,
+    headers: { ...entry.headers },
+    config,
+    request,
+  };
   if (types.isPromise(data)) {
     return data.then((value: unknown) => {
       raw.data = value;

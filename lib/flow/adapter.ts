@@ -23,7 +23,11 @@ export type CacheAdapter = AxiosAdapter & { [UPSTREAM]: UpstreamSpec };
  * The cache, as an adapter installed per request by the request interceptor. It runs at dispatch,
  * after every request interceptor, so the key, the method and the credentials check see the final config.
  */
-export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec, policy: RequestPolicy | BypassReason): CacheAdapter {
+export function cacheAdapter(
+  ctx: CacheContext,
+  upstreamSpec: UpstreamSpec,
+  policy: RequestPolicy | BypassReason,
+): CacheAdapter {
   const adapter = (async (config: TrackedConfig) => {
     const upstream = axios.getAdapter(upstreamSpec ?? axios.defaults.adapter, config);
     if (ctx.detached) return upstream(config);
@@ -44,7 +48,8 @@ export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec, poli
 /** Puts the metadata on the response before any response interceptor runs, whatever their order. */
 function tag(config: TrackedConfig, response: unknown): void {
   const meta = config[STATE]?.meta;
-  if (meta && response !== null && typeof response === 'object') (response as { staleCache?: StaleCacheMeta }).staleCache = meta;
+  if (meta && response !== null && typeof response === 'object')
+    (response as { staleCache?: StaleCacheMeta }).staleCache = meta;
 }
 
 function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassReason): Promise<RawResponse> {
@@ -55,28 +60,46 @@ function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassRea
 /** The algorithm: lookup, short-circuit on a hit; else upstream with stale fallback. */
 async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
   const skipPrimary = req.policy.ttl === 0 || req.revalidate;
-  const cached = skipPrimary ? null : await readTier(ctx, req, 'primary');          // 1. lookup
+  const cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
   if (cached && fitsRedirects(req, cached)) {
     const age = ageOf(cached, Date.now());
     const { staleWhileRevalidate, ttl } = req.policy;
-    if (staleWhileRevalidate === 0 || age < ttl) {                                    // 2. short-circuit
-      const hit = await fromCache(ctx, req, cached, { state: 'hit', key: req.keys.primary, storedAt: cached.storedAt, age });
+    if (staleWhileRevalidate === 0 || age < ttl) {
+      // 2. short-circuit
+      const hit = await fromCache(ctx, req, cached, {
+        state: 'hit',
+        key: req.keys.primary,
+        storedAt: cached.storedAt,
+        age,
+      });
       if (hit) return hit;
     } else {
-      const revalidating = revalidate(ctx, req);                                     //    stale-while-revalidate
-      const meta: StaleCacheMeta = { state: 'stale', key: req.keys.primary, storedAt: cached.storedAt, age, cause: 'revalidating', revalidating };
+      const revalidating = revalidate(ctx, req); //    stale-while-revalidate
+      const meta: StaleCacheMeta = {
+        state: 'stale',
+        key: req.keys.primary,
+        storedAt: cached.storedAt,
+        age,
+        cause: 'revalidating',
+        revalidating,
+      };
       const early = await fromCache(ctx, req, cached, meta);
       if (early) return early;
     }
   }
-  return ask(ctx, req);                                                              // 3. upstream, 4. stale fallback
+  return ask(ctx, req); // 3. upstream, 4. stale fallback
 }
 
 /**
  * A cached entry as this caller's response; undefined (a miss) if the entry's body will not decode.
  * Rejects as the adapter would when the body is over this caller's maxContentLength.
  */
-async function fromCache(ctx: CacheContext, req: CacheRequest, entry: Entry, meta: StaleCacheMeta): Promise<RawResponse | undefined> {
+async function fromCache(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry,
+  meta: StaleCacheMeta,
+): Promise<RawResponse | undefined> {
   let raw: RawResponse;
   try {
     raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
@@ -107,7 +130,7 @@ async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
 
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {
   const publish = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
-  let result;
+  let result: Awaited<ReturnType<typeof fetchWithFallback>>;
   try {
     result = await fetchWithFallback(ctx, req);
   } catch (error) {

@@ -76,7 +76,13 @@ export function setState(config: TrackedConfig, state: RequestState): void {
 }
 
 /** Runs a user callback; one that throws counts as `false` and is reported, never thrown. */
-export function askUser<A>(ctx: CacheContext, op: 'isCacheable' | 'staleIf', key: string, fn: (arg: A) => boolean, arg: A): boolean {
+export function askUser<A>(
+  ctx: CacheContext,
+  op: 'isCacheable' | 'staleIf',
+  key: string,
+  fn: (arg: A) => boolean,
+  arg: A,
+): boolean {
   try {
     return fn(arg) === true;
   } catch (error) {

@@ -34,7 +34,10 @@ export class Flights {
     return flight;
   }
 
-  /** Registers a leader (replacing a flight nobody may join any more); the returned function publishes its outcome once. */
+  /**
+   * Registers a leader (replacing a flight nobody may join any more); the returned function
+   * publishes its outcome once.
+   */
   lead(key: string, epoch: number): (outcome: Outcome) => void {
     const waiters = new Set<(outcome: Outcome) => void>();
     const flight: Flight = {

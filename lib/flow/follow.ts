@@ -66,12 +66,17 @@ function errorFor(error: unknown, config: InternalAxiosRequestConfig): unknown {
  * stale answer or error) instead of asking the upstream again, when that outcome is what it would
  * have got alone. 'alone' and 'retry' send it back.
  */
-export async function follow(ctx: CacheContext, req: CacheRequest, flight: Flight): Promise<RawResponse | 'alone' | 'retry'> {
+export async function follow(
+  ctx: CacheContext,
+  req: CacheRequest,
+  flight: Flight,
+): Promise<RawResponse | 'alone' | 'retry'> {
   const { config } = req;
   const outcome = await waitFor(ctx, flight, req);
   switch (outcome.kind) {
     case 'answer':
-      // Another variant (the response varies on a header this caller sends differently), or more redirects than it allows.
+      // Another variant (the response varies on a header this caller sends differently), or more
+      // redirects than it allows.
       if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return 'alone';
       setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
       return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));

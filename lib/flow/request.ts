@@ -20,7 +20,14 @@ function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
 
 const field = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
 
-function memoKeyOf(method: string, baseURL: string | undefined, url: string | undefined, relativeOnly: boolean, key: string | undefined, kind: AdapterKind): string {
+function memoKeyOf(
+  method: string,
+  baseURL: string | undefined,
+  url: string | undefined,
+  relativeOnly: boolean,
+  key: string | undefined,
+  kind: AdapterKind,
+): string {
   return `${method} ${kind} ${relativeOnly ? 1 : 0}${field(baseURL)}${field(url)}${field(key)}`;
 }
 
@@ -29,11 +36,25 @@ function memoKeyOf(method: string, baseURL: string | undefined, url: string | un
  * body, Host header or socket, which is what a hot URL usually is, both are remembered by
  * (method, baseURL, url, allowAbsoluteUrls, key, adapter): a hit does not parse and hash again.
  */
-function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key: string | undefined, kind: AdapterKind, body: string | undefined, facts: HeaderFacts): Address {
-  const memoizable = body === undefined && config.params === undefined && !config.paramsSerializer &&
-    facts.host === undefined && !config.socketPath;
+function addressOf(
+  ctx: CacheContext,
+  config: TrackedConfig,
+  method: string,
+  key: string | undefined,
+  kind: AdapterKind,
+  body: string | undefined,
+  facts: HeaderFacts,
+): Address {
+  const memoizable =
+    body === undefined &&
+    config.params === undefined &&
+    !config.paramsSerializer &&
+    facts.host === undefined &&
+    !config.socketPath;
   // Each field prefixed by its length: no two different field lists ever make the same memo key.
-  const memoKey = memoizable ? memoKeyOf(method, config.baseURL, config.url, config.allowAbsoluteUrls === false, key, kind) : undefined;
+  const memoKey = memoizable
+    ? memoKeyOf(method, config.baseURL, config.url, config.allowAbsoluteUrls === false, key, kind)
+    : undefined;
   const known = memoKey === undefined ? undefined : ctx.addresses.get(memoKey);
   if (known) return known;
   const wire = wireUrl(config, kind);
@@ -41,7 +62,10 @@ function addressOf(ctx: CacheContext, config: TrackedConfig, method: string, key
     method,
     url: key ?? wire.canonical,
     customKey: key !== undefined,
-    body: body === undefined ? undefined : { digest: body, contentType: facts.contentType, contentEncoding: facts.contentEncoding },
+    body:
+      body === undefined
+        ? undefined
+        : { digest: body, contentType: facts.contentType, contentEncoding: facts.contentEncoding },
     host: facts.host,
     socketPath: config.socketPath,
   });
@@ -69,7 +93,12 @@ function shapeOf(config: TrackedConfig, kind: AdapterKind): string | undefined {
 }
 
 /** The request's keys and store budget, or why it must not use the cache. Runs at dispatch. */
-export function describeRequest(ctx: CacheContext, config: TrackedConfig, policy: RequestPolicy, upstream: AxiosAdapter): CacheRequest | BypassReason {
+export function describeRequest(
+  ctx: CacheContext,
+  config: TrackedConfig,
+  policy: RequestPolicy,
+  upstream: AxiosAdapter,
+): CacheRequest | BypassReason {
   const method = (config.method ?? 'get').toLowerCase();
   // Decided here, not in the request interceptor: an interceptor that axios runs after ours may change the method.
   if (!ctx.opts.methods.has(method)) return 'method';
@@ -95,7 +124,13 @@ export function describeRequest(ctx: CacheContext, config: TrackedConfig, policy
     kind,
     userinfo: address.userinfo,
     urlDigest: address.urlDigest,
-    keys: buildKeys(ctx.opts.primaryKeyPrefix, ctx.opts.staleKeyPrefix, address.urlDigest, variant, shapeOf(config, kind)),
+    keys: buildKeys(
+      ctx.opts.primaryKeyPrefix,
+      ctx.opts.staleKeyPrefix,
+      address.urlDigest,
+      variant,
+      shapeOf(config, kind),
+    ),
     upstream,
     revalidate: wantsRevalidation(facts),
     epoch: ctx.invalidations.current,

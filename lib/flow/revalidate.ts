@@ -1,4 +1,9 @@
-import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer, type InternalAxiosRequestConfig } from 'axios';
+import {
+  AxiosHeaders,
+  type AxiosResponse,
+  type AxiosResponseTransformer,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import { askUser, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { isShareable } from '../http/rules.js';
@@ -54,7 +59,8 @@ async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | un
  */
 export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
-  if (ctx.flights.join(key, ctx.opts.flightTimeout, (f) => !ctx.invalidations.overtaken(req.urlDigest, f.epoch))) return false;
+  if (ctx.flights.join(key, ctx.opts.flightTimeout, (f) => !ctx.invalidations.overtaken(req.urlDigest, f.epoch)))
+    return false;
   const publish = ctx.flights.lead(key, req.epoch);
   const job = refresh(ctx, req).then(
     (entry) => publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),

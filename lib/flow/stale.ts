@@ -19,7 +19,13 @@ export async function staleAnswer(
   if (!entry || !fitsRedirects(req, entry)) return undefined;
   return {
     entry,
-    meta: { state: 'stale', key: req.keys.primary, storedAt: entry.storedAt, age: ageOf(entry, Date.now()), cause: failure.cause },
+    meta: {
+      state: 'stale',
+      key: req.keys.primary,
+      storedAt: entry.storedAt,
+      age: ageOf(entry, Date.now()),
+      cause: failure.cause,
+    },
   };
 }
 

@@ -120,10 +120,14 @@ export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): voi
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */
 export function deleteKeys(ctx: CacheContext, keys: string[], prefixes: string[]): Promise<void> {
   const { store } = ctx.opts;
-  return storeCall(ctx, async () => {
-    await Promise.all([
-      keys.length > 0 ? store.delete(keys) : undefined,
-      prefixes.length > 0 && store.deletePrefixed ? store.deletePrefixed(prefixes) : undefined,
-    ]);
-  }, ctx.opts.storeTimeout);
+  return storeCall(
+    ctx,
+    async () => {
+      await Promise.all([
+        keys.length > 0 ? store.delete(keys) : undefined,
+        prefixes.length > 0 && store.deletePrefixed ? store.deletePrefixed(prefixes) : undefined,
+      ]);
+    },
+    ctx.opts.storeTimeout,
+  );
 }

@@ -5,7 +5,14 @@ import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
-import { bytesFor, parseDeclaredJson, settleAsync, toRawResponse, toSnapshot, type RawResponse } from '../entry/response.js';
+import {
+  bytesFor,
+  parseDeclaredJson,
+  settleAsync,
+  toRawResponse,
+  toSnapshot,
+  type RawResponse,
+} from '../entry/response.js';
 import { storeError } from './store-io.js';
 import { variedDigest } from './tiers.js';
 import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
@@ -19,10 +26,19 @@ export interface LeaderResult {
 }
 
 /** An upstream answer: the caller's own response or error, and a copy of the response as an entry. */
-export type Called = { ok: true; raw: RawResponse; entry: Entry | undefined } | { ok: false; error: unknown; entry: Entry | undefined };
+export type Called =
+  | { ok: true; raw: RawResponse; entry: Entry | undefined }
+  | { ok: false; error: unknown; entry: Entry | undefined };
 
-/** The storable copy of an answer, bound to this request's key and varied headers; undefined when it cannot be stored. */
-export function entryOf(ctx: CacheContext, req: CacheRequest, raw: Omit<RawResponse, 'config'> | undefined): Entry | undefined {
+/**
+ * The storable copy of an answer, bound to this request's key and varied headers; undefined when it
+ * cannot be stored.
+ */
+export function entryOf(
+  ctx: CacheContext,
+  req: CacheRequest,
+  raw: Omit<RawResponse, 'config'> | undefined,
+): Entry | undefined {
   if (!raw) return undefined;
   try {
     const snapshot = toSnapshot(raw);
@@ -55,7 +71,11 @@ export function timeLeft(req: CacheRequest): number | undefined {
  * responseEncoding, exactly as the adapter would have (and the same way a hit does). A request that
  * already spent time waiting on another caller's flight gets only the rest of its timeout.
  */
-export async function callUpstream(ctx: CacheContext, req: CacheRequest, config: InternalAxiosRequestConfig = req.config): Promise<Called> {
+export async function callUpstream(
+  ctx: CacheContext,
+  req: CacheRequest,
+  config: InternalAxiosRequestConfig = req.config,
+): Promise<Called> {
   const { responseType, timeout, timeoutErrorMessage } = config;
   const left = config === req.config ? timeLeft(req) : undefined;
   const asBytes = req.kind !== 'other';
@@ -76,7 +96,11 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, config:
     config.timeout = timeout;
     config.timeoutErrorMessage = timeoutErrorMessage;
   }
-  const response = result.ok ? result.raw : axios.isAxiosError(result.error) ? (result.error.response as RawResponse | undefined) : undefined;
+  const response = result.ok
+    ? result.raw
+    : axios.isAxiosError(result.error)
+      ? (result.error.response as RawResponse | undefined)
+      : undefined;
   if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || types.isArrayBuffer(response.data))) {
     response.data = await bytesFor(result.entry, config, req.kind, false);
   }
@@ -121,7 +145,8 @@ export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): P
     }
   } else {
     failure = classifyRejection(called.error);
-    if (!failure) return { own: { ok: false, error: called.error }, shared: { kind: 'retry' } }; // cancelled by its caller
+    // cancelled by its caller
+    if (!failure) return { own: { ok: false, error: called.error }, shared: { kind: 'retry' } };
   }
 
   const waiters: Outcome | undefined = ownLimit(failure) ? { kind: 'retry' } : undefined;
@@ -142,7 +167,8 @@ export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): P
   // A whole HTTP answer is shared as an answer: each waiter settles it by its own validateStatus.
   const answered: Outcome = entry && shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' };
   if (!called.ok) {
-    const shared = waiters ?? (entry && failure.cause === 'status' ? answered : { kind: 'error', error: called.error, meta });
+    const shared =
+      waiters ?? (entry && failure.cause === 'status' ? answered : { kind: 'error', error: called.error, meta });
     return { own: { ok: false, error: called.error }, shared };
   }
   return { own: { ok: true, value: called.raw }, shared: waiters ?? answered };

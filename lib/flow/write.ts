@@ -25,8 +25,14 @@ function keyedByVary(req: CacheRequest, entry: Entry): boolean {
  */
 export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
   const { keys, policy } = req;
-  if (ctx.detached) return skipped(ctx, { key: keys.primary, reason: 'detached' });
-  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) return skipped(ctx, { key: keys.primary, reason: 'invalidated' });
+  if (ctx.detached) {
+    skipped(ctx, { key: keys.primary, reason: 'detached' });
+    return;
+  }
+  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) {
+    skipped(ctx, { key: keys.primary, reason: 'invalidated' });
+    return;
+  }
   let encoded: Uint8Array;
   try {
     encoded = encodeEntry(entry);
@@ -34,9 +40,15 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     storeError(ctx, 'encode', keys.primary, error);
     return;
   }
-  if (encoded.byteLength > ctx.opts.maxEntryBytes) return skipped(ctx, { key: keys.primary, reason: 'too-large', bytes: encoded.byteLength });
+  if (encoded.byteLength > ctx.opts.maxEntryBytes) {
+    skipped(ctx, { key: keys.primary, reason: 'too-large', bytes: encoded.byteLength });
+    return;
+  }
   const entries: CacheStoreEntry[] = [];
-  const variant = !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied ? variantKeys(keys, entry.varied) : undefined;
+  const variant =
+    !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied
+      ? variantKeys(keys, entry.varied)
+      : undefined;
   if (policy.ttl > 0) {
     const ttl = policy.ttl + policy.staleWhileRevalidate;
     entries.push({ key: keys.primary, value: encoded, ttl });
@@ -51,8 +63,9 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
 
 /** Stores a fresh answer once axios has transformed it, if isCacheable accepts the final response. */
 export function storeAnswer(ctx: CacheContext, response: AxiosResponse, entry: Entry, req: CacheRequest): void {
-  const cacheable = ctx.opts.isCacheable === isCacheableResponse
-    ? cacheableBy(entry.status, entry.headers['cache-control']) // the snapshot's names are lower-cased already
-    : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
+  const cacheable =
+    ctx.opts.isCacheable === isCacheableResponse
+      ? cacheableBy(entry.status, entry.headers['cache-control']) // the snapshot's names are lower-cased already
+      : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
   if (cacheable) writeTiers(ctx, req, entry);
 }

@@ -23,7 +23,11 @@ export interface KeySource {
 }
 
 const text = (value: unknown): string | null =>
-  value === undefined || value === null || value === false ? null : Array.isArray(value) ? value.join(', ') : String(value);
+  value === undefined || value === null || value === false
+    ? null
+    : Array.isArray(value)
+      ? value.join(', ')
+      : String(value);
 
 /** The digested form of a key source: JSON, so no two different sources ever share a text. */
 export function keySource(s: KeySource): string {

@@ -68,8 +68,13 @@ export function isStaleWorthy(failure: UpstreamFailure): boolean {
 
 // Codes that report a mistake in the request itself: serving stale would hide the bug.
 const CALLER_ERRORS = new Set([
-  'ERR_BAD_OPTION_VALUE', 'ERR_BAD_OPTION', 'ERR_DEPRECATED', 'ERR_NOT_SUPPORT', 'ERR_INVALID_URL',
-  'ERR_FORM_DATA_DEPTH_EXCEEDED', 'ERR_FR_TOO_MANY_REDIRECTS',
+  'ERR_BAD_OPTION_VALUE',
+  'ERR_BAD_OPTION',
+  'ERR_DEPRECATED',
+  'ERR_NOT_SUPPORT',
+  'ERR_INVALID_URL',
+  'ERR_FORM_DATA_DEPTH_EXCEEDED',
+  'ERR_FR_TOO_MANY_REDIRECTS',
 ]);
 
 function refusedStatus(validate: ((status: number) => boolean) | null | undefined, status: number): boolean {
@@ -92,8 +97,10 @@ export function classifyRejection(error: unknown): UpstreamFailure | undefined {
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { cause: 'timeout', error };
   const status = error.response?.status;
   // A status the caller's validateStatus refused, as axios's settle() (and any mock) rejects it.
-  if (status !== undefined && refusedStatus(error.config?.validateStatus, status)) return { cause: 'status', status, error };
-  if (code === 'ERR_BAD_RESPONSE') return status === undefined ? { cause: 'bad-response', error } : { cause: 'bad-response', status, error };
+  if (status !== undefined && refusedStatus(error.config?.validateStatus, status))
+    return { cause: 'status', status, error };
+  if (code === 'ERR_BAD_RESPONSE')
+    return status === undefined ? { cause: 'bad-response', error } : { cause: 'bad-response', status, error };
   if (code !== undefined && CALLER_ERRORS.has(code)) return { cause: 'other', error };
   // Refused, reset, DNS, socket hang up. (A body cut off mid-stream is ERR_BAD_RESPONSE above.)
   return { cause: 'network', error };
@@ -119,8 +126,15 @@ function present(value: unknown): boolean {
  * session-token headers in common use, which a shared cache must not hand from one caller to another.
  */
 export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
-  'authorization', 'proxy-authorization', 'cookie',
-  'x-api-key', 'api-key', 'x-auth-token', 'x-access-token', 'x-csrf-token', 'x-xsrf-token',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  'x-auth-token',
+  'x-access-token',
+  'x-csrf-token',
+  'x-xsrf-token',
 ];
 
 // Headers that make a GET do something else on servers that honour them.
@@ -139,28 +153,50 @@ export interface HeaderFacts {
   credentials: string[];
 }
 
-export function headerFacts(headers: unknown, credentialHeaders: ReadonlySet<string> = new Set(DEFAULT_CREDENTIAL_HEADERS)): HeaderFacts {
+export function headerFacts(
+  headers: unknown,
+  credentialHeaders: ReadonlySet<string> = new Set(DEFAULT_CREDENTIAL_HEADERS),
+): HeaderFacts {
   const facts: HeaderFacts = {
-    cacheControl: undefined, pragma: undefined, range: undefined, host: undefined,
-    contentType: undefined, contentEncoding: undefined, methodOverride: false, credentials: [],
+    cacheControl: undefined,
+    pragma: undefined,
+    range: undefined,
+    host: undefined,
+    contentType: undefined,
+    contentEncoding: undefined,
+    methodOverride: false,
+    credentials: [],
   };
   if (headers === null || typeof headers !== 'object') return facts;
   const h = headers as Record<string, unknown>;
   for (const name of Object.keys(h)) {
     const value = h[name];
-    if (typeof value === 'function') continue; // AxiosHeaders methods are on its prototype; plain objects may hold anything
+    // AxiosHeaders methods are on its prototype; plain objects may hold anything
+    if (typeof value === 'function') continue;
     const lower = name.toLowerCase();
     if (credentialHeaders.has(lower)) {
       if (present(value)) facts.credentials.push(lower);
       continue;
     }
     switch (lower) {
-      case 'cache-control': facts.cacheControl = value; break;
-      case 'pragma': facts.pragma = value; break;
-      case 'range': facts.range = value; break;
-      case 'host': facts.host = value; break;
-      case 'content-type': facts.contentType = value; break;
-      case 'content-encoding': facts.contentEncoding = value; break;
+      case 'cache-control':
+        facts.cacheControl = value;
+        break;
+      case 'pragma':
+        facts.pragma = value;
+        break;
+      case 'range':
+        facts.range = value;
+        break;
+      case 'host':
+        facts.host = value;
+        break;
+      case 'content-type':
+        facts.contentType = value;
+        break;
+      case 'content-encoding':
+        facts.contentEncoding = value;
+        break;
       default:
         if (METHOD_OVERRIDES.has(lower) && present(value)) facts.methodOverride = true;
     }

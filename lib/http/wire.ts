@@ -30,7 +30,10 @@ function fetchFor(config: AxiosRequestConfig): AxiosAdapter | null {
     return fetchAdapter;
   }
   let adapter = fetchByEnv.get(env);
-  if (adapter === undefined) fetchByEnv.set(env, (adapter = known('fetch', config)));
+  if (adapter === undefined) {
+    adapter = known('fetch', config);
+    fetchByEnv.set(env, adapter);
+  }
   return adapter;
 }
 
@@ -52,7 +55,7 @@ const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 /** axios's buildFullPath: baseURL applies unless the URL is absolute (and absolute URLs are allowed). */
 export function fullPath(baseURL: string | undefined, url: string, allowAbsoluteUrls: boolean | undefined): string {
   if (!baseURL || (ABSOLUTE.test(url) && allowAbsoluteUrls !== false)) return url;
-  return url ? baseURL.replace(/\/?\/$/, '') + '/' + url.replace(/^\/+/, '') : baseURL;
+  return url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
 }
 
 export function hasParams(params: unknown): boolean {
@@ -140,7 +143,8 @@ export function sortQuery(href: string): string {
   if (at === -1 || href.indexOf('&', at) === -1) return href;
   const pairs = href.slice(at + 1).split('&');
   let sorted = true;
-  for (let i = 1; i < pairs.length && sorted; i++) sorted = nameOf(pairs[i - 1] as string) <= nameOf(pairs[i] as string);
+  for (let i = 1; i < pairs.length && sorted; i++)
+    sorted = nameOf(pairs[i - 1] as string) <= nameOf(pairs[i] as string);
   if (sorted) return href;
   const named = pairs.map((pair) => ({ pair, name: nameOf(pair) }));
   named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // stable
@@ -149,7 +153,8 @@ export function sortQuery(href: string): string {
 
 type Credentialed = { headers?: unknown; auth?: { username?: string; password?: string } | undefined; proxy?: unknown };
 
-const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+const basic = (username: string, password: string): string =>
+  `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 
 /**
  * The value a header has on the wire. Authorization: `auth` wins, then credentials in the URL,
@@ -159,14 +164,16 @@ const basic = (username: string, password: string): string => `Basic ${Buffer.fr
 export function wireHeader(config: Credentialed, name: string, userinfo: WireUrl['userinfo']): unknown {
   if (name === 'authorization') {
     const auth = config.auth;
-    if (auth !== undefined && auth !== null && typeof auth === 'object') return basic(auth.username ?? '', auth.password ?? '');
+    if (auth !== undefined && auth !== null && typeof auth === 'object')
+      return basic(auth.username ?? '', auth.password ?? '');
     if (userinfo) return basic(userinfo.username, userinfo.password);
   }
   const value = readHeader(config.headers, name);
   if (name === 'proxy-authorization') {
     const proxy = config.proxy as { auth?: { username?: string; password?: string } } | undefined | false;
     const auth = proxy ? proxy.auth : undefined;
-    if (auth && typeof auth === 'object') return [value ?? '', basic(auth.username ?? '', auth.password ?? '')].join('\0');
+    if (auth && typeof auth === 'object')
+      return [value ?? '', basic(auth.username ?? '', auth.password ?? '')].join('\0');
   }
   return value;
 }

@@ -41,7 +41,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   }
   for (const name of Object.keys(options)) {
     if (name !== 'maxEntries' && name !== 'maxBytes') {
-      throw new TypeError(`axios-stale-cache: unknown option memoryStore options.${name} (expected maxEntries, maxBytes)`);
+      throw new TypeError(
+        `axios-stale-cache: unknown option memoryStore options.${name} (expected maxEntries, maxBytes)`,
+      );
     }
   }
   const lru = new LRUCache<string, StoredValue>({

@@ -20,7 +20,11 @@ export interface RedisLike {
   get(key: string): Reply;
   del(keys: string[]): Reply;
   multi(routing?: string): RedisMultiLike;
-  withCommandOptions(options: { typeMapping?: Record<number, unknown>; timeout?: number; abortSignal?: AbortSignal }): unknown;
+  withCommandOptions(options: {
+    typeMapping?: Record<number, unknown>;
+    timeout?: number;
+    abortSignal?: AbortSignal;
+  }): unknown;
 }
 
 interface ClusterLike extends RedisLike {
@@ -47,7 +51,12 @@ const ABANDON_UNWRITTEN_MS = 5_000;
 function isRedisLike(value: unknown): value is RedisLike {
   if (value === null || typeof value !== 'object') return false;
   const c = value as Record<string, unknown>;
-  return typeof c['get'] === 'function' && typeof c['multi'] === 'function' && typeof c['withCommandOptions'] === 'function' && 'isReady' in c;
+  return (
+    typeof c.get === 'function' &&
+    typeof c.multi === 'function' &&
+    typeof c.withCommandOptions === 'function' &&
+    'isReady' in c
+  );
 }
 
 function isCluster(client: RedisLike): client is ClusterLike {
@@ -85,15 +94,21 @@ const GLOB = /[*?[\]\\]/g;
  */
 export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): CacheStore {
   if (!isRedisLike(client)) {
-    throw new TypeError('axios-stale-cache: redisStore() needs a node-redis client, cluster or sentinel (from the `redis` package)');
+    throw new TypeError(
+      'axios-stale-cache: redisStore() needs a node-redis client, cluster or sentinel (from the `redis` package)',
+    );
   }
-  if (options === null || typeof options !== 'object') throw new TypeError('axios-stale-cache: redisStore options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('axios-stale-cache: redisStore options must be an object');
   for (const name of Object.keys(options)) {
-    if (name !== 'scanCount') throw new TypeError(`axios-stale-cache: unknown option redisStore options.${name} (expected scanCount)`);
+    if (name !== 'scanCount')
+      throw new TypeError(`axios-stale-cache: unknown option redisStore options.${name} (expected scanCount)`);
   }
   const scanCount = options.scanCount ?? 1000;
   if (!Number.isSafeInteger(scanCount) || scanCount < 1) {
-    throw new TypeError(`axios-stale-cache: redisStore options.scanCount must be an integer >= 1, got ${String(scanCount)}`);
+    throw new TypeError(
+      `axios-stale-cache: redisStore options.scanCount must be an integer >= 1, got ${String(scanCount)}`,
+    );
   }
   /*
    * The client for reads. node-redis gives every command its own 5 s timeout (an AbortSignal and a
@@ -152,7 +167,10 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
         // Bytes go as a Buffer (binary-safe); see RedisMultiLike.set for the cast.
         const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
         // Infinity: no expiry (a stale tier that never expires); Redis may still evict it under maxmemory.
-        if (Number.isFinite(ttl)) multi.set(key, bytes as unknown as string, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) } });
+        if (Number.isFinite(ttl))
+          multi.set(key, bytes as unknown as string, {
+            expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) },
+          });
         else multi.set(key, bytes as unknown as string);
       }
       await multi.exec();

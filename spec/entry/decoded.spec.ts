@@ -3,7 +3,8 @@ import { encodeEntry, type Entry } from '../../lib/entry/codec';
 import { EntryError } from '../../lib/errors';
 import { entryOf } from '../helpers/entries';
 
-const snapshot = (body: string, storedAt = 1): Entry => entryOf({ headers: { 'content-type': 'application/json' }, body: Buffer.from(body), storedAt });
+const snapshot = (body: string, storedAt = 1): Entry =>
+  entryOf({ headers: { 'content-type': 'application/json' }, body: Buffer.from(body), storedAt });
 
 describe('DecodedEntries', () => {
   it('reuses the decoded entry while the store hands back the same bytes, even as a new Buffer', () => {

@@ -19,7 +19,11 @@ describe('bounded store calls', () => {
   it('passes through a value, a rejection and a synchronous throw', async () => {
     await expect(bounded(async () => 7, 50)).resolves.toBe(7);
     await expect(bounded(() => Promise.reject(new Error('down')), 50)).rejects.toThrow('down');
-    await expect(bounded(() => { throw new Error('sync'); }, 50)).rejects.toThrow('sync');
+    await expect(
+      bounded(() => {
+        throw new Error('sync');
+      }, 50),
+    ).rejects.toThrow('sync');
   });
 });
 
@@ -33,9 +37,20 @@ function brokenStore(kind: 'down' | 'hangs' | 'garbage' | 'wrong-type' | 'throws
       if (kind === 'wrong-type') return 42 as never;
       throw new Error('unreachable');
     },
-    set: kind === 'hangs' ? never : async () => { if (kind === 'down') throw new Error('ECONNREFUSED'); },
+    set:
+      kind === 'hangs'
+        ? never
+        : async () => {
+            if (kind === 'down') throw new Error('ECONNREFUSED');
+          },
     delete: async () => undefined,
-    ...(kind === 'throws-sync' ? { get: () => { throw new Error('sync bug'); } } : {}),
+    ...(kind === 'throws-sync'
+      ? {
+          get: () => {
+            throw new Error('sync bug');
+          },
+        }
+      : {}),
   };
 }
 
@@ -109,7 +124,9 @@ describe('a broken store never fails or stalls a request', () => {
     const first = await http.get('/v');
     await cache.settled();
     const key = first.staleCache?.key ?? '';
-    const future = Buffer.from(encodeEntry(entryOf({ body: Buffer.from('"old"') }))).toString().replace(/^\[2,/, '[9,');
+    const future = Buffer.from(encodeEntry(entryOf({ body: Buffer.from('"old"') })))
+      .toString()
+      .replace(/^\[2,/, '[9,');
     values.set(key, future);
     const errors: CacheErrorEvent[] = [];
     cache.on('error', (e) => errors.push(e));

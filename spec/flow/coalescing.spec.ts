@@ -30,7 +30,10 @@ describe('coalescing against a real HTTP server', () => {
   it('a flight replaced past flightTimeout does not remove its successor when it finally lands', async () => {
     let n = 0;
     const delays = [600, 500];
-    upstream.route('/late', (req, res) => void setTimeout(() => send.json({ n: ++n })(req, res), delays[upstream.calls('/late') - 1] ?? 0));
+    upstream.route(
+      '/late',
+      (req, res) => void setTimeout(() => send.json({ n: ++n })(req, res), delays[upstream.calls('/late') - 1] ?? 0),
+    );
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, { flightTimeout: 400, ttl: 0 });
     const first = http.get('/late'); // lands at ~600 ms
@@ -73,7 +76,9 @@ describe('coalescing against a real HTTP server', () => {
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http);
     const configs = Array.from({ length: 50 }, (_, i) => ({ headers: { 'x-caller': String(i) } }));
-    const errors = (await Promise.all(configs.map((c) => http.get('/slow', c).catch((e: unknown) => e)))) as AxiosError[];
+    const errors = (await Promise.all(
+      configs.map((c) => http.get('/slow', c).catch((e: unknown) => e)),
+    )) as AxiosError[];
     expect(upstream.calls('/slow')).toBe(1);
     errors.forEach((e, i) => {
       expect(axios.isAxiosError(e)).toBe(true);
@@ -135,10 +140,13 @@ describe('coalescing against a real HTTP server', () => {
 
   it('a private answer is not shared: each waiter asks for its own', async () => {
     let n = 0;
-    upstream.route('/me', send.delayed(30, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'private' });
-      res.end(JSON.stringify({ n: ++n }));
-    }));
+    upstream.route(
+      '/me',
+      send.delayed(30, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'private' });
+        res.end(JSON.stringify({ n: ++n }));
+      }),
+    );
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http);
     const results = await Promise.all(Array.from({ length: 5 }, () => http.get('/me')));

@@ -22,7 +22,10 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     await cache.settled();
     await sleep(80); // past ttl, inside the window
     version = 2;
-    upstream.route('/doc', send.delayed(300, (req, res) => send.json({ version })(req, res)));
+    upstream.route(
+      '/doc',
+      send.delayed(300, (req, res) => send.json({ version })(req, res)),
+    );
     const started = Date.now();
     const early = await http.get('/doc');
     expect(Date.now() - started).toBeLessThan(100); // did not wait for the 300 ms upstream
@@ -42,7 +45,10 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     await http.get('/doc');
     await cache.settled();
     await sleep(50);
-    upstream.route('/doc', send.delayed(100, (req, res) => send.json({ version })(req, res)));
+    upstream.route(
+      '/doc',
+      send.delayed(100, (req, res) => send.json({ version })(req, res)),
+    );
     const results = await Promise.all(Array.from({ length: 50 }, () => http.get('/doc')));
     expect(results.every((r) => r.staleCache?.state === 'stale')).toBe(true);
     expect(results.filter((r) => r.staleCache?.revalidating).length).toBe(1);
@@ -64,7 +70,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     await cache.settled(); // jest fails the test on an unhandled rejection
     expect(early.data).toEqual({ version: 1 });
     expect(errors.map((e) => e.op)).toEqual(['revalidate']);
-    expect(String((errors[0]?.error as Error).message)).toMatch(/503/);
+    expect(String((errors[0]?.error as Error | undefined)?.message)).toMatch(/503/);
     const again = await http.get('/doc');
     expect(again.staleCache?.state).toBe('stale');
     expect(again.data).toEqual({ version: 1 });
@@ -79,7 +85,10 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     await cache.settled();
     await sleep(50);
     version = 3;
-    upstream.route('/doc', send.delayed(50, (req, res) => send.json({ version })(req, res)));
+    upstream.route(
+      '/doc',
+      send.delayed(50, (req, res) => send.json({ version })(req, res)),
+    );
     const controller = new AbortController();
     await http.get('/doc', { signal: controller.signal });
     controller.abort(); // the caller is done with its request; the refresh goes on

@@ -11,6 +11,8 @@ const run = promisify(execFile);
  */
 export async function runFixture(name: string, args: string[] = [], nodeArgs: string[] = []): Promise<string> {
   const file = path.resolve(__dirname, '../fixtures', name);
-  const { stdout } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], { maxBuffer: 10_000_000 });
+  const { stdout } = await run(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+    maxBuffer: 10_000_000,
+  });
   return stdout;
 }

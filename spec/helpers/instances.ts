@@ -6,7 +6,10 @@ import type { StaleCacheHandle, StaleCacheOptions } from '../../lib/index';
  * Attached instances for one test file: each aimed at `baseURL()` with `defaults()` merged under the
  * test's own options, and all detached by `detachAll()` (call it in afterEach).
  */
-export function instances(baseURL: () => string, defaults: () => StaleCacheOptions): {
+export function instances(
+  baseURL: () => string,
+  defaults: () => StaleCacheOptions,
+): {
   instance(options?: StaleCacheOptions, config?: CreateAxiosDefaults): { http: AxiosInstance; cache: StaleCacheHandle };
   detachAll(): void;
 } {

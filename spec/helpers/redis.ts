@@ -4,7 +4,10 @@ import { createClient, type RedisClientType } from 'redis';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A connected client that never crashes the test process on a connection error. */
-export async function connect(url = REDIS_URL, options: Parameters<typeof createClient>[0] = {}): Promise<RedisClientType> {
+export async function connect(
+  url = REDIS_URL,
+  options: Parameters<typeof createClient>[0] = {},
+): Promise<RedisClientType> {
   const client = createClient({ url, ...options }) as RedisClientType;
   client.on('error', () => undefined);
   await client.connect();
@@ -18,7 +21,10 @@ export function prefixes(): { primaryKeyPrefix: string; staleKeyPrefix: string }
 }
 
 /** Every key under our prefixes, and their removal. */
-export async function keysOf(client: RedisClientType, p: { primaryKeyPrefix: string; staleKeyPrefix: string }): Promise<string[]> {
+export async function keysOf(
+  client: RedisClientType,
+  p: { primaryKeyPrefix: string; staleKeyPrefix: string },
+): Promise<string[]> {
   const keys: string[] = [];
   for (const prefix of [p.primaryKeyPrefix, p.staleKeyPrefix]) {
     for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) keys.push(...batch);
@@ -26,7 +32,10 @@ export async function keysOf(client: RedisClientType, p: { primaryKeyPrefix: str
   return keys.sort();
 }
 
-export async function cleanup(client: RedisClientType, p: { primaryKeyPrefix: string; staleKeyPrefix: string }): Promise<void> {
+export async function cleanup(
+  client: RedisClientType,
+  p: { primaryKeyPrefix: string; staleKeyPrefix: string },
+): Promise<void> {
   const keys = await keysOf(client, p);
   if (keys.length > 0) await client.del(keys);
 }

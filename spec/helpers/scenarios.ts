@@ -6,7 +6,12 @@ import { recordingStore, type RecordingStore } from './recording-store';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const USERS = { users: [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }] };
+const USERS = {
+  users: [
+    { id: 1, name: 'Ada' },
+    { id: 2, name: 'Grace' },
+  ],
+};
 
 /**
  * DESIGN section 3, issue 2 tests 1-5: the same expectations against axios-mock-adapter and a real
@@ -100,13 +105,16 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     expect(adapterErrors).toHaveLength(1); // the upstream really failed; the cache answered
   });
 
-  it.each(failures)('4. with no stale entry, a failure that %s rejects with the very same error object', async (_name, behaviour) => {
-    await backend.set('/users', behaviour);
-    const error = (await backend.http.get('/users').catch((e: unknown) => e)) as AxiosError;
-    expect(adapterErrors).toHaveLength(1);
-    expect(error).toBe(adapterErrors[0]);
-    expect(axios.isAxiosError(error)).toBe(true);
-  });
+  it.each(failures)(
+    '4. with no stale entry, a failure that %s rejects with the very same error object',
+    async (_name, behaviour) => {
+      await backend.set('/users', behaviour);
+      const error = (await backend.http.get('/users').catch((e: unknown) => e)) as AxiosError;
+      expect(adapterErrors).toHaveLength(1);
+      expect(error).toBe(adapterErrors[0]);
+      expect(axios.isAxiosError(error)).toBe(true);
+    },
+  );
 
   it('4. with a validateStatus that accepts 5xx and no stale entry, the original 5xx response is returned', async () => {
     await backend.set('/users', { kind: 'status', status: 503 });
@@ -126,30 +134,36 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     expect(res.staleCache?.state).toBe('stale');
   });
 
-  it.each([400, 401, 403, 404, 410, 429])('5. a %i passes through untouched and is not cached, even with a stale entry', async (status) => {
-    await primeAndExpire();
-    const setsBefore = store.sets.length;
-    await backend.set('/users', { kind: 'status', status });
-    const error = (await backend.http.get('/users').catch((e: unknown) => e)) as AxiosError;
-    expect(error).toBe(adapterErrors[0]);
-    expect(error.response?.status).toBe(status);
-    expect(error.response?.data).toBe(`upstream says ${status}`);
-    expect(error.response?.staleCache?.state).toBe('miss');
-    await backend.http.get('/users').catch(() => undefined);
-    expect(backend.calls('/users')).toBe(3); // both 4xx went upstream
-    await cache.settled();
-    expect(store.sets.length).toBe(setsBefore);
-  });
+  it.each([400, 401, 403, 404, 410, 429])(
+    '5. a %i passes through untouched and is not cached, even with a stale entry',
+    async (status) => {
+      await primeAndExpire();
+      const setsBefore = store.sets.length;
+      await backend.set('/users', { kind: 'status', status });
+      const error = (await backend.http.get('/users').catch((e: unknown) => e)) as AxiosError;
+      expect(error).toBe(adapterErrors[0]);
+      expect(error.response?.status).toBe(status);
+      expect(error.response?.data).toBe(`upstream says ${status}`);
+      expect(error.response?.staleCache?.state).toBe('miss');
+      await backend.http.get('/users').catch(() => undefined);
+      expect(backend.calls('/users')).toBe(3); // both 4xx went upstream
+      await cache.settled();
+      expect(store.sets.length).toBe(setsBefore);
+    },
+  );
 
-  it.each(['post', 'put', 'delete', 'patch'] as const)('5. %s is not cached: every call goes upstream, state bypass', async (method) => {
-    await backend.set('/users', { kind: 'json', body: { ok: true } });
-    for (let i = 0; i < 2; i++) {
-      const res = await backend.http.request({ method, url: '/users', data: { n: i } });
-      expect(res.staleCache).toEqual({ state: 'bypass', reason: 'method' });
-    }
-    expect(backend.calls('/users')).toBe(2);
-    await cache.settled();
-    expect(store.gets).toHaveLength(0);
-    expect(store.sets).toHaveLength(0);
-  });
+  it.each(['post', 'put', 'delete', 'patch'] as const)(
+    '5. %s is not cached: every call goes upstream, state bypass',
+    async (method) => {
+      await backend.set('/users', { kind: 'json', body: { ok: true } });
+      for (let i = 0; i < 2; i++) {
+        const res = await backend.http.request({ method, url: '/users', data: { n: i } });
+        expect(res.staleCache).toEqual({ state: 'bypass', reason: 'method' });
+      }
+      expect(backend.calls('/users')).toBe(2);
+      await cache.settled();
+      expect(store.gets).toHaveLength(0);
+      expect(store.sets).toHaveLength(0);
+    },
+  );
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { CacheStore, StoredValue } from '../../lib/types';
 import { sleep } from './scenarios';
 
-const bytesOf = (value: StoredValue | null): Buffer | null => (value === null ? null : Buffer.from(value as Uint8Array | string));
+const bytesOf = (value: StoredValue | null): Buffer | null =>
+  value === null ? null : Buffer.from(value as Uint8Array | string);
 
 /**
  * What every CacheStore must do, as undici's cacheStoreTests: run inside a describe() of each store

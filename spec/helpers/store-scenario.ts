@@ -6,7 +6,10 @@ import { send, startUpstream } from './upstream';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Miss, hit, then stale while the upstream answers 503: the main job, on a given store. Returns the keys used. */
-export async function missHitStale(store: CacheStore, prefixes: { primaryKeyPrefix: string; staleKeyPrefix: string }): Promise<{ states: string[]; primary: string; stale: string }> {
+export async function missHitStale(
+  store: CacheStore,
+  prefixes: { primaryKeyPrefix: string; staleKeyPrefix: string },
+): Promise<{ states: string[]; primary: string; stale: string }> {
   const upstream = await startUpstream();
   try {
     upstream.route('/fleet', send.json({ v: 1 }));

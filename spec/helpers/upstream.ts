@@ -114,7 +114,7 @@ export async function startUpstream(): Promise<Upstream> {
     baseURL: `http://127.0.0.1:${port}`,
     port,
     route: (path, handler) => routes.set(path, handler),
-    calls: (path) => (path === undefined ? total : counts.get(path) ?? 0),
+    calls: (path) => (path === undefined ? total : (counts.get(path) ?? 0)),
     lastHeaders: (path) => headers.get(path),
     stop,
     async start() {

@@ -3,14 +3,18 @@ import { buildKeys, digest, headersDigest, keySource, variantKeys } from '../../
 import { redactUrl, sortQuery, wireUrl } from '../../lib/http/wire';
 import { LOOK_ALIKE_QUERIES } from '../helpers/instances';
 
-const canonical = (config: Parameters<typeof wireUrl>[0], kind: Parameters<typeof wireUrl>[1] = 'http'): string => wireUrl(config, kind).canonical;
+const canonical = (config: Parameters<typeof wireUrl>[0], kind: Parameters<typeof wireUrl>[1] = 'http'): string =>
+  wireUrl(config, kind).canonical;
 
 describe('the wire URL (http adapter)', () => {
   it.each([
     [{ baseURL: 'https://api.example.com', url: '/users' }, 'https://api.example.com/users'],
     [{ baseURL: 'https://api.example.com/', url: 'users' }, 'https://api.example.com/users'],
     [{ baseURL: 'https://api.example.com/v1', url: 'https://other.example.com/x' }, 'https://other.example.com/x'],
-    [{ baseURL: 'https://api.example.com/v1', url: 'https://other.example.com/x', allowAbsoluteUrls: false }, 'https://api.example.com/v1/https://other.example.com/x'],
+    [
+      { baseURL: 'https://api.example.com/v1', url: 'https://other.example.com/x', allowAbsoluteUrls: false },
+      'https://api.example.com/v1/https://other.example.com/x',
+    ],
     [{ url: 'HTTPS://API.Example.COM:443/a/./b/../c' }, 'https://api.example.com/a/c'],
     [{ url: 'https://api.example.com/p?b=2&a=1#frag' }, 'https://api.example.com/p?a=1&b=2'],
     [{ url: 'https://api.example.com/p?' }, 'https://api.example.com/p'],
@@ -33,13 +37,19 @@ describe('the wire URL (http adapter)', () => {
       ['/a%2fb', '/a%2Fb'],
     ];
     for (const [a, b] of pairs) {
-      expect(canonical({ url: `https://api.example.com/p${a}` })).not.toBe(canonical({ url: `https://api.example.com/p${b}` }));
+      expect(canonical({ url: `https://api.example.com/p${a}` })).not.toBe(
+        canonical({ url: `https://api.example.com/p${b}` }),
+      );
     }
     expect(canonical({ url: 'https://api.example.com./p' })).not.toBe(canonical({ url: 'https://api.example.com/p' }));
   });
 
   it('serialises params with the caller’s own paramsSerializer, exactly as sent', () => {
-    const url = canonical({ url: '/p', params: { ids: [1, 2] }, paramsSerializer: { serialize: (p: Record<string, unknown>) => `ids=${(p['ids'] as number[]).join(',')}` } });
+    const url = canonical({
+      url: '/p',
+      params: { ids: [1, 2] },
+      paramsSerializer: { serialize: (p: Record<string, unknown>) => `ids=${(p.ids as number[]).join(',')}` },
+    });
     expect(url).toBe('/p?ids=1,2');
   });
 
@@ -59,8 +69,12 @@ describe('the wire URL (http adapter)', () => {
   it('follows the fetch adapter’s own spelling: params go through the URL parser too', () => {
     expect(canonical({ url: "https://api.example.com/p?q=it's" }, 'fetch')).toBe('https://api.example.com/p?q=it%27s');
     expect(canonical({ url: "https://api.example.com/p?q=it's" }, 'http')).toBe('https://api.example.com/p?q=it%27s');
-    expect(canonical({ url: 'https://api.example.com/p', params: { q: "it's" } }, 'http')).toBe("https://api.example.com/p?q=it's");
-    expect(canonical({ url: 'https://api.example.com/p', params: { q: "it's" } }, 'fetch')).toBe('https://api.example.com/p?q=it%27s');
+    expect(canonical({ url: 'https://api.example.com/p', params: { q: "it's" } }, 'http')).toBe(
+      "https://api.example.com/p?q=it's",
+    );
+    expect(canonical({ url: 'https://api.example.com/p', params: { q: "it's" } }, 'fetch')).toBe(
+      'https://api.example.com/p?q=it%27s',
+    );
   });
 
   it('takes any other adapter’s URL as given: it sees the strings, not a parsed URL', () => {
@@ -106,32 +120,51 @@ describe('keys', () => {
 
   it('wraps the URL digest in a hash tag shared by both tiers, every variant and every shape', () => {
     const k = buildKeys('p', 's', 'DIGEST', 'VARIANT', 'SHAPE');
-    expect(k).toEqual({ primary: 'p:{DIGEST}:VARIANT:sSHAPE', stale: 's:{DIGEST}:VARIANT:sSHAPE', id: '{DIGEST}:VARIANT:sSHAPE' });
+    expect(k).toEqual({
+      primary: 'p:{DIGEST}:VARIANT:sSHAPE',
+      stale: 's:{DIGEST}:VARIANT:sSHAPE',
+      id: '{DIGEST}:VARIANT:sSHAPE',
+    });
     expect(buildKeys('p', 's', 'DIGEST', undefined).primary).toBe('p:{DIGEST}');
-    expect(variantKeys(k, 'V')).toEqual({ primary: 'p:{DIGEST}:VARIANT:sSHAPE:rV', stale: 's:{DIGEST}:VARIANT:sSHAPE:rV' });
+    expect(variantKeys(k, 'V')).toEqual({
+      primary: 'p:{DIGEST}:VARIANT:sSHAPE:rV',
+      stale: 's:{DIGEST}:VARIANT:sSHAPE:rV',
+    });
   });
 
   it('headers digest: case-insensitive names, absent differs from empty, values matter', () => {
-    const v = (headers: Record<string, unknown>): string => headersDigest({ headers }, ['accept', 'accept-language'], undefined);
+    const v = (headers: Record<string, unknown>): string =>
+      headersDigest({ headers }, ['accept', 'accept-language'], undefined);
     expect(v({ Accept: 'a', 'Accept-Language': 'en' })).toBe(v({ accept: 'a', 'accept-language': 'en' }));
     expect(v({ accept: 'a' })).not.toBe(v({ accept: 'a', 'accept-language': '' }));
     expect(v({ accept: 'a', 'accept-language': 'en' })).not.toBe(v({ accept: 'a', 'accept-language': 'fr' }));
   });
 
   it('authorization is keyed by what goes on the wire: auth wins over the header, then URL credentials', () => {
-    const d = (config: Parameters<typeof headersDigest>[0], userinfo?: { username: string; password: string }): string =>
-      headersDigest(config, ['authorization'], userinfo);
+    const d = (
+      config: Parameters<typeof headersDigest>[0],
+      userinfo?: { username: string; password: string },
+    ): string => headersDigest(config, ['authorization'], userinfo);
     const service = { headers: { Authorization: 'Bearer service-token' } };
     const alice = d({ ...service, auth: { username: 'alice', password: 'x' } });
     const bob = d({ ...service, auth: { username: 'bob', password: 'x' } });
     expect(alice).not.toBe(bob);
     expect(alice).toBe(d({ headers: { Authorization: `Basic ${Buffer.from('alice:x').toString('base64')}` } }));
-    expect(d(service, { username: 'carol', password: 'y' })).toBe(d({ headers: {}, auth: { username: 'carol', password: 'y' } }));
+    expect(d(service, { username: 'carol', password: 'y' })).toBe(
+      d({ headers: {}, auth: { username: 'carol', password: 'y' } }),
+    );
     expect(d(service)).not.toBe(d({ headers: {} }));
   });
 
   it('agrees with axios on the params it serialises', () => {
-    const params = { s: 'a b&c=d/é', n: 1.5, t: true, ids: [3, 1], when: new Date(Date.UTC(2026, 0, 2)), nested: { a: 1 } };
+    const params = {
+      s: 'a b&c=d/é',
+      n: 1.5,
+      t: true,
+      ids: [3, 1],
+      when: new Date(Date.UTC(2026, 0, 2)),
+      nested: { a: 1 },
+    };
     const sent = axios.getUri({ url: 'https://api.example.com/p', params });
     expect(canonical({ url: 'https://api.example.com/p', params })).toBe(canonical({ url: sent }));
   });

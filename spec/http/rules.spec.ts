@@ -1,8 +1,21 @@
 import { AxiosError, AxiosHeaders, CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
-import { bypassReason, classifyRejection, credentialsSent, hasDirective, headerFacts, isCacheableResponse, isStaleWorthy, wantsRevalidation } from '../../lib/http/rules';
+import {
+  bypassReason,
+  classifyRejection,
+  credentialsSent,
+  hasDirective,
+  headerFacts,
+  isCacheableResponse,
+  isStaleWorthy,
+  wantsRevalidation,
+} from '../../lib/http/rules';
 
 const config = (extra: Partial<InternalAxiosRequestConfig> = {}): InternalAxiosRequestConfig =>
-  ({ headers: new AxiosHeaders(), validateStatus: (s: number) => s >= 200 && s < 300, ...extra }) as InternalAxiosRequestConfig;
+  ({
+    headers: new AxiosHeaders(),
+    validateStatus: (s: number) => s >= 200 && s < 300,
+    ...extra,
+  }) as InternalAxiosRequestConfig;
 const response = (status: number, headers: Record<string, string> = {}): AxiosResponse =>
   ({ status, statusText: '', headers: AxiosHeaders.from(headers), data: null, config: config() }) as AxiosResponse;
 
@@ -35,7 +48,11 @@ describe('isCacheableResponse', () => {
 });
 
 describe('classifyRejection and the default staleIf', () => {
-  const withResponse = (status: number, code?: string, message = `Request failed with status code ${status}`): AxiosError => {
+  const withResponse = (
+    status: number,
+    code?: string,
+    message = `Request failed with status code ${status}`,
+  ): AxiosError => {
     const c = config();
     return new AxiosError(message, code, c, undefined, response(status));
   };
@@ -50,7 +67,12 @@ describe('classifyRejection and the default staleIf', () => {
     ['a 500 from a mock (no code)', withResponse(500), 'status', true],
     ['a 404', withResponse(404, 'ERR_BAD_REQUEST'), 'status', false],
     ['a 429', withResponse(429, 'ERR_BAD_REQUEST'), 'status', false],
-    ['maxContentLength exceeded', new AxiosError('maxContentLength size of 10 exceeded', 'ERR_BAD_RESPONSE', config()), 'bad-response', true],
+    [
+      'maxContentLength exceeded',
+      new AxiosError('maxContentLength size of 10 exceeded', 'ERR_BAD_RESPONSE', config()),
+      'bad-response',
+      true,
+    ],
     ['an invalid URL', new AxiosError('Invalid URL', 'ERR_INVALID_URL', config()), 'other', false],
     ['a plain Error', new Error('adapter bug'), 'other', false],
   ])('%s is %s (stale: %p)', (_name, error, cause, stale) => {
@@ -94,7 +116,9 @@ describe('request rules', () => {
   });
 
   it('the credential header list can be replaced', () => {
-    const c = config({ headers: new AxiosHeaders({ 'X-Tenant-Token': 't', 'X-Api-Key': 'k' }) } as Partial<InternalAxiosRequestConfig>);
+    const c = config({
+      headers: new AxiosHeaders({ 'X-Tenant-Token': 't', 'X-Api-Key': 'k' }),
+    } as Partial<InternalAxiosRequestConfig>);
     const facts = headerFacts(c.headers, new Set(['x-tenant-token']));
     expect(credentialsSent(c, facts, false)).toEqual(['x-tenant-token']);
   });

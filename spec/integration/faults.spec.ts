@@ -1,7 +1,17 @@
 import { runFixture } from '../helpers/fixtures';
 
-interface Cell { redis: string; fault: string; outcomes: string[]; maxMs: number }
-interface Report { cells: Cell[]; unhandledRejections: number; timeout: number; storeTimeout: number }
+interface Cell {
+  redis: string;
+  fault: string;
+  outcomes: string[];
+  maxMs: number;
+}
+interface Report {
+  cells: Cell[];
+  unhandledRejections: number;
+  timeout: number;
+  storeTimeout: number;
+}
 
 /** What each cell must end in: with a stale entry readable, the stale answer; otherwise what the upstream gave. */
 function expected(redis: string, fault: string): string {
@@ -21,7 +31,10 @@ describe('fault matrix: upstream faults x Redis states', () => {
   beforeAll(async () => {
     report = JSON.parse(await runFixture('fault-matrix.ts')) as Report;
     const rows = report.cells
-      .map((c) => `${c.redis.padEnd(8)} ${c.fault.padEnd(15)} ${[...new Set(c.outcomes)].join(',').padEnd(8)} ${c.maxMs} ms`)
+      .map(
+        (c) =>
+          `${c.redis.padEnd(8)} ${c.fault.padEnd(15)} ${[...new Set(c.outcomes)].join(',').padEnd(8)} ${c.maxMs} ms`,
+      )
       .join('\n');
     console.log(`fault matrix (redis, upstream, outcome, slowest request):\n${rows}`);
   }, 90_000);

@@ -80,7 +80,10 @@ describe('real HTTP server: broken answers', () => {
   });
   afterEach(() => upstream.close());
 
-  async function primed(): Promise<{ http: ReturnType<typeof axios.create>; cache: ReturnType<typeof attachStaleCache> }> {
+  async function primed(): Promise<{
+    http: ReturnType<typeof axios.create>;
+    cache: ReturnType<typeof attachStaleCache>;
+  }> {
     upstream.route('/p', send.json({ good: true }));
     const http = axios.create({ baseURL: upstream.baseURL, timeout: 500 });
     const cache = attachStaleCache(http, { ttl: 20 });

@@ -60,7 +60,8 @@ describe('load: 10,000 requests, concurrency 100, 200 URLs, upstream failing 30%
         const id = Math.floor(rng() * URLS);
         try {
           const res = await http.get(`/item/${id}`);
-          if (res.data?.id !== id || res.data?.name !== `item ${id}`) wrong.push(`/item/${id} got ${JSON.stringify(res.data).slice(0, 60)}`);
+          if (res.data?.id !== id || res.data?.name !== `item ${id}`)
+            wrong.push(`/item/${id} got ${JSON.stringify(res.data).slice(0, 60)}`);
           const state = res.staleCache?.state;
           if (state === 'miss') counts.fresh++;
           else if (state === 'hit') counts.hit++;

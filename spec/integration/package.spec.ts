@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
-const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
  * The package a user installs: `npm pack` of a copy of the sources (prepack builds it; never the
@@ -22,11 +23,24 @@ describe('the packed package', () => {
     work = mkdtempSync(path.join(tmpdir(), 'asc-pack-'));
     const src = path.join(work, 'src');
     mkdirSync(src);
-    for (const f of ['lib', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.build.cjs.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
+    for (const f of [
+      'lib',
+      'scripts',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'tsconfig.build.cjs.json',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+    ]) {
       cpSync(path.join(root, f), path.join(src, f), { recursive: true });
     }
     symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], src)) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     files = packed[0]?.files.map((f) => f.path) ?? [];
     tarball = path.join(work, packed[0]?.filename ?? '');
     app = path.join(work, 'app');
@@ -42,14 +56,29 @@ describe('the packed package', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the build, the declarations and the docs, and nothing else', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/cjs/index.js',
+        'dist/cjs/index.d.ts',
+        'dist/esm/index.js',
+        'dist/esm/index.d.ts',
+        'README.md',
+        'CHANGELOG.md',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
     expect(files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|package\.json$|LICENSE)/.test(f))).toEqual([]);
   });
 
   it('passes publint (strict) and arethetypeswrong on every resolution mode', () => {
     const bin = (name: string): string => path.join(root, 'node_modules/.bin', name);
-    expect(() => execFileSync(bin('publint'), ['--strict', tarball], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
-    expect(() => execFileSync(bin('attw'), [tarball, '--format', 'ascii'], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(bin('publint'), ['--strict', tarball], { encoding: 'utf8', stdio: 'pipe' }),
+    ).not.toThrow();
+    expect(() =>
+      execFileSync(bin('attw'), [tarball, '--format', 'ascii'], { encoding: 'utf8', stdio: 'pipe' }),
+    ).not.toThrow();
   }, 60_000);
 
   it('works through require()', () => {
@@ -82,10 +111,22 @@ describe('the packed package', () => {
   });
 
   it('exposes the same names from both formats', () => {
-    const esm = node(['--input-type=module', '-e', "import * as m from 'axios-stale-cache'; console.log(Object.keys(m).sort().join(','))"]).trim();
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      "import * as m from 'axios-stale-cache'; console.log(Object.keys(m).sort().join(','))",
+    ]).trim();
     const cjs = node(['-e', "console.log(Object.keys(require('axios-stale-cache')).sort().join(','))"]).trim();
     expect(esm).toBe(cjs);
-    expect(esm.split(',')).toEqual(expect.arrayContaining(['attachStaleCache', 'memoryStore', 'redisStore', 'DEFAULT_CREDENTIAL_HEADERS', 'StoreTimeoutError']));
+    expect(esm.split(',')).toEqual(
+      expect.arrayContaining([
+        'attachStaleCache',
+        'memoryStore',
+        'redisStore',
+        'DEFAULT_CREDENTIAL_HEADERS',
+        'StoreTimeoutError',
+      ]),
+    );
     expect(readdirSync(path.join(app, 'node_modules/axios-stale-cache/dist'))).toEqual(['cjs', 'esm']);
   });
 });

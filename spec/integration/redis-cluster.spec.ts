@@ -45,7 +45,9 @@ describe('7. Redis Cluster (three masters started by the test)', () => {
     const cache = attachStaleCache(http, { store: redisStore(cluster), vary: ['accept-language'], ...p });
     const paths = Array.from({ length: 30 }, (_, i) => `/u${i}`);
     for (const path of paths) upstream.route(path, send.json({ path }));
-    await Promise.all(paths.flatMap((path) => ['en', 'fr'].map((l) => http.get(path, { headers: { 'Accept-Language': l } }))));
+    await Promise.all(
+      paths.flatMap((path) => ['en', 'fr'].map((l) => http.get(path, { headers: { 'Accept-Language': l } }))),
+    );
     await cache.settled();
     const slots = new Set<number>();
     const client = await cluster.nodeClient(cluster.masters[0]!);

@@ -12,7 +12,10 @@ describe('8. Redis Sentinel (a master and a sentinel started by the test)', () =
 
   beforeAll(async () => {
     group = await startSentinel('mymaster');
-    sentinel = createSentinel({ name: 'mymaster', sentinelRootNodes: [{ host: '127.0.0.1', port: group.sentinelPort }] }) as RedisSentinelType;
+    sentinel = createSentinel({
+      name: 'mymaster',
+      sentinelRootNodes: [{ host: '127.0.0.1', port: group.sentinelPort }],
+    }) as RedisSentinelType;
     sentinel.on('error', () => undefined);
     await sentinel.connect();
   }, 60_000);

@@ -1,7 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
-import { encodeEntry } from '../../lib/entry/codec';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/types';
 import { runFixture } from '../helpers/fixtures';
@@ -82,7 +81,12 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
 
   it('3. a stale answer written by another process (a child) is served here when the upstream fails', async () => {
     upstream.route('/shared', send.json({ from: 'child-era' }));
-    const stdout = await runFixture('redis-writer.ts', [REDIS_URL, upstream.baseURL, p.primaryKeyPrefix, p.staleKeyPrefix]);
+    const stdout = await runFixture('redis-writer.ts', [
+      REDIS_URL,
+      upstream.baseURL,
+      p.primaryKeyPrefix,
+      p.staleKeyPrefix,
+    ]);
     const child = JSON.parse(stdout) as { state: string; key: string; pid: number };
     expect(child.state).toBe('miss');
     expect(child.pid).not.toBe(process.pid);
@@ -99,22 +103,25 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     ['truncated', (good) => good.subarray(0, good.length - 5)],
     ['of a future version', (good) => Buffer.from(good.toString('latin1').replace(/^\[2,/, '[7,'), 'latin1')],
   ];
-  it.each(garbage)('4. a value overwritten by hand (%s) is a miss: no throw, an error event, and the next success overwrites it', async (_name, spoil) => {
-    const first = await http.get('/users');
-    await cache.settled();
-    const key = first.staleCache?.key ?? '';
-    const good = (await client.withTypeMapping({ 36: Buffer }).get(key)) as unknown as Buffer;
-    await client.set(key, spoil(good), { expiration: { type: 'PX', value: 60_000 } });
-    const errors: CacheErrorEvent[] = [];
-    cache.on('error', (e) => errors.push(e));
-    const res = await http.get('/users');
-    expect(res.staleCache?.state).toBe('miss');
-    expect(res.data).toEqual({ users: ['ada'] });
-    expect(errors.map((e) => [e.op, e.key])).toEqual([['decode', key]]);
-    await cache.settled();
-    expect((await http.get('/users')).staleCache?.state).toBe('hit');
-    expect(upstream.calls('/users')).toBe(2);
-  });
+  it.each(garbage)(
+    '4. a value overwritten by hand (%s) is a miss: no throw, an error event, and the next success overwrites it',
+    async (_name, spoil) => {
+      const first = await http.get('/users');
+      await cache.settled();
+      const key = first.staleCache?.key ?? '';
+      const good = (await client.withTypeMapping({ 36: Buffer }).get(key)) as unknown as Buffer;
+      await client.set(key, spoil(good), { expiration: { type: 'PX', value: 60_000 } });
+      const errors: CacheErrorEvent[] = [];
+      cache.on('error', (e) => errors.push(e));
+      const res = await http.get('/users');
+      expect(res.staleCache?.state).toBe('miss');
+      expect(res.data).toEqual({ users: ['ada'] });
+      expect(errors.map((e) => [e.op, e.key])).toEqual([['decode', key]]);
+      await cache.settled();
+      expect((await http.get('/users')).staleCache?.state).toBe('hit');
+      expect(upstream.calls('/users')).toBe(2);
+    },
+  );
 
   it('5. invalidate removes both tiers', async () => {
     const res = await http.get('/users');
@@ -183,7 +190,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     await action();
     const calls = await commandCalls(admin);
     delete calls['config|resetstat'];
-    delete calls['info'];
+    delete calls.info;
     return calls;
   }
 

@@ -42,38 +42,49 @@ describe('shared-cache safety on Redis', () => {
     await upstream.close();
   });
 
-  it.each([[undefined], [['authorization']]])('3. two users with different Authorization never see each other’s data (vary %p)', async (vary) => {
-    const a = instance(vary ? { vary } : {});
-    const b = instance(vary ? { vary } : {}); // another process of the fleet on the same Redis
-    const alice = { headers: { Authorization: 'Bearer alice-secret-token' } };
-    const bob = { headers: { Authorization: 'Bearer bob-secret-token' } };
-    for (let round = 0; round < 3; round++) {
-      const [ra, rb, rb2, ra2] = await Promise.all([a.http.get('/me', alice), a.http.get('/me', bob), b.http.get('/me', bob), b.http.get('/me', alice)]);
-      expect([ra, ra2].map((r) => r.data.user)).toEqual(['Bearer alice-secret-token', 'Bearer alice-secret-token']);
-      expect([rb, rb2].map((r) => r.data.user)).toEqual(['Bearer bob-secret-token', 'Bearer bob-secret-token']);
-      await Promise.all([a.cache.settled(), b.cache.settled()]);
-    }
-    const anon = await a.http.get('/me');
-    expect(anon.data.user).toBe('anonymous');
-    const keys = await keysOf(client, p);
-    expect(keys.join('\n')).not.toMatch(/secret|Bearer/); // a token is hashed into the key, never spelled out
-    if (vary) {
-      expect(keys).toHaveLength(6); // alice, bob and anonymous, two tiers each
-      expect((await b.http.get('/me', alice)).staleCache?.state).toBe('hit');
-    } else {
-      expect((await b.http.get('/me', alice)).staleCache).toEqual({ state: 'bypass', reason: 'credentials' });
-      expect(await keysOf(client, p)).toHaveLength(2); // only the anonymous request was cached
-    }
-  });
+  it.each([[undefined], [['authorization']]])(
+    '3. two users with different Authorization never see each other’s data (vary %p)',
+    async (vary) => {
+      const a = instance(vary ? { vary } : {});
+      const b = instance(vary ? { vary } : {}); // another process of the fleet on the same Redis
+      const alice = { headers: { Authorization: 'Bearer alice-secret-token' } };
+      const bob = { headers: { Authorization: 'Bearer bob-secret-token' } };
+      for (let round = 0; round < 3; round++) {
+        const [ra, rb, rb2, ra2] = await Promise.all([
+          a.http.get('/me', alice),
+          a.http.get('/me', bob),
+          b.http.get('/me', bob),
+          b.http.get('/me', alice),
+        ]);
+        expect([ra, ra2].map((r) => r.data.user)).toEqual(['Bearer alice-secret-token', 'Bearer alice-secret-token']);
+        expect([rb, rb2].map((r) => r.data.user)).toEqual(['Bearer bob-secret-token', 'Bearer bob-secret-token']);
+        await Promise.all([a.cache.settled(), b.cache.settled()]);
+      }
+      const anon = await a.http.get('/me');
+      expect(anon.data.user).toBe('anonymous');
+      const keys = await keysOf(client, p);
+      expect(keys.join('\n')).not.toMatch(/secret|Bearer/); // a token is hashed into the key, never spelled out
+      if (vary) {
+        expect(keys).toHaveLength(6); // alice, bob and anonymous, two tiers each
+        expect((await b.http.get('/me', alice)).staleCache?.state).toBe('hit');
+      } else {
+        expect((await b.http.get('/me', alice)).staleCache).toEqual({ state: 'bypass', reason: 'credentials' });
+        expect(await keysOf(client, p)).toHaveLength(2); // only the anonymous request was cached
+      }
+    },
+  );
 
-  it.each(['no-store', 'private', 'private, max-age=60', 'max-age=0, No-Store'])('a response with Cache-Control: %s is not written', async (cc) => {
-    upstream.route('/cc', send.json({ ok: true }, 200, { 'cache-control': cc }));
-    const { http, cache } = instance();
-    await http.get('/cc');
-    await cache.settled();
-    expect(await keysOf(client, p)).toHaveLength(0);
-    expect((await http.get('/cc')).staleCache?.state).toBe('miss');
-  });
+  it.each(['no-store', 'private', 'private, max-age=60', 'max-age=0, No-Store'])(
+    'a response with Cache-Control: %s is not written',
+    async (cc) => {
+      upstream.route('/cc', send.json({ ok: true }, 200, { 'cache-control': cc }));
+      const { http, cache } = instance();
+      await http.get('/cc');
+      await cache.settled();
+      expect(await keysOf(client, p)).toHaveLength(0);
+      expect((await http.get('/cc')).staleCache?.state).toBe('miss');
+    },
+  );
 
   it('a request with Cache-Control: no-cache skips the primary read but refreshes both tiers', async () => {
     let n = 0;
@@ -105,7 +116,9 @@ describe('shared-cache safety on Redis', () => {
 
   it('an answer with Set-Cookie is neither stored nor shared: each caller gets its own session', async () => {
     let n = 0;
-    upstream.route('/c', (req, res) => send.json({ csrf: `token-${++n}` }, 200, { 'set-cookie': `session=s3cr3t-cookie-${n}; HttpOnly` })(req, res));
+    upstream.route('/c', (req, res) =>
+      send.json({ csrf: `token-${++n}` }, 200, { 'set-cookie': `session=s3cr3t-cookie-${n}; HttpOnly` })(req, res),
+    );
     const { http, cache } = instance();
     const answers = await Promise.all([http.get('/c'), http.get('/c'), http.get('/c')]);
     expect(new Set(answers.map((r) => (r.data as { csrf: string }).csrf)).size).toBe(3);

@@ -49,7 +49,19 @@ export interface RedisProcess {
 /** Starts a throw-away redis-server on loopback (nothing on disk) and waits until it answers. */
 export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<RedisProcess> {
   const p = port ?? (await freePort());
-  return spawnRedis(p, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs]);
+  return spawnRedis(p, [
+    '--port',
+    String(p),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+    ...extraArgs,
+  ]);
 }
 
 async function spawnRedis(p: number, args: string[]): Promise<RedisProcess> {
@@ -119,15 +131,26 @@ export async function startCluster(masters = 3): Promise<RedisGroup> {
       const port = await clusterPort(taken);
       processes.push(
         await startRedisServer(port, [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout', '2000',
-          '--dir', dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          path.join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--dir',
+          dir,
         ]),
       );
     }
     const ports = processes.map((p) => p.port);
-    await exec('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await exec('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     const deadline = Date.now() + 15_000;
     for (const port of ports) {
       for (;;) {
@@ -145,7 +168,9 @@ export async function startCluster(masters = 3): Promise<RedisGroup> {
 }
 
 /** A master and one sentinel watching it as `name`. */
-export async function startSentinel(name = 'mymaster'): Promise<RedisGroup & { master: RedisProcess; sentinelPort: number }> {
+export async function startSentinel(
+  name = 'mymaster',
+): Promise<RedisGroup & { master: RedisProcess; sentinelPort: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'stale-cache-sentinel-'));
   const processes: RedisProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -170,7 +195,14 @@ export async function startSentinel(name = 'mymaster'): Promise<RedisGroup & { m
       ].join('\n'),
     );
     processes.push(await spawnRedis(sentinelPort, [conf, '--sentinel']));
-    return { urls: [`redis://127.0.0.1:${sentinelPort}`], ports: [master.port, sentinelPort], processes, master, sentinelPort, stop };
+    return {
+      urls: [`redis://127.0.0.1:${sentinelPort}`],
+      ports: [master.port, sentinelPort],
+      processes,
+      master,
+      sentinelPort,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

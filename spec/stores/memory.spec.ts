@@ -36,7 +36,10 @@ describe('memoryStore', () => {
 
   it('forgets an entry after its ttl', async () => {
     const store = memoryStore();
-    await store.set([{ key: 'short', value: 'a', ttl: 20 }, { key: 'long', value: 'b', ttl: 10_000 }]);
+    await store.set([
+      { key: 'short', value: 'a', ttl: 20 },
+      { key: 'long', value: 'b', ttl: 10_000 },
+    ]);
     await sleep(40);
     expect(await store.get('short')).toBeNull();
     expect(await store.get('long')).toBe('b');

@@ -48,7 +48,7 @@ describe('redisStore on a real Redis', () => {
     const back = await store.get(k('{a}'));
     expect(Buffer.isBuffer(back)).toBe(true);
     expect(Buffer.compare(back as Buffer, bytes)).toBe(0);
-    expect(Buffer.from(await store.get(k('{a}:s')) as Uint8Array).toString()).toBe('text é');
+    expect(Buffer.from((await store.get(k('{a}:s'))) as Uint8Array).toString()).toBe('text é');
     const [p1, p2] = await Promise.all([client.pTTL(k('{a}')), client.pTTL(k('{a}:s'))]);
     expect(p1).toBeGreaterThan(4_900);
     expect(p1).toBeLessThanOrEqual(5_000);
@@ -60,7 +60,10 @@ describe('redisStore on a real Redis', () => {
   });
 
   it('delete removes keys, across hash tags', async () => {
-    await store.set([{ key: k('{x}'), value: 'a', ttl: 10_000 }, { key: k('{y}'), value: 'b', ttl: 10_000 }]);
+    await store.set([
+      { key: k('{x}'), value: 'a', ttl: 10_000 },
+      { key: k('{y}'), value: 'b', ttl: 10_000 },
+    ]);
     await store.delete([k('{x}'), k('{y}')]);
     expect(await client.exists([k('{x}'), k('{y}')])).toBe(0);
   });
@@ -74,7 +77,10 @@ describe('redisStore on a real Redis', () => {
   });
 
   it('a prefix with glob characters only matches itself', async () => {
-    await store.set([{ key: k('{g*}:1'), value: 'x', ttl: 10_000 }, { key: k('{gg}:1'), value: 'x', ttl: 10_000 }]);
+    await store.set([
+      { key: k('{g*}:1'), value: 'x', ttl: 10_000 },
+      { key: k('{gg}:1'), value: 'x', ttl: 10_000 },
+    ]);
     await store.deletePrefixed!([k('{g*}')]);
     expect(await client.exists(k('{gg}:1'))).toBe(1);
     expect(await client.exists(k('{g*}:1'))).toBe(0);
@@ -98,7 +104,10 @@ describe('redisStore on a real Redis', () => {
   });
 
   it('hundreds of concurrent reads on one shared signal print no MaxListenersExceededWarning', async () => {
-    expect(JSON.parse(await runFixture('redis-many-reads.ts', [REDIS_URL, k('{many}')]))).toEqual({ ok: true, warnings: [] });
+    expect(JSON.parse(await runFixture('redis-many-reads.ts', [REDIS_URL, k('{many}')]))).toEqual({
+      ok: true,
+      warnings: [],
+    });
   });
 
   it.each([

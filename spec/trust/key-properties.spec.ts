@@ -15,9 +15,38 @@ import { LOOK_ALIKE_QUERIES } from '../helpers/instances';
  */
 
 // Pieces that broke the old canonicalisation, and their look-alikes.
-const QUERY_PIECES = ['a', 'b', 'q', '=', '&', '&&', '%E9', '%e9', '%E8', '%2C', ',', '+', '%20', ' ', ';', '%3B', '~', '%7E', '%zz', '%25', '.', '/', '?', 'é', '[', ']', '#x'];
+const QUERY_PIECES = [
+  'a',
+  'b',
+  'q',
+  '=',
+  '&',
+  '&&',
+  '%E9',
+  '%e9',
+  '%E8',
+  '%2C',
+  ',',
+  '+',
+  '%20',
+  ' ',
+  ';',
+  '%3B',
+  '~',
+  '%7E',
+  '%zz',
+  '%25',
+  '.',
+  '/',
+  '?',
+  'é',
+  '[',
+  ']',
+  '#x',
+];
 const PATH_PIECES = ['a', 'b', '/', '%2F', '%2f', '.', '..', '~', '%7E', 'é', ' ', '%20'];
-const text = (pieces: string[], max: number): fc.Arbitrary<string> => fc.array(fc.constantFrom(...pieces), { maxLength: max }).map((p) => p.join(''));
+const text = (pieces: string[], max: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...pieces), { maxLength: max }).map((p) => p.join(''));
 
 /** The oracle: the request target as received, query pairs ordered by name (stable), never decoded. */
 function sameRequest(a: string, b: string): boolean {
@@ -26,7 +55,9 @@ function sameRequest(a: string, b: string): boolean {
     if (at === -1) return target;
     const pairs = target.slice(at + 1).split('&');
     const name = (p: string): string => p.split('=')[0] ?? '';
-    const sorted = pairs.map((p, i) => ({ p, i })).sort((x, y) => (name(x.p) < name(y.p) ? -1 : name(x.p) > name(y.p) ? 1 : x.i - y.i));
+    const sorted = pairs
+      .map((p, i) => ({ p, i }))
+      .sort((x, y) => (name(x.p) < name(y.p) ? -1 : name(x.p) > name(y.p) ? 1 : x.i - y.i));
     return `${target.slice(0, at)}?${sorted.map((x) => x.p).join('&')}`;
   };
   return norm(a) === norm(b);
@@ -73,7 +104,9 @@ describe('keys, property-based', () => {
     const pairs = q.split('&');
     return fc.oneof(
       fc.tuple(text(PATH_PIECES, 4), text(QUERY_PIECES, 8)),
-      fc.shuffledSubarray(pairs, { minLength: pairs.length, maxLength: pairs.length }).map((s): [string, string] => [p, s.join('&')]),
+      fc
+        .shuffledSubarray(pairs, { minLength: pairs.length, maxLength: pairs.length })
+        .map((s): [string, string] => [p, s.join('&')]),
       fc.constant<[string, string]>([`/.${p}`, `${q}#fragment`]),
       fc.constant<[string, string]>([p, q.replace(/%e9/g, '%E9')]),
     );
@@ -83,14 +116,17 @@ describe('keys, property-based', () => {
     const first = fc.tuple(text(PATH_PIECES, 4), text(QUERY_PIECES, 8));
     let same = 0;
     await fc.assert(
-      fc.asyncProperty(first.chain((a) => fc.tuple(fc.constant(a), related(a))), async ([[p1, q1], [p2, q2]]) => {
-        const a = await probe(`/x${p1}?${q1}`);
-        const b = await probe(`/x${p2}?${q2}`);
-        expect(a.target).not.toBe('');
-        const expected = sameRequest(a.target, b.target);
-        if (expected) same++;
-        expect(a.key === b.key).toBe(expected);
-      }),
+      fc.asyncProperty(
+        first.chain((a) => fc.tuple(fc.constant(a), related(a))),
+        async ([[p1, q1], [p2, q2]]) => {
+          const a = await probe(`/x${p1}?${q1}`);
+          const b = await probe(`/x${p2}?${q2}`);
+          expect(a.target).not.toBe('');
+          const expected = sameRequest(a.target, b.target);
+          if (expected) same++;
+          expect(a.key === b.key).toBe(expected);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(same).toBeGreaterThan(30); // the property was tested in both directions
@@ -103,7 +139,12 @@ describe('keys, property-based', () => {
   });
 
   it('params as an object and as the query axios would write share a key, in any order', async () => {
-    const value = fc.oneof(text(QUERY_PIECES, 4), fc.integer(), fc.boolean(), fc.array(fc.oneof(text(QUERY_PIECES, 3), fc.integer()), { maxLength: 3 }));
+    const value = fc.oneof(
+      text(QUERY_PIECES, 4),
+      fc.integer(),
+      fc.boolean(),
+      fc.array(fc.oneof(text(QUERY_PIECES, 3), fc.integer()), { maxLength: 3 }),
+    );
     await fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'x y', 'é'), value, { maxKeys: 4 }), (params) => {
         const url = 'https://api.example.com/p';

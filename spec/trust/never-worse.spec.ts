@@ -14,7 +14,10 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 /** Adding the cache never makes a request wait, hang or fail where plain axios would not (issue 8). */
 describe('never worse than no cache', () => {
   let upstream: Upstream;
-  const { instance, detachAll } = instances(() => upstream.baseURL, () => ({ store: memoryStore() }));
+  const { instance, detachAll } = instances(
+    () => upstream.baseURL,
+    () => ({ store: memoryStore() }),
+  );
   const handles: StaleCacheHandle[] = [];
   beforeEach(async () => {
     upstream = await startUpstream();
@@ -33,7 +36,7 @@ describe('never worse than no cache', () => {
       await sleep(5);
       const waiter = await http.get('/slow');
       expect(waiter.data).toEqual({ ok: true });
-      expect(axios.isAxiosError(await leader) && (await leader as { code?: string }).code).toBe('ECONNABORTED');
+      expect(axios.isAxiosError(await leader) && ((await leader) as { code?: string }).code).toBe('ECONNABORTED');
     });
 
     it('a leader’s maxContentLength does not fail a waiter without one, and a waiter’s own applies to it', async () => {
@@ -77,7 +80,9 @@ describe('never worse than no cache', () => {
 
     it('a config re-sent after a failure (a retry library) does not join its own flight', async () => {
       let calls = 0;
-      upstream.route('/flaky', (req, res) => (++calls === 1 ? send.status(503)(req, res) : send.json({ ok: true })(req, res)));
+      upstream.route('/flaky', (req, res) =>
+        ++calls === 1 ? send.status(503)(req, res) : send.json({ ok: true })(req, res),
+      );
       const { http } = instance();
       const error = await http.get('/flaky').catch((e: unknown) => e);
       const config = axios.isAxiosError(error) ? error.config : undefined;
@@ -159,7 +164,11 @@ describe('never worse than no cache', () => {
     });
 
     it('rejects within storeTimeout when the store never answers', async () => {
-      const store: CacheStore = { get: () => never<StoredValue | null>(), set: () => never<void>(), delete: () => never<void>() };
+      const store: CacheStore = {
+        get: () => never<StoredValue | null>(),
+        set: () => never<void>(),
+        delete: () => never<void>(),
+      };
       const { cache } = instance({ store, storeTimeout: 50 });
       const started = performance.now();
       await expect(cache.invalidate('/x')).rejects.toBeInstanceOf(StoreTimeoutError);
@@ -187,7 +196,10 @@ describe('never worse than no cache', () => {
   it('decides cacheability at dispatch: a GET rewritten to DELETE by a later interceptor reaches the server', async () => {
     upstream.route('/item', (req, res) => send.json({ method: req.method })(req, res));
     const http = axios.create({ baseURL: upstream.baseURL });
-    http.interceptors.request.use((config) => ({ ...config, method: config.headers['x-delete'] ? 'delete' : config.method }));
+    http.interceptors.request.use((config) => ({
+      ...config,
+      method: config.headers['x-delete'] ? 'delete' : config.method,
+    }));
     const cache = attachStaleCache(http);
     handles.push(cache);
     await http.get('/item');

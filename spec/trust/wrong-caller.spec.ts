@@ -15,18 +15,23 @@ describe('answers never reach a caller they were not meant for', () => {
   let upstream: Upstream;
   let p: ReturnType<typeof prefixes>;
   const handles: StaleCacheHandle[] = [];
-  const { instance, detachAll } = instances(() => upstream.baseURL, () => ({ store: redisStore(client), ...p }));
+  const { instance, detachAll } = instances(
+    () => upstream.baseURL,
+    () => ({ store: redisStore(client), ...p }),
+  );
 
   beforeEach(async () => {
     client = await connect();
     upstream = await startUpstream();
     p = prefixes();
     // Answers with what identifies the caller: the data a leak would show.
-    upstream.route('/me', (req, res) => send.json({
-      authorization: req.headers.authorization ?? null,
-      proxy: req.headers['proxy-authorization'] ?? null,
-      apiKey: req.headers['x-api-key'] ?? null,
-    })(req, res));
+    upstream.route('/me', (req, res) =>
+      send.json({
+        authorization: req.headers.authorization ?? null,
+        proxy: req.headers['proxy-authorization'] ?? null,
+        apiKey: req.headers['x-api-key'] ?? null,
+      })(req, res),
+    );
   });
   afterEach(async () => {
     detachAll();
@@ -37,7 +42,10 @@ describe('answers never reach a caller they were not meant for', () => {
   });
 
   it('keys Authorization by what goes on the wire: `auth` beside a service token in the defaults', async () => {
-    const { http, cache } = instance({ vary: ['authorization'] }, { headers: { Authorization: 'Bearer service-token' } });
+    const { http, cache } = instance(
+      { vary: ['authorization'] },
+      { headers: { Authorization: 'Bearer service-token' } },
+    );
     const alice = await http.get('/me', { auth: { username: 'alice', password: 'a' } });
     await cache.settled();
     const bob = await http.get('/me', { auth: { username: 'bob', password: 'b' } });
@@ -49,7 +57,7 @@ describe('answers never reach a caller they were not meant for', () => {
   });
 
   it('treats credentials in the URL as Authorization: bypassed unless varied, then keyed by them', async () => {
-    const url = (user: string): string => upstream.baseURL.replace('http://', `http://${user}:pw@`) + '/me';
+    const url = (user: string): string => `${upstream.baseURL.replace('http://', `http://${user}:pw@`)}/me`;
     const plain = instance();
     const bypassed = await plain.http.get(url('alice'));
     expect(bypassed.staleCache).toEqual({ state: 'bypass', reason: 'credentials' });
@@ -83,7 +91,9 @@ describe('answers never reach a caller they were not meant for', () => {
     await cache.settled();
     const evil = await http.get('/t', { headers: { 'X-Tenant-Token': 'evil' } });
     expect(evil.data).toEqual({ tenant: 'evil' });
-    expect(() => attachStaleCache(axios.create(), { credentialHeaders: ['bad header'] })).toThrow(/options\.credentialHeaders/);
+    expect(() => attachStaleCache(axios.create(), { credentialHeaders: ['bad header'] })).toThrow(
+      /options\.credentialHeaders/,
+    );
   });
 
   describe('the response’s own Vary', () => {
@@ -92,7 +102,12 @@ describe('answers never reach a caller they were not meant for', () => {
         const lang = String(req.headers['accept-language'] ?? 'en');
         send.json({ greeting: lang === 'fr' ? 'bonjour' : 'hello' }, 200, { vary: 'Accept-Language' })(req, res);
       });
-      upstream.route('/tenant', (req, res) => send.json({ data: `${String(req.headers['x-tenant'])}-secrets` }, 200, { vary: 'X-Tenant, Accept-Encoding' })(req, res));
+      upstream.route('/tenant', (req, res) =>
+        send.json({ data: `${String(req.headers['x-tenant'])}-secrets` }, 200, { vary: 'X-Tenant, Accept-Encoding' })(
+          req,
+          res,
+        ),
+      );
       upstream.route('/star', (req, res) => send.json({ n: upstream.calls('/star') }, 200, { vary: '*' })(req, res));
     });
 
@@ -157,7 +172,7 @@ describe('answers never reach a caller they were not meant for', () => {
       const before = await commandCalls(client);
       for (let i = 0; i < 5; i++) expect((await http.get('/plain')).staleCache?.state).toBe('hit');
       const after = await commandCalls(client);
-      expect((after['get'] ?? 0) - (before['get'] ?? 0)).toBe(5);
+      expect((after.get ?? 0) - (before.get ?? 0)).toBe(5);
     });
 
     it('on a store that cannot remove by prefix keeps only the last variant, and never the wrong one', async () => {
@@ -181,7 +196,7 @@ describe('answers never reach a caller they were not meant for', () => {
     const { http, cache } = instance();
     const seen: CacheEvent[] = [];
     cache.on('bypass', (e) => seen.push(e));
-    await http.get(upstream.baseURL.replace('http://', 'http://alice:s3cret@') + '/me');
+    await http.get(`${upstream.baseURL.replace('http://', 'http://alice:s3cret@')}/me`);
     expect(seen).toHaveLength(1);
     expect(JSON.stringify(seen)).not.toMatch(/s3cret/);
   });

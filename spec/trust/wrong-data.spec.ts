@@ -12,7 +12,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** No request is ever answered with another request's bytes (issue 8, "wrong data"). Real HTTP server. */
 describe('every answer is the one its own request would have got', () => {
   let upstream: Upstream;
-  const { instance, detachAll } = instances(() => upstream.baseURL, () => ({ store: memoryStore() }));
+  const { instance, detachAll } = instances(
+    () => upstream.baseURL,
+    () => ({ store: memoryStore() }),
+  );
   const handles: StaleCacheHandle[] = [];
 
   beforeEach(async () => {
@@ -21,7 +24,13 @@ describe('every answer is the one its own request would have got', () => {
     upstream.route('/echo', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => send.json({ target: req.url, type: req.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString('latin1') })(req, res));
+      req.on('end', () =>
+        send.json({
+          target: req.url,
+          type: req.headers['content-type'] ?? null,
+          body: Buffer.concat(chunks).toString('latin1'),
+        })(req, res),
+      );
     });
   });
   afterEach(async () => {
@@ -76,7 +85,9 @@ describe('every answer is the one its own request would have got', () => {
       const { http, cache } = instance();
       await http.get('/host', { headers: { Host: 'tenant-a.example' } });
       await cache.settled();
-      expect((await http.get('/host', { headers: { Host: 'tenant-b.example' } })).data).toEqual({ host: 'tenant-b.example' });
+      expect((await http.get('/host', { headers: { Host: 'tenant-b.example' } })).data).toEqual({
+        host: 'tenant-b.example',
+      });
     });
 
     it('merges only spellings the http adapter sends as the same bytes: host case, default port, dot segments', async () => {
@@ -147,7 +158,9 @@ describe('every answer is the one its own request would have got', () => {
       expect([...(raw.data as Buffer).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
       expect(raw.headers['content-encoding']).toBe('gzip');
       await cache.settled();
-      expect((await http.get('/gzip', { decompress: false, responseType: 'arraybuffer' })).staleCache?.state).toBe('hit');
+      expect((await http.get('/gzip', { decompress: false, responseType: 'arraybuffer' })).staleCache?.state).toBe(
+        'hit',
+      );
       expect((await http.get('/gzip')).data).toEqual({ zipped: true });
     });
 
@@ -184,13 +197,18 @@ describe('every answer is the one its own request would have got', () => {
 
     it('a transform that changes the Buffer in place changes nothing stored: a hit equals the miss', async () => {
       upstream.route('/secret', send.bytes(Buffer.from('secret-payload')));
-      const { http, cache } = instance({}, {
-        responseType: 'arraybuffer',
-        transformResponse: [(data: Buffer) => {
-          for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ 0x20; // flips case, in place
-          return data.toString('latin1');
-        }],
-      });
+      const { http, cache } = instance(
+        {},
+        {
+          responseType: 'arraybuffer',
+          transformResponse: [
+            (data: Buffer) => {
+              for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ 0x20; // flips case, in place
+              return data.toString('latin1');
+            },
+          ],
+        },
+      );
       const miss = await http.get('/secret');
       await cache.settled();
       const hit = await http.get('/secret');
@@ -206,7 +224,8 @@ describe('every answer is the one its own request would have got', () => {
       await cache.settled();
       const hit = await http.get('/slow');
       expect(waiter.staleCache?.coalesced).toBe(true);
-      for (const r of [miss, waiter, hit] as AxiosResponse[]) expect(r.request.res.responseUrl).toBe(`${upstream.baseURL}/slow`);
+      for (const r of [miss, waiter, hit] as AxiosResponse[])
+        expect(r.request.res.responseUrl).toBe(`${upstream.baseURL}/slow`);
       const redirected = await http.get('/redirect');
       await cache.settled();
       const redirectedHit = await http.get('/redirect');
