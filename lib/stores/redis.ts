@@ -16,7 +16,10 @@ export interface RedisMultiLike {
 }
 
 export interface RedisLike {
-  readonly isReady: boolean;
+  /** Connected and ready (node-redis 6, and 5 clients and sentinels). */
+  readonly isReady?: boolean;
+  /** Connected (node-redis 5 clusters, which have no isReady). */
+  readonly isOpen?: boolean;
   get(key: string): Reply;
   del(keys: string[]): Reply;
   multi(routing?: string): RedisMultiLike;
@@ -55,8 +58,13 @@ function isRedisLike(value: unknown): value is RedisLike {
     typeof c.get === 'function' &&
     typeof c.multi === 'function' &&
     typeof c.withCommandOptions === 'function' &&
-    'isReady' in c
+    ('isReady' in c || 'isOpen' in c)
   );
+}
+
+/** Ready to take a command now: isReady where the client has it, else isOpen (node-redis 5 clusters). */
+function isReady(client: RedisLike): boolean {
+  return client.isReady ?? client.isOpen ?? false;
 }
 
 function isCluster(client: RedisLike): client is ClusterLike {
@@ -131,7 +139,7 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
   const cluster = isCluster(client) ? client : undefined;
 
   const ready = (): void => {
-    if (!client.isReady) throw new RedisNotReadyError();
+    if (!isReady(client)) throw new RedisNotReadyError();
   };
 
   async function keysWithPrefix(prefix: string): Promise<string[]> {
@@ -156,7 +164,7 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
   return {
     // Not async: node-redis's own promise is returned as is (one microtask less on every hit).
     get(key) {
-      if (!client.isReady) return Promise.reject(new RedisNotReadyError());
+      if (!isReady(client)) return Promise.reject(new RedisNotReadyError());
       return reader().get(key) as Promise<StoredValue | null>;
     },
     async set(entries: ReadonlyArray<CacheStoreEntry>) {

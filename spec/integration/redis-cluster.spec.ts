@@ -1,5 +1,6 @@
 import axios from 'axios';
 import { createCluster, type RedisClusterType } from 'redis';
+import { createCluster as createCluster5 } from 'redis5';
 import { attachStaleCache } from '../../lib/attach';
 import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
@@ -66,5 +67,23 @@ describe('7. Redis Cluster (three masters started by the test)', () => {
     expect((await http.get('/u1', { headers: { 'Accept-Language': 'fr' } })).staleCache?.state).toBe('hit');
     cache.detach();
     await upstream.close();
+  });
+
+  describe('through node-redis 5 (createCluster of redis@5, which has no isReady)', () => {
+    let cluster5: { close(): Promise<void> } & Parameters<typeof redisStore>[0];
+    beforeAll(async () => {
+      const created = createCluster5({ rootNodes: [{ url: group.urls[0] }] });
+      created.on('error', () => undefined);
+      cluster5 = (await created.connect()) as unknown as typeof cluster5;
+    });
+    afterAll(async () => {
+      await cluster5?.close();
+    });
+
+    storeContract(() => redisStore(cluster5));
+
+    it('runs miss, hit, stale', async () => {
+      expect((await missHitStale(redisStore(cluster5), prefixes())).states).toEqual(['miss', 'hit', 'stale']);
+    });
   });
 });

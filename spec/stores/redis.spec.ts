@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import { createClient as createClient5 } from 'redis5';
 import { RedisNotReadyError } from '../../lib/errors';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
@@ -20,6 +21,25 @@ describe('redisStore on a real Redis: the store contract', () => {
     await client.close();
   });
   storeContract(() => redisStore(client), ns);
+});
+
+describe('redisStore on node-redis 5 (the redis@5 package): the store contract', () => {
+  let client5: { close(): Promise<void> } & Parameters<typeof redisStore>[0];
+  const ns = `tcontract5${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    const created = createClient5({ url: REDIS_URL });
+    created.on('error', () => undefined);
+    client5 = (await created.connect()) as unknown as typeof client5;
+  });
+  afterAll(async () => {
+    const admin = await connect();
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${ns}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length) await admin.del(keys);
+    await admin.close();
+    await client5.close();
+  });
+  storeContract(() => redisStore(client5), ns);
 });
 
 describe('redisStore on a real Redis', () => {
