@@ -79,26 +79,62 @@ export interface StaleCacheMeta {
 
 /** Per-request overrides: `axios.get(url, { staleCache: { ttl: 1000 } })`. */
 export interface StaleCacheRequestOptions {
+  /** Milliseconds in the primary tier, for this request. @default the instance's `ttl` */
   ttl?: number;
+  /**
+   * Milliseconds in the stale tier, for this request; `Infinity` never expires.
+   * @default the instance's `staleTtl`
+   */
   staleTtl?: number;
+  /**
+   * Request header names whose values are part of this request's key; replaces the instance's list.
+   * @default the instance's `vary`
+   */
   vary?: ReadonlyArray<string>;
-  /** Replaces the URL in the key: requests with the same method and key share an entry. */
+  /** Replaces the URL in the key: requests with the same method and key share an entry. @default the wire URL */
   key?: string;
+  /**
+   * Milliseconds after primary expiry in which the entry is answered and refreshed in the background.
+   * @default the instance's `staleWhileRevalidate`
+   */
   staleWhileRevalidate?: number;
 }
 
 export interface StaleCacheOptions {
+  /** Where entries live. @default memoryStore() */
   store?: CacheStore;
+  /**
+   * Milliseconds an entry stays in the primary tier (answered without asking the upstream); 0 disables it.
+   * @default 5000
+   */
   ttl?: number;
+  /**
+   * Milliseconds an entry stays in the stale tier (answered when the upstream fails); >= ttl.
+   * `Infinity` never expires it (tornado-stale-client's default).
+   * @default 86400000 (24 h)
+   */
   staleTtl?: number;
+  /** Prefix of primary-tier keys. @default "primary_http" */
   primaryKeyPrefix?: string;
+  /** Prefix of stale-tier keys; must differ from primaryKeyPrefix. @default "stale_http" */
   staleKeyPrefix?: string;
+  /** Request header names (case-insensitive) whose values are part of the key. @default [] */
   vary?: ReadonlyArray<string>;
+  /** Methods that are cached; for methods with a body, the body is part of the key. @default ['get', 'head'] */
   methods?: ReadonlyArray<string>;
+  /** Which answers are written; receives the final, parsed response. @default defaultIsCacheable */
   isCacheable?: (response: AxiosResponse) => boolean;
+  /** Which failures are answered from the stale tier. @default defaultStaleIf */
   staleIf?: (failure: UpstreamFailure) => boolean;
+  /**
+   * Milliseconds a request may wait on its lookup; after an upstream failure the stale read gets as
+   * long again. Also the bound of every write and of invalidate().
+   * @default 100
+   */
   storeTimeout?: number;
+  /** Encoded entries larger than this are not stored (a `skip` event says so). @default 5242880 (5 MiB) */
   maxEntryBytes?: number;
+  /** Concurrent identical misses share one upstream request. @default true */
   coalesce?: boolean;
   /**
    * Milliseconds a request without an axios `timeout` of its own waits on another caller's identical
@@ -125,8 +161,14 @@ export interface StaleCacheOptions {
    * Cached JSON answers (from any store) hand every caller the same deep-frozen data instead of a
    * copy of its own: fastest, and any attempt to change `response.data` throws. Text and binary
    * bodies are still copied.
+   * @default false
    */
   zeroCopy?: boolean;
+  /**
+   * Milliseconds after primary expiry in which an entry is answered at once (state `stale`, cause
+   * `revalidating`) while it is refreshed in the background; ttl + staleWhileRevalidate <= staleTtl.
+   * @default 0 (off)
+   */
   staleWhileRevalidate?: number;
 }
 
@@ -162,11 +204,17 @@ export interface CacheSkipEvent {
   bytes?: number;
 }
 
+/** Events of `handle.on()`; every request emits exactly one of hit, miss, stale, bypass. */
 export interface CacheEvents {
+  /** Answered from the primary tier. */
   hit: CacheEvent;
+  /** Went upstream (the answer, or the upstream's own error). */
   miss: CacheEvent;
+  /** Answered from the stale tier: the upstream failed, or stale-while-revalidate. */
   stale: CacheEvent;
+  /** The cache was not used; `meta.reason` says why. */
   bypass: CacheEvent;
+  /** A store call, a decode or encode, a background refresh or a user callback failed; never thrown at a caller. */
   error: CacheErrorEvent;
   /** A cacheable answer that was not written, and why. */
   skip: CacheSkipEvent;
