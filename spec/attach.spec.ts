@@ -56,13 +56,13 @@ describe('per-request options', () => {
   });
   afterEach(() => cache.detach());
 
-  it('6. honours a per-request ttl and staleTtl', async () => {
+  it('honours a per-request ttl and staleTtl', async () => {
     await env.http.get('/a', { staleCache: { ttl: 1_000, staleTtl: 300_000 } });
     await cache.settled();
     expect(store.sets[0]?.map((e) => e.ttl)).toEqual([1_000, 300_000]);
   });
 
-  it('6. a per-request ttl of 0 skips the primary tier: stale only, every call goes upstream', async () => {
+  it('a per-request ttl of 0 skips the primary tier: stale only, every call goes upstream', async () => {
     await env.http.get('/a', { staleCache: { ttl: 0 } });
     await cache.settled();
     await env.http.get('/a', { staleCache: { ttl: 0 } });
@@ -70,7 +70,7 @@ describe('per-request options', () => {
     expect(store.sets[0]?.map((e) => e.key.split(':')[0])).toEqual(['stale_http']);
   });
 
-  it('6. staleCache: false reads nothing and writes nothing', async () => {
+  it('staleCache: false reads nothing and writes nothing', async () => {
     await env.http.get('/a');
     await cache.settled();
     const gets = store.gets.length;
@@ -83,7 +83,7 @@ describe('per-request options', () => {
     expect(store.sets.length).toBe(sets);
   });
 
-  it('6. a per-request key replaces the URL: two URLs with one key share an entry', async () => {
+  it('a per-request key replaces the URL: two URLs with one key share an entry', async () => {
     const a = await env.http.get('/a', { staleCache: { key: 'users-list' } });
     await cache.settled();
     const b = await env.http.get('/b?x=1', { staleCache: { key: 'users-list' } });
@@ -104,7 +104,7 @@ describe('keys', () => {
 
   afterEach(() => cache.detach());
 
-  it('7. vary: two Accept values make two entries; a header not in vary does not split the key', async () => {
+  it('vary: two Accept values make two entries; a header not in vary does not split the key', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http, { vary: ['Accept'] });
     const json = await keyOf({ url: '/v', headers: { Accept: 'application/json' } });
@@ -122,7 +122,7 @@ describe('keys', () => {
     expect(env.calls()).toBe(2);
   });
 
-  it('8. params order does not matter, and params equal the same query written in the URL', async () => {
+  it('params order does not matter, and params equal the same query written in the URL', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http);
     const a = await keyOf({ url: '/search', params: { q: 'redis', page: 2, tags: ['a', 'b'] } });
@@ -137,7 +137,7 @@ describe('keys', () => {
     expect(reordered).not.toBe(a); // values of one name keep their order: they are a different request
   });
 
-  it('8. baseURL plus a relative URL has the key of the same absolute URL', async () => {
+  it('baseURL plus a relative URL has the key of the same absolute URL', async () => {
     env = echoInstance({ baseURL: 'http://api.test/v1/' });
     cache = attachStaleCache(env.http);
     const relative = await keyOf({ url: '/users' });
@@ -161,7 +161,7 @@ describe('keys', () => {
     expect(env.calls()).toBe(4);
   });
 
-  it('8. the method is part of the key: HEAD and GET of one URL are two entries', async () => {
+  it('the method is part of the key: HEAD and GET of one URL are two entries', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http);
     const get = await keyOf({ url: '/m', method: 'get' });
@@ -178,7 +178,7 @@ describe('credentials', () => {
   it.each([
     ['Authorization', { Authorization: 'Bearer alice' }],
     ['Cookie', { Cookie: 'session=alice' }],
-  ])('9. a request with %s not listed in vary bypasses the cache', async (_name, headers) => {
+  ])('a request with %s not listed in vary bypasses the cache', async (_name, headers) => {
     env = echoInstance();
     const store = recordingStore();
     cache = attachStaleCache(env.http, { store });
@@ -192,14 +192,14 @@ describe('credentials', () => {
     expect(store.sets).toHaveLength(0);
   });
 
-  it('9. basic auth given as config.auth bypasses too', async () => {
+  it('basic auth given as config.auth bypasses too', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http);
     const res = await env.http.get('/me', { auth: { username: 'alice', password: 'pw' } });
     expect(res.staleCache?.reason).toBe('credentials');
   });
 
-  it('9. with Authorization in vary, each user gets an entry of their own', async () => {
+  it('with Authorization in vary, each user gets an entry of their own', async () => {
     env = echoInstance();
     cache = attachStaleCache(env.http, { vary: ['authorization'] });
     await env.http.get('/me', { headers: { Authorization: 'Bearer alice' } });
@@ -218,7 +218,7 @@ describe('bodies', () => {
   let cache: StaleCacheHandle;
   afterEach(() => cache.detach());
 
-  it('10. JSON, text and arraybuffer bodies round-trip exactly', async () => {
+  it('JSON, text and arraybuffer bodies round-trip exactly', async () => {
     const http = axios.create({ baseURL: 'http://api.test' });
     const mock = new MockAdapter(http);
     const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x0a, 0x0d, 0x80]);
@@ -328,7 +328,7 @@ describe('lifecycle and validation', () => {
     expect(store.gets.length).toBe(reads);
   });
 
-  it('11. detach() restores the plain instance: no reads, no writes, no metadata', async () => {
+  it('detach() restores the plain instance: no reads, no writes, no metadata', async () => {
     const env = echoInstance();
     const store = recordingStore();
     const cache = attachStaleCache(env.http, { store });
@@ -344,7 +344,7 @@ describe('lifecycle and validation', () => {
     expect(() => attachStaleCache(env.http).detach()).not.toThrow(); // attachable again
   });
 
-  it('11. attaching twice to one instance throws', () => {
+  it('attaching twice to one instance throws', () => {
     const http = axios.create();
     const cache = attachStaleCache(http);
     expect(() => attachStaleCache(http)).toThrow(/already has a stale cache/);
@@ -377,20 +377,20 @@ describe('lifecycle and validation', () => {
     ['tll', 5000], // unknown key (a typo)
   ];
 
-  it.each(bad)('11. options.%s = %p throws a TypeError naming the option', (name, value) => {
+  it.each(bad)('options.%s = %p throws a TypeError naming the option', (name, value) => {
     const http = axios.create();
     expect(() => attachStaleCache(http, { [name]: value } as never)).toThrow(TypeError);
     expect(() => attachStaleCache(http, { [name]: value } as never)).toThrow(new RegExp(`options\\.${name}\\b`));
     expect(() => attachStaleCache(http).detach()).not.toThrow(); // nothing was attached by the failures
   });
 
-  it('11. staleTtl below ttl names both', () => {
+  it('staleTtl below ttl names both', () => {
     expect(() => attachStaleCache(axios.create(), { ttl: 10_000, staleTtl: 5_000 })).toThrow(
       /options\.ttl \(10000\) must be <= options\.staleTtl \(5000\)/,
     );
   });
 
-  it('11. a non-instance is refused', () => {
+  it('a non-instance is refused', () => {
     expect(() => attachStaleCache({} as AxiosInstance)).toThrow(TypeError);
   });
 
@@ -402,7 +402,7 @@ describe('lifecycle and validation', () => {
     [{ key: 42 }, /staleCache\.key/],
     [{ tll: 5 }, /staleCache\.tll/],
     ['yes', /staleCache/],
-  ])('11. a bad per-request staleCache %p rejects with a TypeError before any network call', async (value, message) => {
+  ])('a bad per-request staleCache %p rejects with a TypeError before any network call', async (value, message) => {
     const env = echoInstance();
     const cache = attachStaleCache(env.http);
     const error = await env.http.get('/x', { staleCache: value as never }).catch((e: unknown) => e);
@@ -414,7 +414,7 @@ describe('lifecycle and validation', () => {
 });
 
 describe('concurrency and interceptors', () => {
-  it('12. 200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
+  it('200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
     const http = axios.create({ baseURL: 'http://api.test' });
     const mock = new MockAdapter(http, { delayResponse: 5 });
     mock
@@ -431,7 +431,7 @@ describe('concurrency and interceptors', () => {
     cache.detach();
   });
 
-  it('13. request interceptors added before and after attaching still run and feed the key; response interceptors see the metadata', async () => {
+  it('request interceptors added before and after attaching still run and feed the key; response interceptors see the metadata', async () => {
     const env = echoInstance();
     const order: string[] = [];
     env.http.interceptors.request.use((c) => {
@@ -478,7 +478,7 @@ describe('concurrency and interceptors', () => {
     cache.detach();
   });
 
-  it('13. an Authorization header set by an interceptor that axios runs after ours still bypasses the cache', async () => {
+  it('an Authorization header set by an interceptor that axios runs after ours still bypasses the cache', async () => {
     const env = echoInstance();
     env.http.interceptors.request.use((c) => {
       c.headers.set('Authorization', 'Bearer secret');

@@ -68,7 +68,8 @@ describe('a broken store never fails or stalls a request', () => {
       const elapsed = Date.now() - started;
       expect(res.data).toEqual({ fresh: true });
       expect(res.staleCache?.state).toBe('miss');
-      expect(elapsed).toBeLessThan(50 + 100); // the read's bound, plus scheduling margin
+      // Bounded by the read's 50 ms (a hung store would hold it forever); the margin is for a loaded CI machine.
+      expect(elapsed).toBeLessThan(50 + 1_000);
       await cache.settled();
       expect(errors.length).toBeGreaterThanOrEqual(1);
       expect(errors[0]?.op).toBe(kind === 'garbage' || kind === 'wrong-type' ? 'decode' : 'get');

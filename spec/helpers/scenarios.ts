@@ -4,7 +4,9 @@ import type { StaleCacheHandle } from '../../lib/types';
 import type { Backend, Behaviour } from './backends';
 import { recordingStore, type RecordingStore } from './recording-store';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './time';
+
+export { sleep };
 
 const USERS = {
   users: [
@@ -51,7 +53,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     return first;
   }
 
-  it('1. first GET calls the upstream once, is a miss, and writes both tiers with ttl and staleTtl', async () => {
+  it('first GET calls the upstream once, is a miss, and writes both tiers with ttl and staleTtl', async () => {
     const res = await backend.http.get('/users');
     await cache.settled();
     expect(backend.calls('/users')).toBe(1);
@@ -65,7 +67,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     expect(stale?.ttl).toBe(60_000);
   });
 
-  it('2. a second GET within ttl is a hit: no upstream call, same status, headers and data, new objects', async () => {
+  it('a second GET within ttl is a hit: no upstream call, same status, headers and data, new objects', async () => {
     const first = await backend.http.get('/users');
     await cache.settled();
     const second = await backend.http.get('/users');
@@ -93,7 +95,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     ['times out', { kind: 'timeout' }, 'timeout'],
   ];
 
-  it.each(failures)('3. serves the last good answer as stale when the upstream %s', async (_name, behaviour, cause) => {
+  it.each(failures)('serves the last good answer as stale when the upstream %s', async (_name, behaviour, cause) => {
     await primeAndExpire();
     await backend.set('/users', behaviour);
     const res = await backend.http.get('/users');
@@ -106,7 +108,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   });
 
   it.each(failures)(
-    '4. with no stale entry, a failure that %s rejects with the very same error object',
+    'with no stale entry, a failure that %s rejects with the very same error object',
     async (_name, behaviour) => {
       await backend.set('/users', behaviour);
       const error = (await backend.http.get('/users').catch((e: unknown) => e)) as AxiosError;
@@ -116,7 +118,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     },
   );
 
-  it('4. with a validateStatus that accepts 5xx and no stale entry, the original 5xx response is returned', async () => {
+  it('with a validateStatus that accepts 5xx and no stale entry, the original 5xx response is returned', async () => {
     await backend.set('/users', { kind: 'status', status: 503 });
     const res = await backend.http.get('/users', { validateStatus: () => true });
     expect(res.status).toBe(503);
@@ -126,7 +128,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     expect(store.sets).toHaveLength(0);
   });
 
-  it('4. with a validateStatus that accepts 5xx and a stale entry, the stale answer replaces the 5xx', async () => {
+  it('with a validateStatus that accepts 5xx and a stale entry, the stale answer replaces the 5xx', async () => {
     await primeAndExpire();
     await backend.set('/users', { kind: 'status', status: 503 });
     const res = await backend.http.get('/users', { validateStatus: () => true });
@@ -135,7 +137,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   });
 
   it.each([400, 401, 403, 404, 410, 429])(
-    '5. a %i passes through untouched and is not cached, even with a stale entry',
+    'a %i passes through untouched and is not cached, even with a stale entry',
     async (status) => {
       await primeAndExpire();
       const setsBefore = store.sets.length;
@@ -153,7 +155,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   );
 
   it.each(['post', 'put', 'delete', 'patch'] as const)(
-    '5. %s is not cached: every call goes upstream, state bypass',
+    '%s is not cached: every call goes upstream, state bypass',
     async (method) => {
       await backend.set('/users', { kind: 'json', body: { ok: true } });
       for (let i = 0; i < 2; i++) {

@@ -2,8 +2,7 @@ import axios from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import type { CacheStore } from '../../lib/types';
 import { send, startUpstream } from './upstream';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './time';
 
 /** Miss, hit, then stale while the upstream answers 503: the main job, on a given store. Returns the keys used. */
 export async function missHitStale(

@@ -15,7 +15,7 @@ describe('real HTTP server: bodies, concurrency, outgoing headers', () => {
   });
   afterEach(() => upstream.close());
 
-  it('10. JSON, text (with a BOM) and binary bodies round-trip exactly through the cache', async () => {
+  it('JSON, text (with a BOM) and binary bodies round-trip exactly through the cache', async () => {
     const bytes = Buffer.alloc(4096);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131) % 256;
     upstream.route('/json', send.json({ n: 1.5, s: 'ü\u2028', nested: { a: [true, null] } }));
@@ -44,7 +44,7 @@ describe('real HTTP server: bodies, concurrency, outgoing headers', () => {
     cache.detach();
   });
 
-  it('12. 200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
+  it('200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
     for (let i = 0; i < 20; i++) upstream.route(`/item/${i}`, send.json({ id: i }));
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http);

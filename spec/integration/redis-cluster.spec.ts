@@ -9,7 +9,7 @@ import { missHitStale } from '../helpers/store-scenario';
 import { send, startUpstream } from '../helpers/upstream';
 import { startCluster, type RedisGroup } from '../setup/redis-server';
 
-describe('7. Redis Cluster (three masters started by the test)', () => {
+describe('Redis Cluster (three masters started by the test)', () => {
   let group: RedisGroup;
   let cluster: RedisClusterType;
 

@@ -6,7 +6,7 @@ import { missHitStale } from '../helpers/store-scenario';
 import { startSentinel } from '../setup/redis-server';
 import { connect } from '../helpers/redis';
 
-describe('8. Redis Sentinel (a master and a sentinel started by the test)', () => {
+describe('Redis Sentinel (a master and a sentinel started by the test)', () => {
   let group: Awaited<ReturnType<typeof startSentinel>>;
   let sentinel: RedisSentinelType;
 

@@ -7,8 +7,7 @@ import { runFixture } from '../helpers/fixtures';
 import { cleanup, commandCalls, connect, keysOf, prefixes, REDIS_URL } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { startRedisServer, type RedisProcess } from '../setup/redis-server';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/time';
 
 describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)', () => {
   let client: RedisClientType;
@@ -32,7 +31,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     await upstream.close();
   });
 
-  it('1. after a miss both keys exist under the (custom) prefixes, with PTTL close to ttl and staleTtl', async () => {
+  it('after a miss both keys exist under the (custom) prefixes, with PTTL close to ttl and staleTtl', async () => {
     const res = await http.get('/users');
     await cache.settled();
     const keys = await keysOf(client, p);
@@ -56,7 +55,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     expect(await client.pTTL(primary)).toBeGreaterThan(4_000);
   });
 
-  it('1. per-request ttl and staleTtl reach Redis', async () => {
+  it('per-request ttl and staleTtl reach Redis', async () => {
     const res = await http.get('/users', { staleCache: { ttl: 1_000, staleTtl: 30_000 } });
     await cache.settled();
     const primary = res.staleCache?.key ?? '';
@@ -65,7 +64,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     expect(await client.pTTL(primary.replace(p.primaryKeyPrefix, p.staleKeyPrefix))).toBeGreaterThan(29_800);
   });
 
-  it('3. two instances with separate connections share entries: one’s miss is the other’s hit', async () => {
+  it('two instances with separate connections share entries: one’s miss is the other’s hit', async () => {
     const other = await connect();
     const http2 = axios.create({ baseURL: upstream.baseURL });
     const cache2 = attachStaleCache(http2, { store: redisStore(other), ...p });
@@ -79,7 +78,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     await other.close();
   });
 
-  it('3. a stale answer written by another process (a child) is served here when the upstream fails', async () => {
+  it('a stale answer written by another process (a child) is served here when the upstream fails', async () => {
     upstream.route('/shared', send.json({ from: 'child-era' }));
     const stdout = await runFixture('redis-writer.ts', [
       REDIS_URL,
@@ -104,7 +103,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     ['of a future version', (good) => Buffer.from(good.toString('latin1').replace(/^\[2,/, '[7,'), 'latin1')],
   ];
   it.each(garbage)(
-    '4. a value overwritten by hand (%s) is a miss: no throw, an error event, and the next success overwrites it',
+    'a value overwritten by hand (%s) is a miss: no throw, an error event, and the next success overwrites it',
     async (_name, spoil) => {
       const first = await http.get('/users');
       await cache.settled();
@@ -123,7 +122,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     },
   );
 
-  it('5. invalidate removes both tiers', async () => {
+  it('invalidate removes both tiers', async () => {
     const res = await http.get('/users');
     await cache.settled();
     expect(await keysOf(client, p)).toHaveLength(2);
@@ -132,7 +131,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     expect(await client.exists(res.staleCache?.key ?? '')).toBe(0);
   });
 
-  it('5. invalidate removes every vary variant of a URL', async () => {
+  it('invalidate removes every vary variant of a URL', async () => {
     const varied = axios.create({ baseURL: upstream.baseURL });
     const vcache = attachStaleCache(varied, { store: redisStore(client), vary: ['accept-language'], ...p });
     await Promise.all(['en', 'fr', 'de'].map((l) => varied.get('/users', { headers: { 'Accept-Language': l } })));
@@ -143,7 +142,7 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     vcache.detach();
   });
 
-  it('5. binary bodies are byte-exact through Redis', async () => {
+  it('binary bodies are byte-exact through Redis', async () => {
     const bytes = Buffer.alloc(70_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 8)) % 256;
     upstream.route('/blob', send.bytes(bytes));
@@ -194,7 +193,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     return calls;
   }
 
-  it('2. a miss costs one GET and one MULTI of two SETs; a hit one GET; a stale answer one GET more', async () => {
+  it('a miss costs one GET and one MULTI of two SETs; a hit one GET; a stale answer one GET more', async () => {
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, { store: redisStore(client), ttl: 100 });
     const miss = await delta(async () => {
@@ -212,7 +211,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     cache.detach();
   });
 
-  it('6. Redis killed mid-run: every request still succeeds through the upstream within storeTimeout; restarted, hits come back', async () => {
+  it('Redis killed mid-run: every request still succeeds through the upstream within storeTimeout; restarted, hits come back', async () => {
     const local = await startRedisServer();
     const c = await connect(local.url, { socket: { reconnectStrategy: () => 50 } });
     const http = axios.create({ baseURL: upstream.baseURL, timeout: 1_000 });

@@ -5,8 +5,7 @@ import { redisStore } from '../../lib/stores/redis';
 import type { CacheEvent, StaleCacheHandle, StaleCacheOptions } from '../../lib/types';
 import { cleanup, connect, keysOf, prefixes } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/time';
 
 /** Shared-cache safety (issue 4) on a real Redis shared by the instances, and a real upstream. */
 describe('shared-cache safety on Redis', () => {
@@ -43,7 +42,7 @@ describe('shared-cache safety on Redis', () => {
   });
 
   it.each([[undefined], [['authorization']]])(
-    '3. two users with different Authorization never see each other’s data (vary %p)',
+    'two users with different Authorization never see each other’s data (vary %p)',
     async (vary) => {
       const a = instance(vary ? { vary } : {});
       const b = instance(vary ? { vary } : {}); // another process of the fleet on the same Redis

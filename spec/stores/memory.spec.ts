@@ -1,7 +1,6 @@
 import { memoryStore } from '../../lib/stores/memory';
 import { storeContract } from '../helpers/store-contract';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/time';
 
 describe('memoryStore: the store contract', () => {
   const store = memoryStore();
@@ -9,7 +8,7 @@ describe('memoryStore: the store contract', () => {
 });
 
 describe('memoryStore', () => {
-  it('14. 100,000 distinct URLs with maxEntries 1000 leave at most 1000 entries', async () => {
+  it('100,000 distinct URLs with maxEntries 1000 leave at most 1000 entries', async () => {
     const store = memoryStore({ maxEntries: 1000 });
     const value = Buffer.alloc(64, 1);
     for (let i = 0; i < 100_000; i++) {

@@ -7,8 +7,8 @@ import { connect, prefixes } from '../helpers/redis';
 import { instances } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { startRedisServer } from '../setup/redis-server';
+import { sleep } from '../helpers/time';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /** Adding the cache never makes a request wait, hang or fail where plain axios would not (issue 8). */

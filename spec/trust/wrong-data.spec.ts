@@ -6,8 +6,7 @@ import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/index';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 import { instances, LOOK_ALIKE_QUERIES } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/time';
 
 /** No request is ever answered with another request's bytes (issue 8, "wrong data"). Real HTTP server. */
 describe('every answer is the one its own request would have got', () => {
