@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { cacheAdapter, UPSTREAM, type CacheAdapter } from './flow/adapter.js';
-import { STATE, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
+import { STATE, tagResponse, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
 import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
@@ -75,7 +75,7 @@ function onResponse(ctx: CacheContext, response: AxiosResponse): AxiosResponse {
   const pending = state.pending;
   state.pending = undefined;
   if (pending && !ctx.detached) storeAnswer(ctx, response, pending.entry, pending.req);
-  response.staleCache = state.meta;
+  tagResponse(config, response);
   report(ctx, config, state);
   return response;
 }
@@ -86,7 +86,7 @@ function onResponseError(ctx: CacheContext, error: unknown): Promise<never> {
   const state = config?.[STATE];
   if (config && state) {
     state.pending = undefined;
-    if (axios.isAxiosError(error) && error.response) error.response.staleCache = state.meta;
+    if (axios.isAxiosError(error)) tagResponse(config, error.response);
     report(ctx, config, state);
   }
   return Promise.reject(error);

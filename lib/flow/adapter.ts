@@ -1,8 +1,8 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
-import { setState, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import { setState, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { fitsRedirects } from './stale.js';
-import { follow } from './follow.js';
+import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import type { RequestPolicy } from '../options.js';
 import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
@@ -10,7 +10,6 @@ import { revalidate } from './revalidate.js';
 import { storeError } from './store-io.js';
 import { readTier } from './tiers.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
-import { fetchWithFallback } from './upstream.js';
 import { redactUrl } from '../http/wire.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -34,10 +33,10 @@ export function cacheAdapter(
     try {
       const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream);
       const raw = typeof req === 'string' ? await bypass(config, upstream, req) : await answer(ctx, req);
-      tag(config, raw);
+      tagResponse(config, raw);
       return raw;
     } catch (error) {
-      if (axios.isAxiosError(error)) tag(config, error.response);
+      if (axios.isAxiosError(error)) tagResponse(config, error.response);
       throw error;
     }
   }) as CacheAdapter;
@@ -46,12 +45,6 @@ export function cacheAdapter(
 }
 
 /** Puts the metadata on the response before any response interceptor runs, whatever their order. */
-function tag(config: TrackedConfig, response: unknown): void {
-  const meta = config[STATE]?.meta;
-  if (meta && response !== null && typeof response === 'object')
-    (response as { staleCache?: StaleCacheMeta }).staleCache = meta;
-}
-
 function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassReason): Promise<RawResponse> {
   setState(config, { meta: { state: 'bypass', reason }, url: redactUrl(config.url ?? '') });
   return upstream(config) as Promise<RawResponse>;
@@ -113,31 +106,4 @@ async function fromCache(
   }
   setState(req.config, { meta, url: req.href });
   return settleAsync(raw);
-}
-
-/** Goes upstream, sharing one request among identical concurrent misses when coalescing is on. */
-async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
-  const key = req.keys.primary;
-  const joinable = (flight: { epoch: number }): boolean => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
-  for (;;) {
-    const flight = ctx.opts.coalesce ? ctx.flights.join(key, ctx.opts.flightTimeout, joinable) : undefined;
-    if (!flight) return lead(ctx, req, ctx.opts.coalesce);
-    const result = await follow(ctx, req, flight);
-    if (result === 'alone') return lead(ctx, req, false);
-    if (result !== 'retry') return result;
-  }
-}
-
-async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {
-  const publish = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
-  let result: Awaited<ReturnType<typeof fetchWithFallback>>;
-  try {
-    result = await fetchWithFallback(ctx, req);
-  } catch (error) {
-    publish?.({ kind: 'retry' });
-    throw error;
-  }
-  publish?.(result.shared);
-  if (result.own.ok) return result.own.value;
-  throw result.own.error;
 }

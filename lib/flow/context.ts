@@ -2,7 +2,7 @@ import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import type { DecodedEntries } from '../entry/decoded.js';
 import type { Entry } from '../entry/codec.js';
 import type { Emitter } from '../events.js';
-import type { Flights } from './flights.js';
+import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
 import type { RequestPolicy, ResolvedOptions } from '../options.js';
@@ -14,7 +14,7 @@ export interface CacheContext {
   readonly opts: ResolvedOptions;
   readonly events: Emitter;
   readonly stats: CacheStats;
-  readonly flights: Flights;
+  readonly flights: Coalescer;
   readonly invalidations: Invalidations;
   /** Writes and background refreshes not yet settled (see handle.settled()). */
   readonly background: Set<Promise<unknown>>;
@@ -73,6 +73,18 @@ export type TrackedConfig = InternalAxiosRequestConfig & { [STATE]?: RequestStat
 
 export function setState(config: TrackedConfig, state: RequestState): void {
   config[STATE] = state;
+}
+
+/**
+ * The one place `response.staleCache` is set: from the request's state, on a response or on the
+ * response of an error. The adapter sets it before any response interceptor runs, whatever their
+ * order, and our response interceptor again, in case an earlier interceptor replaced the response.
+ */
+export function tagResponse(config: TrackedConfig | undefined, response: unknown): void {
+  const meta = config?.[STATE]?.meta;
+  if (meta && response !== null && typeof response === 'object') {
+    (response as { staleCache?: StaleCacheMeta }).staleCache = meta;
+  }
 }
 
 /** Runs a user callback; one that throws counts as `false` and is reported, never thrown. */

@@ -23,8 +23,16 @@ export interface Flight {
   wait(waiter: (outcome: Outcome) => void): () => void;
 }
 
-/** In-flight upstream requests by primary key. */
-export class Flights {
+/** What the coalescing protocol needs of its flights: in process today, store-backed for a fleet later. */
+export interface Coalescer {
+  /** The flight to wait on for `key`, unless it is older than `maxAge` ms or `accept` refuses it. */
+  join(key: string, maxAge: number, accept?: (flight: Flight) => boolean): Flight | undefined;
+  /** Registers a leader for `key`; the returned function publishes its outcome to every waiter, once. */
+  lead(key: string, epoch: number): (outcome: Outcome) => void;
+}
+
+/** In-flight upstream requests by primary key, in this process. */
+export class Flights implements Coalescer {
   private readonly inFlight = new Map<string, Flight>();
 
   /** The flight to wait on, unless it is older than `maxAge` ms or was started before `notBefore`. */

@@ -1,0 +1,39 @@
+import type { RawResponse } from '../entry/response.js';
+import type { CacheContext, CacheRequest } from './context.js';
+import { follow } from './follow.js';
+import { fetchWithFallback } from './upstream.js';
+
+/*
+ * The coalescing protocol, in one place: a miss joins an identical in-flight request it may share
+ * (flights.ts: not too old, not overtaken by an invalidation) and follows it (follow.ts: bounded,
+ * answered as it would be alone), or leads one and publishes its outcome to the waiters. The
+ * flights are behind the Coalescer interface (flights.ts), so a store-backed, fleet-wide one can
+ * take the in-process one's place.
+ */
+
+/** Goes upstream, sharing one request among identical concurrent misses when coalescing is on. */
+export async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
+  const key = req.keys.primary;
+  const joinable = (flight: { epoch: number }): boolean => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
+  for (;;) {
+    const flight = ctx.opts.coalesce ? ctx.flights.join(key, ctx.opts.flightTimeout, joinable) : undefined;
+    if (!flight) return lead(ctx, req, ctx.opts.coalesce);
+    const result = await follow(ctx, req, flight);
+    if (result === 'alone') return lead(ctx, req, false);
+    if (result !== 'retry') return result;
+  }
+}
+
+async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {
+  const publish = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
+  let result: Awaited<ReturnType<typeof fetchWithFallback>>;
+  try {
+    result = await fetchWithFallback(ctx, req);
+  } catch (error) {
+    publish?.({ kind: 'retry' });
+    throw error;
+  }
+  publish?.(result.shared);
+  if (result.own.ok) return result.own.value;
+  throw result.own.error;
+}
