@@ -94,3 +94,18 @@ describe('options, events and skipped writes', () => {
     expect((await http.get('/steady')).staleCache?.state).toBe('hit');
   });
 });
+
+describe('an entry carries its own freshness', () => {
+  it('is fresh for the shorter of its own ttl and the reader’s: a reader with a longer ttl sees it age', async () => {
+    const http = axios.create({ baseURL: 'http://api.test' });
+    new MockAdapter(http).onGet('/f').reply(200, { v: 1 });
+    const cache = attachStaleCache(http, { ttl: 60_000, staleTtl: 600_000, staleWhileRevalidate: 60_000 });
+    await http.get('/f', { staleCache: { ttl: 20 } }); // written fresh for 20 ms
+    await cache.settled();
+    await new Promise((r) => setTimeout(r, 40));
+    const later = await http.get('/f'); // this reader's ttl is 60 s: the entry's own 20 ms decide
+    expect(later.staleCache).toMatchObject({ state: 'stale', cause: 'revalidating' });
+    await cache.settled();
+    cache.detach();
+  });
+});

@@ -4,7 +4,7 @@ import type { StoredValue } from '../types.js';
 
 /**
  * Entry layout (version 2): one line of JSON, a newline, then the body bytes as they came.
- *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc]\n<body>
+ *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl]\n<body>
  * The meta line is JSON, so it never holds a raw newline; bodyBytes catches a truncated value, `id`
  * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
  */
@@ -34,6 +34,11 @@ export interface Snapshot {
 
 export interface Entry extends Snapshot {
   storedAt: number;
+  /**
+   * Milliseconds the entry is fresh for (the primary tier's ttl it was written with): an entry carries
+   * its own freshness, so a reader need not know the writer's options.
+   */
+  ttl: number;
   /** The key (after its prefix) the entry belongs to: an entry found under another key is not answered. */
   id: string;
   /** The response's `Vary` header names, lower-cased and sorted, when it has one. */
@@ -70,6 +75,7 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
     entry.redirects,
     entry.url ?? null,
     crc32 ? crc32(body) : null,
+    entry.ttl,
   ]);
   const metaBytes = Buffer.byteLength(meta);
   const out = Buffer.allocUnsafe(metaBytes + 1 + body.byteLength);
@@ -107,10 +113,12 @@ export function decodeEntry(value: StoredValue): Entry {
   }
   if (!Array.isArray(meta)) throw new EntryError('not an entry: bad meta line');
   if (meta[0] !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(meta[0])}`);
-  if (meta.length !== 13) throw new EntryError('not an entry: bad meta line');
-  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc] =
+  if (meta.length !== 14) throw new EntryError('not an entry: bad meta line');
+  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl] =
     meta as unknown[];
   if (
+    typeof ttl !== 'number' ||
+    !(ttl >= 0) ||
     typeof storedAt !== 'number' ||
     !Number.isFinite(storedAt) ||
     typeof status !== 'number' ||
@@ -138,6 +146,7 @@ export function decodeEntry(value: StoredValue): Entry {
   if (crc !== null && crc32 && crc32(body) !== crc) throw new EntryError('corrupt entry: body checksum differs');
   return {
     storedAt,
+    ttl,
     status,
     statusText: statusText ?? undefined,
     headers,

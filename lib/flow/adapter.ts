@@ -57,7 +57,8 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   if (cached && fitsRedirects(req, cached)) {
     const age = ageOf(cached, Date.now());
     const { staleWhileRevalidate, ttl } = req.policy;
-    if (staleWhileRevalidate === 0 || age < ttl) {
+    // Fresh for the shorter of this request's ttl and the entry's own.
+    if (staleWhileRevalidate === 0 || age < Math.min(ttl, cached.ttl)) {
       // 2. short-circuit
       const hit = await fromCache(ctx, req, cached, {
         state: 'hit',

@@ -48,6 +48,7 @@ export function entryOf(
     return {
       ...snapshot,
       storedAt: Date.now(),
+      ttl: req.policy.ttl,
       id: req.keys.id,
       vary: names,
       varied: names && variedDigest(req, names),

@@ -3,6 +3,7 @@ import { EntryError } from '../../lib/errors';
 
 const entry: Entry = {
   storedAt: 1_700_000_000_000,
+  ttl: 5_000,
   status: 200,
   statusText: 'OK',
   headers: { 'content-type': 'application/json', vary: ['accept', 'origin'] },

@@ -4,6 +4,7 @@ import type { Entry } from '../../lib/entry/codec';
 export function entryOf(overrides: Partial<Entry> = {}): Entry {
   return {
     storedAt: 1,
+    ttl: 5_000,
     status: 200,
     statusText: 'OK',
     headers: {},
