@@ -53,7 +53,7 @@ describe('never worse than no cache', () => {
     });
 
     it('each waiter’s own validateStatus decides its outcome', async () => {
-      upstream.route('/gone', send.delayed(30, send.status(404)));
+      upstream.route('/gone', send.delayed(200, send.status(404)));
       const { http } = instance();
       const [leader, lenient] = await Promise.all([
         http.get('/gone').catch((e: unknown) => e),
@@ -140,10 +140,15 @@ describe('never worse than no cache', () => {
 
   describe('invalidate()', () => {
     it('a request made after invalidate() resolved never gets the old answer, even from a flight started before', async () => {
-      upstream.route('/doc', send.delayed(150, send.json({ v: 'old' })));
+      let arrived: () => void = () => undefined;
+      const atServer = new Promise<void>((r) => (arrived = r));
+      upstream.route('/doc', (req, res) => {
+        arrived();
+        send.delayed(150, send.json({ v: 'old' }))(req, res);
+      });
       const { http, cache } = instance();
       const inFlight = http.get('/doc');
-      await sleep(20);
+      await atServer; // the old flight is on its way: it will answer 'old', 150 ms from now
       await cache.invalidate('/doc');
       upstream.route('/doc', send.json({ v: 'new' }));
       const after = await http.get('/doc');
