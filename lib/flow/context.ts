@@ -51,8 +51,12 @@ export interface CacheRequest {
   readonly revalidate: boolean;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
-  /** performance.now() when the request reached the cache: its own `timeout` counts from here. */
-  readonly started: number;
+  /**
+   * Milliseconds spent waiting on other callers' flights: a request that goes upstream after
+   * waiting gets only the rest of its own `timeout` (the store lookup, as a network call's DNS
+   * would not, does not count against it).
+   */
+  waited: number;
   /**
    * Milliseconds this request may still spend on the reads of one tier (a base and a variant key):
    * storeTimeout for the primary lookup, and a fresh storeTimeout for the stale read after a failure.

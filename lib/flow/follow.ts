@@ -25,6 +25,7 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest): Promise<
   const { signal, cancelToken } = config;
   const left = timeLeft(req);
   const ownFirst = left !== undefined && left <= ctx.opts.flightTimeout;
+  const since = performance.now();
   return new Promise<Waited>((resolve, reject) => {
     const onAbort = (): void => {
       cleanup();
@@ -44,6 +45,7 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest): Promise<
     );
     const leave = flight.wait(finish);
     function cleanup(): void {
+      req.waited += performance.now() - since;
       clearTimeout(timer);
       leave();
       signal?.removeEventListener?.('abort', onAbort);

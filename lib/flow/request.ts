@@ -134,7 +134,7 @@ export function describeRequest(
     upstream,
     revalidate: wantsRevalidation(facts),
     epoch: ctx.invalidations.current,
-    started: performance.now(),
+    waited: 0,
     storeBudget: ctx.opts.storeTimeout,
   };
 }

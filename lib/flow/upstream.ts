@@ -63,7 +63,7 @@ export function entryOf(
 export function timeLeft(req: CacheRequest): number | undefined {
   const timeout = req.config.timeout ?? 0;
   if (!(timeout > 0)) return undefined;
-  return Math.max(1, Math.ceil(timeout - (performance.now() - req.started)));
+  return Math.max(1, Math.ceil(timeout - req.waited));
 }
 
 /**

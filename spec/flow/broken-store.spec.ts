@@ -4,6 +4,7 @@ import { attachStaleCache } from '../../lib/attach';
 import { StoreTimeoutError } from '../../lib/errors';
 import { bounded } from '../../lib/flow/store-io';
 import { entryOf } from '../helpers/entries';
+import { send, startUpstream } from '../helpers/upstream';
 import { encodeEntry } from '../../lib/entry/codec';
 import type { CacheErrorEvent, CacheStore } from '../../lib/types';
 
@@ -89,6 +90,26 @@ describe('a broken store never fails or stalls a request', () => {
     expect(elapsed).toBeGreaterThanOrEqual(150);
     expect(elapsed).toBeLessThan(80 * 2 + 500); // bounded: never a third wait
     cache.detach();
+  });
+
+  it('time spent on the lookup does not count against the request’s own timeout', async () => {
+    const upstream = await startUpstream();
+    try {
+      upstream.route('/slow', send.delayed(250, send.json({ ok: true })));
+      const http = axios.create({ baseURL: upstream.baseURL, timeout: 300 });
+      // A slow but working store: 120 ms a read (within storeTimeout), nothing stored.
+      const slow: CacheStore = {
+        get: () => new Promise((r) => setTimeout(() => r(null), 120)),
+        set: async () => undefined,
+        delete: async () => undefined,
+      };
+      const cache = attachStaleCache(http, { store: slow, storeTimeout: 200 });
+      const res = await http.get('/slow'); // plain axios: 250 ms of a 300 ms timeout, fine; so here
+      expect(res.data).toEqual({ ok: true });
+      cache.detach();
+    } finally {
+      await upstream.close();
+    }
   });
 
   it('a primary read that uses the whole storeTimeout does not cost the stale answer after a failure', async () => {
