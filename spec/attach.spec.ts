@@ -4,13 +4,14 @@ import axios, {
   type AxiosRequestConfig,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import MockAdapter from 'axios-mock-adapter';
+import type MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache } from '../lib/attach';
 import { memoryStore } from '../lib/stores/memory';
 import type { CacheEvent, StaleCacheHandle } from '../lib/types';
 import { mockBackend } from './helpers/backends';
 import { recordingStore, type RecordingStore } from './helpers/recording-store';
 import { sleep, upstreamScenarios } from './helpers/scenarios';
+import { mockedInstance } from './helpers/backends';
 
 describe('attachStaleCache against axios-mock-adapter', () => {
   upstreamScenarios(mockBackend);
@@ -23,8 +24,7 @@ function echoInstance(config: AxiosRequestConfig = {}): {
   calls: () => number;
   seen: InternalAxiosRequestConfig[];
 } {
-  const http = axios.create({ baseURL: 'http://api.test', ...config });
-  const mock = new MockAdapter(http);
+  const { http, mock } = mockedInstance(config);
   const seen: InternalAxiosRequestConfig[] = [];
   mock.onAny().reply((c: AxiosRequestConfig) => {
     const cfg = c as InternalAxiosRequestConfig;
@@ -219,8 +219,7 @@ describe('bodies', () => {
   afterEach(() => cache.detach());
 
   it('JSON, text and arraybuffer bodies round-trip exactly', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    const mock = new MockAdapter(http);
+    const { http, mock } = mockedInstance();
     const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x0a, 0x0d, 0x80]);
     mock.onGet('/json').reply(200, { a: [1, { b: null }], s: 'é\n"' }, { 'content-type': 'application/json' });
     mock.onGet('/text').reply(200, 'line 1\nline 2 ünïcödé', { 'content-type': 'text/plain' });
@@ -253,8 +252,7 @@ describe('zeroCopy', () => {
   afterEach(() => cache.detach());
 
   function jsonInstance(): AxiosInstance {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    const mock = new MockAdapter(http);
+    const { http, mock } = mockedInstance();
     mock.onGet('/doc').reply(200, { list: [{ n: 1 }], name: 'doc' }, { 'content-type': 'application/json' });
     mock.onGet('/bin').reply(200, Buffer.from([1, 2, 3]), { 'content-type': 'application/octet-stream' });
     return http;
@@ -415,8 +413,7 @@ describe('lifecycle and validation', () => {
 
 describe('concurrency and interceptors', () => {
   it('200 concurrent GETs over 20 URLs, hits and misses mixed, each get their own URL’s data', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    const mock = new MockAdapter(http, { delayResponse: 5 });
+    const { http, mock } = mockedInstance({}, { delayResponse: 5 });
     mock
       .onGet(/\/item\/\d+/)
       .reply((c) => [200, { id: Number((c.url ?? '').split('/').pop()), body: 'x'.repeat(100) }]);

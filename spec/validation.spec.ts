@@ -1,7 +1,8 @@
 import axios from 'axios';
-import MockAdapter from 'axios-mock-adapter';
+import type MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache, defaultIsCacheable, defaultStaleIf, memoryStore } from '../lib/index';
 import type { CacheSkipEvent, StaleCacheHandle } from '../lib/index';
+import { mockedInstance } from './helpers/backends';
 
 /** What a user gets wrong is named at once; what the cache decides not to do is reported (issue 9). */
 describe('options, events and skipped writes', () => {
@@ -9,8 +10,7 @@ describe('options, events and skipped writes', () => {
   const mocked = (
     options: Parameters<typeof attachStaleCache>[1] = {},
   ): { http: ReturnType<typeof axios.create>; mock: MockAdapter; cache: StaleCacheHandle } => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    const mock = new MockAdapter(http);
+    const { http, mock } = mockedInstance();
     const cache = attachStaleCache(http, options);
     handles.push(cache);
     return { http, mock, cache };
@@ -97,8 +97,8 @@ describe('options, events and skipped writes', () => {
 
 describe('an entry carries its own freshness', () => {
   it('is fresh for the shorter of its own ttl and the reader’s: a reader with a longer ttl sees it age', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    new MockAdapter(http).onGet('/f').reply(200, { v: 1 });
+    const { http, mock } = mockedInstance();
+    mock.onGet('/f').reply(200, { v: 1 });
     const cache = attachStaleCache(http, { ttl: 60_000, staleTtl: 600_000, staleWhileRevalidate: 60_000 });
     await http.get('/f', { staleCache: { ttl: 20 } }); // written fresh for 20 ms
     await cache.settled();

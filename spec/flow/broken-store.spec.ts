@@ -1,5 +1,4 @@
 import axios from 'axios';
-import MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache } from '../../lib/attach';
 import { StoreTimeoutError } from '../../lib/errors';
 import { bounded } from '../../lib/flow/store-io';
@@ -7,6 +6,7 @@ import { entryOf } from '../helpers/entries';
 import { send, startUpstream } from '../helpers/upstream';
 import { encodeEntry } from '../../lib/entry/codec';
 import type { CacheErrorEvent, CacheStore } from '../../lib/types';
+import { mockedInstance } from '../helpers/backends';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -59,8 +59,8 @@ describe('a broken store never fails or stalls a request', () => {
   it.each(['down', 'hangs', 'garbage', 'wrong-type', 'throws-sync'] as const)(
     'store %s: the request succeeds through the upstream, within storeTimeout, with an error event',
     async (kind) => {
-      const http = axios.create({ baseURL: 'http://api.test' });
-      new MockAdapter(http).onGet('/x').reply(200, { fresh: true });
+      const { http, mock } = mockedInstance();
+      mock.onGet('/x').reply(200, { fresh: true });
       const cache = attachStaleCache(http, { store: brokenStore(kind), storeTimeout: 50 });
       const errors: CacheErrorEvent[] = [];
       cache.on('error', (e) => errors.push(e));
@@ -80,8 +80,8 @@ describe('a broken store never fails or stalls a request', () => {
   );
 
   it('a hanging store delays a failing request at most twice storeTimeout: the lookup, then the stale read', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    new MockAdapter(http).onGet('/x').networkError();
+    const { http, mock } = mockedInstance();
+    mock.onGet('/x').networkError();
     const cache = attachStaleCache(http, { store: brokenStore('hangs'), storeTimeout: 80 });
     const started = Date.now();
     const error = await http.get('/x').catch((e: unknown) => e);
@@ -113,8 +113,7 @@ describe('a broken store never fails or stalls a request', () => {
   });
 
   it('a primary read that uses the whole storeTimeout does not cost the stale answer after a failure', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    const mock = new MockAdapter(http);
+    const { http, mock } = mockedInstance();
     mock.onGet('/x').replyOnce(200, { v: 1 }).onGet('/x').networkError();
     const values = new Map<string, string | Uint8Array>();
     let slowPrimary = false;
@@ -134,8 +133,8 @@ describe('a broken store never fails or stalls a request', () => {
   });
 
   it('an entry of a future version is a miss, and the next success overwrites it', async () => {
-    const http = axios.create({ baseURL: 'http://api.test' });
-    new MockAdapter(http).onGet('/v').reply(200, { v: 'new' });
+    const { http, mock } = mockedInstance();
+    mock.onGet('/v').reply(200, { v: 'new' });
     const values = new Map<string, string | Uint8Array>();
     const store: CacheStore = {
       get: async (k) => values.get(k) ?? null,

@@ -1,4 +1,10 @@
-import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosError,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type CreateAxiosDefaults,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { send, startUpstream, type Upstream } from './upstream';
 
@@ -22,9 +28,17 @@ export interface Backend {
 
 export const TIMEOUT_MS = 300;
 
+/** The suite's one mocked instance: axios aimed at http://api.test with axios-mock-adapter on it. */
+export function mockedInstance(
+  config: CreateAxiosDefaults = {},
+  options?: ConstructorParameters<typeof MockAdapter>[1],
+): { http: AxiosInstance; mock: MockAdapter } {
+  const http = axios.create({ baseURL: 'http://api.test', ...config });
+  return { http, mock: new MockAdapter(http, options) };
+}
+
 export async function mockBackend(): Promise<Backend> {
-  const http = axios.create({ baseURL: 'http://api.test', timeout: TIMEOUT_MS });
-  const mock = new MockAdapter(http);
+  const { http, mock } = mockedInstance({ timeout: TIMEOUT_MS });
   const behaviours = new Map<string, Behaviour>();
   const counts = new Map<string, number>();
   mock.onAny().reply((requestConfig: AxiosRequestConfig) => {
