@@ -527,16 +527,40 @@ describe('concurrency and interceptors', () => {
     cache.detach();
   });
 
-  it('sleep helper sanity: ttl expiry turns a hit into a miss', async () => {
-    const env = echoInstance();
-    const cache = attachStaleCache(env.http, { ttl: 30 });
-    await env.http.get('/t');
-    await cache.settled();
-    await sleep(60);
-    const res = await env.http.get('/t');
-    expect(res.staleCache?.state).toBe('miss');
-    expect(env.calls()).toBe(2);
-    cache.detach();
+  describe('on a fake clock (Date, performance and the memory store all follow it)', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+      jest.advanceTimersByTime(1); // lru-cache reads a start time of 0 as "no ttl"
+    });
+    afterEach(() => jest.useRealTimers());
+
+    it('an entry is a hit until its ttl, a miss from then on', async () => {
+      const env = echoInstance();
+      const cache = attachStaleCache(env.http, { ttl: 30_000 });
+      await env.http.get('/t');
+      await cache.settled();
+      jest.advanceTimersByTime(29_999);
+      expect((await env.http.get('/t')).staleCache).toMatchObject({ state: 'hit', age: 29_999 });
+      jest.advanceTimersByTime(2);
+      expect((await env.http.get('/t')).staleCache?.state).toBe('miss');
+      expect(env.calls()).toBe(2);
+      cache.detach();
+    });
+
+    it('stale-while-revalidate: inside the window the entry is answered and refreshed; past it, a miss', async () => {
+      const env = echoInstance();
+      const cache = attachStaleCache(env.http, { ttl: 1_000, staleWhileRevalidate: 10_000, staleTtl: 60_000 });
+      await env.http.get('/w');
+      await cache.settled();
+      jest.advanceTimersByTime(5_000);
+      const early = await env.http.get('/w');
+      expect(early.staleCache).toMatchObject({ state: 'stale', cause: 'revalidating', revalidating: true });
+      await cache.settled();
+      expect((await env.http.get('/w')).staleCache?.state).toBe('hit'); // refreshed
+      jest.advanceTimersByTime(11_001);
+      expect((await env.http.get('/w')).staleCache?.state).toBe('miss');
+      cache.detach();
+    });
   });
 });
 

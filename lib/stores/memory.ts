@@ -50,6 +50,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     max: limit('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES),
     maxSize: limit('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES),
     sizeCalculation: (value, key) => byteLength(value) + key.length,
+    // The clock read at each call, not captured once: fake timers (and any test clock) then apply.
+    perf: { now: () => performance.now() },
   });
   return {
     get size() {
