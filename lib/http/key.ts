@@ -74,8 +74,3 @@ export function buildKeys(
 export function variantKeys(keys: CacheKeys, varied: string): { primary: string; stale: string } {
   return { primary: `${keys.primary}:r${varied}`, stale: `${keys.stale}:r${varied}` };
 }
-
-/** The key prefixes under which every entry of a URL lives, both tiers. */
-export function basePrefixes(primaryPrefix: string, stalePrefix: string, urlDigest: string): string[] {
-  return [`${primaryPrefix}:{${urlDigest}}`, `${stalePrefix}:{${urlDigest}}`];
-}
