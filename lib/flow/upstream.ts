@@ -117,60 +117,105 @@ function ownLimit(failure: UpstreamFailure): boolean {
 }
 
 /**
- * Asks the upstream; on a failure staleIf accepts, answers from the stale tier; otherwise hands
- * back the very response or error the upstream produced.
+ * What an upstream answer amounts to: a success (with its JSON parsed once, when axios would parse
+ * it), a failure with its cause, or the caller's own cancellation.
  */
-export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
-  const { config, keys } = req;
-  const called = await callUpstream(ctx, req);
-  const { entry } = called;
-  const response = called.ok ? called.raw : axios.isAxiosError(called.error) ? called.error.response : undefined;
-  // Judged on the headers as they came: the entry's have lost Set-Cookie already.
-  const shareable = entry !== undefined && isShareable(response?.headers, ctx.opts.storeSetCookie);
-  let failure: UpstreamFailure | undefined;
-  let parsed: { ok: true; value: unknown } | undefined;
-  if (called.ok) {
-    const raw = called.raw;
-    if (raw.status >= 400) {
-      failure = { cause: 'status', status: raw.status };
-    } else {
-      const json = parseDeclaredJson(raw);
-      if (json?.ok === false) failure = { cause: 'bad-response', status: raw.status };
-      else parsed = json;
-    }
-    if (!failure) {
-      if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
-      const meta: StaleCacheMeta = { state: 'miss', key: keys.primary };
-      setState(config, { meta, url: req.href, pending: shareable ? { entry, req } : undefined });
-      return { own: { ok: true, value: raw }, shared: shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' } };
-    }
-  } else {
-    failure = classifyRejection(called.error);
-    // cancelled by its caller
-    if (!failure) return { own: { ok: false, error: called.error }, shared: { kind: 'retry' } };
-  }
+type Verdict =
+  | { kind: 'success'; raw: RawResponse; parsed: { ok: true; value: unknown } | undefined }
+  | { kind: 'failure'; failure: UpstreamFailure }
+  | { kind: 'cancelled'; error: unknown };
 
-  const waiters: Outcome | undefined = ownLimit(failure) ? { kind: 'retry' } : undefined;
-  const stale = await staleAnswer(ctx, req, failure);
-  if (stale) {
-    setState(config, { meta: stale.meta, url: req.href });
-    let own: Settled;
-    try {
-      own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, config, req, ctx.opts.zeroCopy)) };
-    } catch (error) {
-      own = { ok: false, error };
-    }
-    return { own, shared: waiters ?? { kind: 'answer', entry: stale.entry, meta: stale.meta } };
-  }
-
-  const meta: StaleCacheMeta = { state: 'miss', key: keys.primary };
-  setState(config, { meta, url: req.href });
-  // A whole HTTP answer is shared as an answer: each waiter settles it by its own validateStatus.
-  const answered: Outcome = entry && shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' };
+function judge(called: Called): Verdict {
   if (!called.ok) {
-    const shared =
-      waiters ?? (entry && failure.cause === 'status' ? answered : { kind: 'error', error: called.error, meta });
+    const failure = classifyRejection(called.error);
+    return failure ? { kind: 'failure', failure } : { kind: 'cancelled', error: called.error };
+  }
+  const raw = called.raw;
+  if (raw.status >= 400) return { kind: 'failure', failure: { cause: 'status', status: raw.status } };
+  const json = parseDeclaredJson(raw);
+  if (json?.ok === false) return { kind: 'failure', failure: { cause: 'bad-response', status: raw.status } };
+  return { kind: 'success', raw, parsed: json };
+}
+
+/**
+ * Whether the answer may be stored and handed to waiters, judged on its headers as they came (the
+ * entry's have lost Set-Cookie).
+ */
+function shareableOf(ctx: CacheContext, called: Called): boolean {
+  const response = called.ok ? called.raw : axios.isAxiosError(called.error) ? called.error.response : undefined;
+  return called.entry !== undefined && isShareable(response?.headers, ctx.opts.storeSetCookie);
+}
+
+/** Success: the caller gets the answer, the response interceptor stores it, waiters share it. */
+function remember(
+  ctx: CacheContext,
+  req: CacheRequest,
+  called: Called,
+  raw: RawResponse,
+  parsed: { ok: true; value: unknown } | undefined,
+): LeaderResult {
+  if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
+  const shareable = shareableOf(ctx, called);
+  const { entry } = called;
+  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary };
+  setState(req.config, { meta, url: req.href, pending: shareable && entry ? { entry, req } : undefined });
+  return {
+    own: { ok: true, value: raw },
+    shared: shareable && entry ? { kind: 'answer', entry, meta } : { kind: 'alone' },
+  };
+}
+
+/** A failure answered from the stale tier; waiters share it unless the failure was the leader's own limit. */
+async function answerStale(
+  ctx: CacheContext,
+  req: CacheRequest,
+  stale: NonNullable<Awaited<ReturnType<typeof staleAnswer>>>,
+  failure: UpstreamFailure,
+): Promise<LeaderResult> {
+  setState(req.config, { meta: stale.meta, url: req.href });
+  let own: Settled;
+  try {
+    own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, req.config, req, ctx.opts.zeroCopy)) };
+  } catch (error) {
+    own = { ok: false, error };
+  }
+  return {
+    own,
+    shared: ownLimit(failure) ? { kind: 'retry' } : { kind: 'answer', entry: stale.entry, meta: stale.meta },
+  };
+}
+
+/**
+ * No stale answer: the very response or error the upstream produced. A whole HTTP answer is shared
+ * as an answer (each waiter settles it by its own validateStatus), a network failure as the error,
+ * a failure on the leader's own limits not at all.
+ */
+function original(ctx: CacheContext, req: CacheRequest, called: Called, failure: UpstreamFailure): LeaderResult {
+  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary };
+  setState(req.config, { meta, url: req.href });
+  const { entry } = called;
+  const answered: Outcome = entry && shareableOf(ctx, called) ? { kind: 'answer', entry, meta } : { kind: 'alone' };
+  if (!called.ok) {
+    const shared: Outcome = ownLimit(failure)
+      ? { kind: 'retry' }
+      : entry && failure.cause === 'status'
+        ? answered
+        : { kind: 'error', error: called.error, meta };
     return { own: { ok: false, error: called.error }, shared };
   }
-  return { own: { ok: true, value: called.raw }, shared: waiters ?? answered };
+  return { own: { ok: true, value: called.raw }, shared: ownLimit(failure) ? { kind: 'retry' } : answered };
+}
+
+/**
+ * The lower half of tornado-stale-client's fetch(): ask the upstream; on success remember and
+ * return; on a failure staleIf accepts, the stale tier; else the original response or error.
+ */
+export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
+  const called = await callUpstream(ctx, req); //                    1. ask the upstream
+  const verdict = judge(called);
+  if (verdict.kind === 'cancelled') return { own: { ok: false, error: verdict.error }, shared: { kind: 'retry' } };
+  if (verdict.kind === 'success') return remember(ctx, req, called, verdict.raw, verdict.parsed); // 2. remember
+  const stale = await staleAnswer(ctx, req, verdict.failure); //     3. else stale
+  if (stale) return answerStale(ctx, req, stale, verdict.failure);
+  return original(ctx, req, called, verdict.failure); //             4. else the original
 }
