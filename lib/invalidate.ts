@@ -46,7 +46,8 @@ export async function invalidate(
   const oneVariant = policy.vary.length > 0 && t.headers !== undefined;
   if (policy.vary.length > 0 && !oneVariant && !store.deletePrefixed) {
     throw new Error(
-      'axios-stale-cache: this store cannot list the vary variants of a URL; pass the request headers to invalidate() to remove one variant',
+      'axios-stale-cache: this store cannot list the vary variants of a URL; ' +
+        'pass the request headers to invalidate() to remove one variant',
     );
   }
   const digests: string[] = [];

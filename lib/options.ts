@@ -167,7 +167,8 @@ function ttlPair(
   }
   if (ttl + swr > staleTtl) {
     throw new TypeError(
-      `axios-stale-cache: ${name('ttl', 'ttl')} + ${name('swr', 'staleWhileRevalidate')} (${ttl + swr}) must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`,
+      `axios-stale-cache: ${name('ttl', 'ttl')} + ${name('swr', 'staleWhileRevalidate')} (${ttl + swr}) ` +
+        `must be <= ${name('staleTtl', 'staleTtl')} (${staleTtl})`,
     );
   }
 }
