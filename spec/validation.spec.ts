@@ -3,6 +3,7 @@ import type MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache, defaultIsCacheable, defaultStaleIf, memoryStore } from '../lib/index';
 import type { CacheSkipEvent, StaleCacheHandle } from '../lib/index';
 import { mockedInstance } from './helpers/backends';
+import { fakeClock } from './helpers/time';
 
 /** What a user gets wrong is named at once; what the cache decides not to do is reported (issue 9). */
 describe('options, events and skipped writes', () => {
@@ -15,7 +16,14 @@ describe('options, events and skipped writes', () => {
     handles.push(cache);
     return { http, mock, cache };
   };
-  afterEach(() => handles.splice(0).forEach((h) => h.detach()));
+  let clock: ReturnType<typeof fakeClock>;
+  beforeEach(() => {
+    clock = fakeClock();
+  });
+  afterEach(() => {
+    clock.restore();
+    handles.splice(0).forEach((h) => h.detach());
+  });
 
   it('refuses a Map as a store: it has get, set and delete, but would silently never cache', () => {
     expect(() => attachStaleCache(axios.create(), { store: new Map() as never })).toThrow(
@@ -51,7 +59,7 @@ describe('options, events and skipped writes', () => {
     mock.onGet('/forever').replyOnce(200, { v: 1 }).onGet('/forever').reply(503);
     await http.get('/forever');
     await cache.settled();
-    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(5);
     const stale = await http.get('/forever');
     expect([stale.staleCache?.state, stale.data]).toEqual(['stale', { v: 1 }]);
     expect(() => attachStaleCache(axios.create(), { ttl: Infinity })).toThrow(/options\.ttl must be an integer/);
@@ -75,7 +83,7 @@ describe('options, events and skipped writes', () => {
     mock.onGet('/rate').replyOnce(200, { v: 1 }).onGet('/rate').replyOnce(429).onGet('/rate').replyOnce(404);
     await http.get('/rate');
     await cache.settled();
-    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(5);
     const limited = await http.get('/rate');
     expect([limited.staleCache?.state, limited.staleCache?.cause, limited.data]).toEqual(['stale', 'status', { v: 1 }]);
     const missing = await http.get('/rate').catch((e: unknown) => e);
@@ -97,15 +105,17 @@ describe('options, events and skipped writes', () => {
 
 describe('an entry carries its own freshness', () => {
   it('is fresh for the shorter of its own ttl and the reader’s: a reader with a longer ttl sees it age', async () => {
+    const clock = fakeClock();
     const { http, mock } = mockedInstance();
     mock.onGet('/f').reply(200, { v: 1 });
     const cache = attachStaleCache(http, { ttl: 60_000, staleTtl: 600_000, staleWhileRevalidate: 60_000 });
     await http.get('/f', { staleCache: { ttl: 20 } }); // written fresh for 20 ms
     await cache.settled();
-    await new Promise((r) => setTimeout(r, 40));
+    clock.advance(40);
     const later = await http.get('/f'); // this reader's ttl is 60 s: the entry's own 20 ms decide
     expect(later.staleCache).toMatchObject({ state: 'stale', cause: 'revalidating' });
     await cache.settled();
     cache.detach();
+    clock.restore();
   });
 });

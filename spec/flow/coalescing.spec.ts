@@ -1,7 +1,7 @@
 import axios, { type AxiosError } from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-import { settledFlag, sleep } from '../helpers/time';
+import { fakeClock, settledFlag, sleep } from '../helpers/time';
 
 /** Coalescing (DESIGN 3.6, issue 4): concurrent identical misses share one upstream request. */
 describe('coalescing against a real HTTP server', () => {
@@ -58,16 +58,21 @@ describe('coalescing against a real HTTP server', () => {
   });
 
   it('when the shared request fails, every caller gets the stale answer, and the upstream was asked once', async () => {
-    const http = axios.create({ baseURL: upstream.baseURL });
-    const cache = attachStaleCache(http, { ttl: 20 });
-    await http.get('/slow');
-    await cache.settled();
-    await sleep(40);
-    upstream.route('/slow', send.delayed(50, send.status(503)));
-    const results = await Promise.all(Array.from({ length: 100 }, () => http.get('/slow')));
-    expect(results.every((r) => r.staleCache?.state === 'stale' && r.data.items.length === 3)).toBe(true);
-    expect(upstream.calls('/slow')).toBe(2);
-    cache.detach();
+    const clock = fakeClock();
+    try {
+      const http = axios.create({ baseURL: upstream.baseURL });
+      const cache = attachStaleCache(http, { ttl: 20 });
+      await http.get('/slow');
+      await cache.settled();
+      clock.advance(40);
+      upstream.route('/slow', send.delayed(50, send.status(503)));
+      const results = await Promise.all(Array.from({ length: 100 }, () => http.get('/slow')));
+      expect(results.every((r) => r.staleCache?.state === 'stale' && r.data.items.length === 3)).toBe(true);
+      expect(upstream.calls('/slow')).toBe(2);
+      cache.detach();
+    } finally {
+      clock.restore();
+    }
   });
 
   it('when it fails with no stale entry, every caller gets the original error, addressed to its own request', async () => {

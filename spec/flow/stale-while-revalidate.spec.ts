@@ -2,24 +2,29 @@ import axios from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import type { CacheErrorEvent } from '../../lib/types';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-import { sleep } from '../helpers/time';
+import { fakeClock } from '../helpers/time';
 
 describe('stale-while-revalidate against a real HTTP server', () => {
   let upstream: Upstream;
   let version: number;
+  let clock: ReturnType<typeof fakeClock>;
   beforeEach(async () => {
+    clock = fakeClock();
     upstream = await startUpstream();
     version = 1;
     upstream.route('/doc', (req, res) => send.json({ version })(req, res));
   });
-  afterEach(() => upstream.close());
+  afterEach(async () => {
+    clock.restore();
+    await upstream.close();
+  });
 
   it('answers from the stale entry at once while a slow upstream refreshes; the next request is a hit with the new data', async () => {
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, { ttl: 50, staleWhileRevalidate: 5_000 });
     await http.get('/doc');
     await cache.settled();
-    await sleep(80); // past ttl, inside the window
+    clock.advance(80); // past ttl, inside the window
     version = 2;
     let refreshed = false;
     upstream.route(
@@ -46,7 +51,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     const cache = attachStaleCache(http, { ttl: 30, staleWhileRevalidate: 5_000 });
     await http.get('/doc');
     await cache.settled();
-    await sleep(50);
+    clock.advance(50);
     upstream.route(
       '/doc',
       send.delayed(100, (req, res) => send.json({ version })(req, res)),
@@ -66,7 +71,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     cache.on('error', (e) => errors.push(e));
     await http.get('/doc');
     await cache.settled();
-    await sleep(50);
+    clock.advance(50);
     upstream.route('/doc', send.status(503));
     const early = await http.get('/doc');
     await cache.settled(); // jest fails the test on an unhandled rejection
@@ -85,7 +90,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     const cache = attachStaleCache(http, { ttl: 30, staleWhileRevalidate: 5_000 });
     await http.get('/doc');
     await cache.settled();
-    await sleep(50);
+    clock.advance(50);
     version = 3;
     upstream.route(
       '/doc',
@@ -105,7 +110,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     const opts = { staleCache: { staleWhileRevalidate: 5_000 } };
     await http.get('/doc', opts);
     await cache.settled();
-    await sleep(50);
+    clock.advance(50);
     const res = await http.get('/doc', opts);
     expect(res.staleCache?.cause).toBe('revalidating');
     await cache.settled();
@@ -117,7 +122,7 @@ describe('stale-while-revalidate against a real HTTP server', () => {
     const cache = attachStaleCache(http, { ttl: 30 });
     await http.get('/doc');
     await cache.settled();
-    await sleep(50);
+    clock.advance(50);
     expect((await http.get('/doc')).staleCache?.state).toBe('miss');
     cache.detach();
   });

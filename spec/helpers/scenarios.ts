@@ -4,7 +4,7 @@ import type { StaleCacheHandle } from '../../lib/types';
 import type { Backend, Behaviour } from './backends';
 import { recordingStore, type RecordingStore } from './recording-store';
 
-import { sleep } from './time';
+import { fakeClock, sleep } from './time';
 
 export { sleep };
 
@@ -26,7 +26,10 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   /** Every error the upstream adapter rejected with, to prove the caller gets the same object. */
   let adapterErrors: unknown[];
 
+  // Time moves only when a test says so: a hit "within ttl" cannot turn into a miss on a slow machine.
+  let clock: ReturnType<typeof fakeClock>;
   beforeEach(async () => {
+    clock = fakeClock();
     backend = await makeBackend();
     adapterErrors = [];
     const inner = axios.getAdapter(backend.http.defaults.adapter);
@@ -41,6 +44,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   });
 
   afterEach(async () => {
+    clock.restore();
     cache.detach();
     await backend.close();
   });
@@ -49,7 +53,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
   async function primeAndExpire(): Promise<AxiosResponse> {
     const first = await backend.http.get('/users');
     await cache.settled();
-    await sleep(90);
+    clock.advance(90);
     return first;
   }
 

@@ -14,3 +14,30 @@ export function settledFlag(promise: Promise<unknown>): () => boolean {
   );
   return () => settled;
 }
+
+/**
+ * A fake clock that leaves timers real: Date and performance.now are the test's to move, while
+ * sockets, server delays and store bounds keep running on real time. For "once the ttl is over"
+ * without sleeping through it. Restore it in afterEach.
+ */
+export function fakeClock(): { advance(ms: number): void; restore(): void } {
+  jest.useFakeTimers({
+    doNotFake: [
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'setImmediate',
+      'clearImmediate',
+      'nextTick',
+      'queueMicrotask',
+      'hrtime',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+    ],
+  });
+  jest.advanceTimersByTime(1); // lru-cache reads a start time of 0 as "no ttl"
+  return { advance: (ms) => jest.advanceTimersByTime(ms), restore: () => jest.useRealTimers() };
+}

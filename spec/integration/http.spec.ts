@@ -3,6 +3,7 @@ import { attachStaleCache } from '../../lib/attach';
 import { httpBackend } from '../helpers/backends';
 import { upstreamScenarios } from '../helpers/scenarios';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
+import { fakeClock } from '../helpers/time';
 
 describe('attachStaleCache against a real HTTP server', () => {
   upstreamScenarios(httpBackend);
@@ -75,10 +76,15 @@ describe('real HTTP server: bodies, concurrency, outgoing headers', () => {
 
 describe('real HTTP server: broken answers', () => {
   let upstream: Upstream;
+  let clock: ReturnType<typeof fakeClock>;
   beforeEach(async () => {
+    clock = fakeClock();
     upstream = await startUpstream();
   });
-  afterEach(() => upstream.close());
+  afterEach(async () => {
+    clock.restore();
+    await upstream.close();
+  });
 
   async function primed(): Promise<{
     http: ReturnType<typeof axios.create>;
@@ -89,7 +95,7 @@ describe('real HTTP server: broken answers', () => {
     const cache = attachStaleCache(http, { ttl: 20 });
     await http.get('/p');
     await cache.settled();
-    await new Promise((r) => setTimeout(r, 40));
+    clock.advance(40); // past the primary tier's ttl
     return { http, cache };
   }
 
