@@ -1,7 +1,7 @@
 import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { CacheContext } from './flow/context.js';
 import { buildKeys, digest, headersDigest, keySource } from './http/key.js';
-import { resolveRequestPolicy } from './options.js';
+import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
 import { deleteKeys } from './flow/store-io.js';
 import type { InvalidateTarget } from './types.js';
@@ -11,7 +11,7 @@ import { adapterKind, wireUrl } from './http/wire.js';
 function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeaders {
   const h = (config.headers ?? {}) as Record<string, unknown>;
   const flat = AxiosHeaders.concat(h.common as AxiosHeaders, h[method] as AxiosHeaders, config.headers as AxiosHeaders);
-  for (const name of ['delete', 'get', 'head', 'post', 'put', 'patch', 'options', 'query', 'common']) flat.delete(name);
+  for (const name of [...HTTP_METHODS, 'common']) flat.delete(name);
   return flat;
 }
 

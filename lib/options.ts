@@ -67,7 +67,17 @@ const OPTION_NAMES = new Set<string>([
   'storeSetCookie',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>(['ttl', 'staleTtl', 'vary', 'key', 'staleWhileRevalidate']);
-const METHODS = new Set(['get', 'head', 'options', 'post', 'put', 'patch', 'delete', 'query']);
+/** The methods axios knows, lower-cased (also the per-method header defaults of an instance). */
+export const HTTP_METHODS: ReadonlySet<string> = new Set([
+  'get',
+  'head',
+  'options',
+  'post',
+  'put',
+  'patch',
+  'delete',
+  'query',
+]);
 // RFC 9110 token: what a header name may be.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -219,8 +229,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     }
     const set = new Set<string>();
     for (const m of o.methods as unknown[]) {
-      if (typeof m !== 'string' || !METHODS.has(m.toLowerCase())) {
-        fail(where, 'methods', `must hold only ${[...METHODS].join(', ')}`, m);
+      if (typeof m !== 'string' || !HTTP_METHODS.has(m.toLowerCase())) {
+        fail(where, 'methods', `must hold only ${[...HTTP_METHODS].join(', ')}`, m);
       }
       set.add(m.toLowerCase());
     }
