@@ -11,6 +11,8 @@ export function instances(
   defaults: () => StaleCacheOptions,
 ): {
   instance(options?: StaleCacheOptions, config?: CreateAxiosDefaults): { http: AxiosInstance; cache: StaleCacheHandle };
+  /** Caches attached by the test itself, detached by detachAll() too. */
+  track(...caches: StaleCacheHandle[]): void;
   detachAll(): void;
 } {
   const handles: StaleCacheHandle[] = [];
@@ -20,6 +22,9 @@ export function instances(
       const cache = attachStaleCache(http, { ...defaults(), ...options });
       handles.push(cache);
       return { http, cache };
+    },
+    track(...caches) {
+      handles.push(...caches);
     },
     detachAll() {
       handles.splice(0).forEach((h) => h.detach());

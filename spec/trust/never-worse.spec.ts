@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import axios from 'axios';
 import { attachStaleCache, memoryStore, redisStore, StoreTimeoutError } from '../../lib/index';
-import type { CacheStore, StaleCacheHandle, StoredValue } from '../../lib/index';
+import type { CacheStore, StoredValue } from '../../lib/index';
 import { runFixture } from '../helpers/fixtures';
 import { connect, prefixes } from '../helpers/redis';
 import { instances } from '../helpers/instances';
@@ -14,17 +14,15 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 /** Adding the cache never makes a request wait, hang or fail where plain axios would not (issue 8). */
 describe('never worse than no cache', () => {
   let upstream: Upstream;
-  const { instance, detachAll } = instances(
+  const { instance, track, detachAll } = instances(
     () => upstream.baseURL,
     () => ({ store: memoryStore() }),
   );
-  const handles: StaleCacheHandle[] = [];
   beforeEach(async () => {
     upstream = await startUpstream();
   });
   afterEach(async () => {
     detachAll();
-    handles.splice(0).forEach((h) => h.detach());
     await upstream.close();
   });
 
@@ -206,7 +204,7 @@ describe('never worse than no cache', () => {
       method: config.headers['x-delete'] ? 'delete' : config.method,
     }));
     const cache = attachStaleCache(http);
-    handles.push(cache);
+    track(cache);
     await http.get('/item');
     await cache.settled();
     const del1 = await http.get('/item', { headers: { 'x-delete': '1' } });

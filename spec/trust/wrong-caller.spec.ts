@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore } from '../../lib/index';
-import type { CacheEvent, StaleCacheHandle } from '../../lib/index';
+import type { CacheEvent } from '../../lib/index';
 import { cleanup, commandCalls, connect, prefixes } from '../helpers/redis';
 import { instances } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
@@ -14,8 +14,7 @@ describe('answers never reach a caller they were not meant for', () => {
   let client: RedisClientType;
   let upstream: Upstream;
   let p: ReturnType<typeof prefixes>;
-  const handles: StaleCacheHandle[] = [];
-  const { instance, detachAll } = instances(
+  const { instance, track, detachAll } = instances(
     () => upstream.baseURL,
     () => ({ store: redisStore(client), ...p }),
   );
@@ -35,7 +34,6 @@ describe('answers never reach a caller they were not meant for', () => {
   });
   afterEach(async () => {
     detachAll();
-    handles.splice(0).forEach((h) => h.detach());
     await cleanup(client, p);
     await client.close();
     await upstream.close();
@@ -180,7 +178,7 @@ describe('answers never reach a caller they were not meant for', () => {
       const store = { get: inner.get, set: inner.set, delete: inner.delete };
       const http = axios.create({ baseURL: upstream.baseURL });
       const cache = attachStaleCache(http, { store });
-      handles.push(cache);
+      track(cache);
       const lang = (l: string): { headers: Record<string, string> } => ({ headers: { 'Accept-Language': l } });
       await http.get('/greeting', lang('en'));
       await cache.settled();

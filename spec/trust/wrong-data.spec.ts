@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib';
 import axios, { type AxiosResponse } from 'axios';
 import { RESP_TYPES, type RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore } from '../../lib/index';
-import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/index';
+import type { CacheErrorEvent } from '../../lib/index';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 import { instances, LOOK_ALIKE_QUERIES } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
@@ -11,11 +11,10 @@ import { sleep } from '../helpers/time';
 /** No request is ever answered with another request's bytes (issue 8, "wrong data"). Real HTTP server. */
 describe('every answer is the one its own request would have got', () => {
   let upstream: Upstream;
-  const { instance, detachAll } = instances(
+  const { instance, track, detachAll } = instances(
     () => upstream.baseURL,
     () => ({ store: memoryStore() }),
   );
-  const handles: StaleCacheHandle[] = [];
 
   beforeEach(async () => {
     upstream = await startUpstream();
@@ -34,7 +33,6 @@ describe('every answer is the one its own request would have got', () => {
   });
   afterEach(async () => {
     detachAll();
-    handles.splice(0).forEach((h) => h.detach());
     await upstream.close();
   });
 
@@ -67,7 +65,7 @@ describe('every answer is the one its own request would have got', () => {
       detachAll();
       const ca = attachStaleCache(a.http, { store });
       const cb = attachStaleCache(b.http, { store });
-      handles.push(ca, cb);
+      track(ca, cb);
       expect((await a.http.get('c')).data).toEqual({ path: '/ab/c' });
       await ca.settled();
       expect((await b.http.get('b\nc')).data).toEqual({ path: '/a/bc' });
@@ -250,7 +248,7 @@ describe('every answer is the one its own request would have got', () => {
       upstream.route('/x', send.json({ who: 'x-secret' }));
       const http = axios.create({ baseURL: upstream.baseURL });
       const cache = attachStaleCache(http, { store: redisStore(client), ...p });
-      handles.push(cache);
+      track(cache);
       const a = await http.get('/a');
       const x = await http.get('/x');
       await cache.settled();
