@@ -9,11 +9,22 @@ import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions, resolveRequestPolicy } from './options.js';
 import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './flow/write.js';
+import { storeBreaker } from './flow/breaker.js';
+import { SYNC_GET, type SyncReadable } from './stores/sync.js';
 
 // On the instance, under a registered symbol: the ESM and the CommonJS copy of this package (the
 // dual-package hazard) must see each other's cache, or one instance would get two.
 const ATTACHED = Symbol.for('axios-stale-cache.attached');
-const EVENT_NAMES: ReadonlySet<string> = new Set<CacheEventName>(['hit', 'miss', 'stale', 'bypass', 'error', 'skip']);
+const EVENT_NAMES: ReadonlySet<string> = new Set<CacheEventName>([
+  'hit',
+  'miss',
+  'stale',
+  'bypass',
+  'failed',
+  'error',
+  'skip',
+  'breaker',
+]);
 
 function eventName<E extends CacheEventName>(event: E): E {
   if (typeof event !== 'string' || !EVENT_NAMES.has(event)) {
@@ -60,10 +71,18 @@ function report(ctx: CacheContext, config: TrackedConfig, state: RequestState): 
   if (meta.state === 'hit') stats.hits++;
   else if (meta.state === 'miss') stats.misses++;
   else if (meta.state === 'stale') stats.stale++;
+  else if (meta.state === 'failed') stats.failed++;
   else stats.bypass++;
   if (meta.coalesced) stats.coalesced++;
   if (ctx.events.has(meta.state)) {
-    ctx.events.emit(meta.state, { key: meta.key, method: config.method ?? 'get', url: state.url, meta });
+    ctx.events.emit(meta.state, {
+      key: meta.key,
+      method: config.method ?? 'get',
+      url: state.url,
+      meta,
+      duration: state.duration ?? 0,
+      ...(meta.status === undefined ? {} : { status: meta.status }),
+    });
   }
 }
 
@@ -100,10 +119,27 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
   if ((instance as { [ATTACHED]?: boolean })[ATTACHED]) {
     throw new Error('axios-stale-cache: this axios instance already has a stale cache; detach() it first');
   }
+  const opts = resolveOptions(options);
+  const events = new Emitter();
+  // An in-process store cannot be down or slow: its calls never go through the breaker.
+  const inProcess = (opts.store as SyncReadable)[SYNC_GET] !== undefined;
+  const breaker = opts.storeBreaker && !inProcess ? storeBreaker(opts.storeBreaker, events) : undefined;
   const ctx: CacheContext = {
-    opts: resolveOptions(options),
-    events: new Emitter(),
-    stats: { hits: 0, misses: 0, stale: 0, bypass: 0, storeErrors: 0, coalesced: 0, storeSkipped: 0, writesSkipped: 0 },
+    opts,
+    events,
+    stats: {
+      hits: 0,
+      misses: 0,
+      stale: 0,
+      bypass: 0,
+      failed: 0,
+      storeErrors: 0,
+      coalesced: 0,
+      storeSkipped: 0,
+      writesSkipped: 0,
+      breaker: breaker ? 'closed' : 'off',
+    },
+    breaker,
     flights: new Flights(),
     invalidations: new Invalidations(),
     pending: { calls: 0, bytes: 0 },
@@ -131,7 +167,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       ctx.events.off(eventName(event), listener);
       return handle;
     },
-    stats: () => ({ ...ctx.stats }),
+    stats: () => ({ ...ctx.stats, breaker: ctx.breaker ? ctx.breaker.state : 'off' }),
     async settled() {
       while (ctx.background.size > 0) await Promise.all([...ctx.background]);
     },

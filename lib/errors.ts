@@ -15,6 +15,11 @@ export class StoreBusyError extends Error {
   override name = 'StoreBusyError';
 }
 
+/** A store call not made because the store breaker is open (see `storeBreaker`): a miss, a dropped write. */
+export class BreakerOpenError extends Error {
+  override name = 'BreakerOpenError';
+}
+
 /** The Redis client is not connected (or reconnecting): the call fails at once instead of queueing. */
 export class RedisNotReadyError extends Error {
   override name = 'RedisNotReadyError';

@@ -6,9 +6,11 @@ export {
   isCacheableResponse as defaultIsCacheable,
   isStaleWorthy as defaultStaleIf,
 } from './http/rules.js';
-export { EntryError, RedisNotReadyError, StoreBusyError, StoreTimeoutError } from './errors.js';
+export { BreakerOpenError, EntryError, RedisNotReadyError, StoreBusyError, StoreTimeoutError } from './errors.js';
 export type {
+  BreakerState,
   BypassReason,
+  CacheBreakerEvent,
   CacheErrorEvent,
   CacheEvent,
   CacheEventName,
@@ -26,6 +28,7 @@ export type {
   StaleCacheMeta,
   StaleCacheOptions,
   StaleCacheRequestOptions,
+  StoreBreakerOptions,
   StoredValue,
   UpstreamFailure,
 } from './types.js';

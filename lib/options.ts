@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   credentialHeaders: ReadonlySet<string>;
   storeSetCookie: boolean;
   zeroCopy: boolean;
+  storeBreaker: { failures: number; cooldown: number } | false;
   /** The request policy of a request without `staleCache` overrides. */
   policy: RequestPolicy;
 }
@@ -30,6 +31,8 @@ export interface RequestPolicy {
   /** Lower-cased header names, sorted. */
   vary: readonly string[];
   key: string | undefined;
+  softTimeout: number;
+  failureBackoff: number;
 }
 
 export const DEFAULTS = {
@@ -45,6 +48,9 @@ export const DEFAULTS = {
   zeroCopy: false,
   storeSetCookie: false,
   staleWhileRevalidate: 0,
+  softTimeout: 0,
+  failureBackoff: 0,
+  storeBreaker: { failures: 5, cooldown: 5_000 },
 } as const;
 
 const OPTION_NAMES = new Set<string>([
@@ -65,8 +71,20 @@ const OPTION_NAMES = new Set<string>([
   'flightTimeout',
   'credentialHeaders',
   'storeSetCookie',
+  'softTimeout',
+  'failureBackoff',
+  'storeBreaker',
 ]);
-const REQUEST_OPTION_NAMES = new Set<string>(['ttl', 'staleTtl', 'vary', 'key', 'staleWhileRevalidate']);
+const REQUEST_OPTION_NAMES = new Set<string>([
+  'ttl',
+  'staleTtl',
+  'vary',
+  'key',
+  'staleWhileRevalidate',
+  'softTimeout',
+  'failureBackoff',
+]);
+const BREAKER_OPTION_NAMES = new Set<string>(['failures', 'cooldown']);
 /** The methods axios knows, lower-cased (also the per-method header defaults of an instance). */
 export const HTTP_METHODS: ReadonlySet<string> = new Set([
   'get',
@@ -183,6 +201,18 @@ function ttlPair(
   }
 }
 
+function breakerSettings(value: unknown): ResolvedOptions['storeBreaker'] {
+  if (value === undefined) return { ...DEFAULTS.storeBreaker };
+  if (value === false) return false;
+  if (!isPlainObject(value)) fail('options', 'storeBreaker', 'must be false or { failures, cooldown }', value);
+  checkKeys('options.storeBreaker', value, BREAKER_OPTION_NAMES);
+  const where = 'options.storeBreaker';
+  return {
+    failures: integer(where, 'failures', value.failures, DEFAULTS.storeBreaker.failures, 1, 'store calls'),
+    cooldown: integer(where, 'cooldown', value.cooldown, DEFAULTS.storeBreaker.cooldown, 1),
+  };
+}
+
 function isStore(value: unknown): value is CacheStore {
   // A Map has get, set and delete, but synchronous and of another shape: it would silently never cache.
   if (value === null || typeof value !== 'object' || types.isMap(value) || types.isWeakMap(value)) return false;
@@ -260,12 +290,15 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     ),
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
+    storeBreaker: breakerSettings(o.storeBreaker),
     policy: {
       ttl,
       staleTtl,
       staleWhileRevalidate: swr,
       vary: headerNames(where, 'vary', o.vary, []),
       key: undefined,
+      softTimeout: integer(where, 'softTimeout', o.softTimeout, DEFAULTS.softTimeout),
+      failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, DEFAULTS.failureBackoff),
     },
   };
 }
@@ -297,5 +330,7 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     staleWhileRevalidate: swr,
     vary: headerNames(where, 'vary', o.vary, base.vary),
     key: o.key ?? base.key,
+    softTimeout: integer(where, 'softTimeout', o.softTimeout, base.softTimeout),
+    failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, base.failureBackoff),
   };
 }

@@ -27,7 +27,12 @@ export interface CacheStore {
   deletePrefixed?(prefixes: ReadonlyArray<string>): Promise<void>;
 }
 
-export type CacheState = 'miss' | 'hit' | 'stale' | 'bypass';
+/**
+ * How a request was answered: `miss` went upstream and got its answer; `failed` went upstream, failed
+ * (network, timeout, a status >= 400, an unreadable body) and had no stale answer, so the caller got
+ * the upstream's own response or error.
+ */
+export type CacheState = 'miss' | 'hit' | 'stale' | 'bypass' | 'failed';
 
 /** Why an upstream attempt counts as failed. */
 export type FailureCause =
@@ -67,8 +72,13 @@ export interface StaleCacheMeta {
   storedAt?: number;
   /** Milliseconds since `storedAt`. */
   age?: number;
-  /** Why a stale answer was served instead of the upstream's. */
-  cause?: FailureCause | 'revalidating';
+  /**
+   * Why a stale answer was served instead of the upstream's (`slow`: softTimeout; `backoff`: a recent
+   * failure, see failureBackoff), or why a `failed` request failed.
+   */
+  cause?: FailureCause | 'revalidating' | 'slow' | 'backoff';
+  /** The upstream's HTTP status, when it answered (miss, failed, and stale after a failure status). */
+  status?: number;
   /** A background refresh was started (stale-while-revalidate). */
   revalidating?: boolean;
   /** The answer came from another caller's identical in-flight request. */
@@ -98,7 +108,21 @@ export interface StaleCacheRequestOptions {
    * @default the instance's `staleWhileRevalidate`
    */
   staleWhileRevalidate?: number;
+  /** See the instance option; 0 turns it off for this request. @default the instance's `softTimeout` */
+  softTimeout?: number;
+  /** See the instance option; 0 turns it off for this request. @default the instance's `failureBackoff` */
+  failureBackoff?: number;
 }
+
+/** The store breaker's settings (see `storeBreaker`). */
+export interface StoreBreakerOptions {
+  /** Consecutive failed or timed-out store calls that open the breaker. @default 5 */
+  failures?: number;
+  /** Milliseconds the breaker stays open before one store call probes the store. @default 5000 */
+  cooldown?: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface StaleCacheOptions {
   /** Where entries live. @default memoryStore() */
@@ -170,6 +194,29 @@ export interface StaleCacheOptions {
    * @default 0 (off)
    */
   staleWhileRevalidate?: number;
+  /**
+   * Milliseconds to wait for the upstream when the stale tier holds an entry; then the caller is
+   * answered stale (cause `slow`) while the upstream request finishes in the background (bounded by
+   * its axios `timeout`, or flightTimeout when it has none) and refreshes both tiers if it succeeds.
+   * No stale entry: no effect. 0 turns it off.
+   * @default 0 (off)
+   */
+  softTimeout?: number;
+  /**
+   * After a failure answered from the stale tier, milliseconds in which requests for that key are
+   * answered stale (cause `backoff`) without asking the upstream; then one request probes it. Shared
+   * by every process using the store (the stale entry is written back into the primary tier, marked);
+   * never past the entry's staleTtl. 0 turns it off.
+   * @default 0 (off)
+   */
+  failureBackoff?: number;
+  /**
+   * After `failures` consecutive failed or timed-out store calls, requests skip the store at once (a
+   * miss, no wait, no `error` event each) for `cooldown` ms; then one store call probes it. `false`
+   * turns it off. The in-process memory store never fails, so never trips it.
+   * @default { failures: 5, cooldown: 5000 }
+   */
+  storeBreaker?: StoreBreakerOptions | false;
 }
 
 /**
@@ -183,6 +230,15 @@ export interface CacheEvent {
   method: string;
   url: string;
   meta: StaleCacheMeta;
+  /** Milliseconds from dispatch to the answer (before response interceptors). */
+  duration: number;
+  /** The upstream's HTTP status, when it answered (the same as `meta.status`). */
+  status?: number;
+}
+
+export interface CacheBreakerEvent {
+  target: 'store';
+  state: BreakerState;
 }
 
 export interface CacheErrorEvent {
@@ -204,12 +260,14 @@ export interface CacheSkipEvent {
   bytes?: number;
 }
 
-/** Events of `handle.on()`; every request emits exactly one of hit, miss, stale, bypass. */
+/** Events of `handle.on()`; every request emits exactly one of hit, miss, stale, bypass, failed. */
 export interface CacheEvents {
   /** Answered from the primary tier. */
   hit: CacheEvent;
-  /** Went upstream (the answer, or the upstream's own error). */
+  /** Went upstream and got its answer. */
   miss: CacheEvent;
+  /** Went upstream, failed, and had no stale answer: the caller got the upstream's own response or error. */
+  failed: CacheEvent;
   /** Answered from the stale tier: the upstream failed, or stale-while-revalidate. */
   stale: CacheEvent;
   /** The cache was not used; `meta.reason` says why. */
@@ -218,6 +276,8 @@ export interface CacheEvents {
   error: CacheErrorEvent;
   /** A cacheable answer that was not written, and why. */
   skip: CacheSkipEvent;
+  /** The store breaker changed state (see `storeBreaker`). */
+  breaker: CacheBreakerEvent;
 }
 
 export type CacheEventName = keyof CacheEvents;
@@ -227,12 +287,19 @@ export interface CacheStats {
   misses: number;
   stale: number;
   bypass: number;
+  /** Requests that failed upstream with no stale answer (state `failed`). */
+  failed: number;
   /** Store calls that failed, timed out or returned undecodable data. */
   storeErrors: number;
   /** Misses answered by another caller's in-flight request. */
   coalesced: number;
-  /** Store calls not made (a miss, or a write dropped) because too many earlier ones were still unanswered. */
+  /**
+   * Store calls not made (a miss, or a write dropped): the store breaker was open, or too many earlier
+   * calls were still unanswered.
+   */
   storeSkipped: number;
+  /** The store breaker's state; `off` when `storeBreaker: false` or the store is in process. */
+  breaker: BreakerState | 'off';
   /** Cacheable answers not written: too large, or invalidated or detached while in flight (see the `skip` event). */
   writesSkipped: number;
 }

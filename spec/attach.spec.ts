@@ -499,6 +499,8 @@ describe('concurrency and interceptors', () => {
       misses: 1,
       stale: 0,
       bypass: 1,
+      failed: 0,
+      breaker: 'off',
       storeErrors: 0,
       coalesced: 0,
       storeSkipped: 0,

@@ -31,6 +31,30 @@ describe('options, events and skipped writes', () => {
     );
   });
 
+  it.each([
+    [{ storeBreaker: true }, /options\.storeBreaker must be false or \{ failures, cooldown \}, got true/],
+    [{ storeBreaker: { failures: 0 } }, /options\.storeBreaker\.failures must be an integer >= 1/],
+    [{ storeBreaker: { cooldown: -1 } }, /options\.storeBreaker\.cooldown must be an integer >= 1/],
+    [{ storeBreaker: { failure: 3 } }, /unknown option options\.storeBreaker\.failure/],
+    [{ softTimeout: 1.5 }, /options\.softTimeout must be an integer >= 0/],
+    [{ failureBackoff: '10s' }, /options\.failureBackoff must be an integer >= 0.*got "10s"/],
+  ])('names a bad outage option: %j', (options, message) => {
+    expect(() => attachStaleCache(axios.create(), options as never)).toThrow(TypeError);
+    expect(() => attachStaleCache(axios.create(), options as never)).toThrow(message);
+  });
+
+  it('names a bad per-request outage option before any network call', async () => {
+    const { http, mock } = mocked();
+    mock.onGet('/x').reply(200, {});
+    await expect(http.get('/x', { staleCache: { softTimeout: -5 } })).rejects.toThrow(
+      /staleCache\.softTimeout must be an integer >= 0/,
+    );
+    await expect(http.get('/x', { staleCache: { failureBackoff: Number.NaN } })).rejects.toThrow(
+      /staleCache\.failureBackoff must be an integer >= 0/,
+    );
+    expect(mock.history.get).toHaveLength(0);
+  });
+
   it('refuses an unknown event name instead of never calling the listener', () => {
     const { cache } = mocked();
     expect(() => cache.on('stal' as never, () => undefined)).toThrow(/unknown event "stal"/);

@@ -1,5 +1,5 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
-import { setState, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { fitsRedirects } from './stale.js';
 import { ask } from './coalesce.js';
@@ -30,18 +30,26 @@ export function cacheAdapter(
   const adapter = (async (config: TrackedConfig) => {
     const upstream = axios.getAdapter(upstreamSpec ?? axios.defaults.adapter, config);
     if (ctx.detached) return upstream(config);
+    const started = performance.now();
     try {
       const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream);
       const raw = typeof req === 'string' ? await bypass(config, upstream, req) : await answer(ctx, req);
+      timed(config, started);
       tagResponse(config, raw);
       return raw;
     } catch (error) {
+      timed(config, started);
       if (axios.isAxiosError(error)) tagResponse(config, error.response);
       throw error;
     }
   }) as CacheAdapter;
   adapter[UPSTREAM] = upstreamSpec;
   return adapter;
+}
+
+function timed(config: TrackedConfig, started: number): void {
+  const state = config[STATE];
+  if (state) state.duration = performance.now() - started;
 }
 
 /** Puts the metadata on the response before any response interceptor runs, whatever their order. */

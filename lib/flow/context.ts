@@ -2,6 +2,7 @@ import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import type { DecodedEntries } from '../entry/decoded.js';
 import type { Entry } from '../entry/codec.js';
 import type { Emitter } from '../events.js';
+import type { StoreBreaker } from './breaker.js';
 import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
@@ -24,6 +25,8 @@ export interface CacheContext {
   readonly addresses: Map<string, Address>;
   /** Store calls not yet answered, and the bytes they carry (see store-io.ts). */
   readonly pending: { calls: number; bytes: number };
+  /** The store's circuit breaker; absent when turned off or the store is in process. */
+  readonly breaker: StoreBreaker | undefined;
   detached: boolean;
 }
 
@@ -70,6 +73,8 @@ export interface RequestState {
   url: string;
   /** A fresh answer the response interceptor may store once axios has transformed it. */
   pending?: { entry: Entry; req: CacheRequest } | undefined;
+  /** Milliseconds from dispatch to the answer, set by the cache adapter. */
+  duration?: number;
 }
 
 export const STATE: unique symbol = Symbol('axios-stale-cache.state');

@@ -4,7 +4,7 @@ import { fitsRedirects, staleAnswer } from './stale.js';
 import type { Flight, Outcome } from './flights.js';
 import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { fitsVary } from './tiers.js';
-import { timeLeft } from './upstream.js';
+import { failedMeta, timeLeft } from './upstream.js';
 
 type Waited = Outcome | { kind: 'timeout'; error: AxiosError };
 
@@ -89,7 +89,8 @@ export async function follow(
       // This caller's own timeout ran out first: a timeout of its own request, answered as such.
       const stale = await staleAnswer(ctx, req, { cause: 'timeout', error: outcome.error });
       if (!stale) {
-        setState(config, { meta: { state: 'miss', key: req.keys.primary, coalesced: true }, url: req.href });
+        const meta = { ...failedMeta(req, { cause: 'timeout' }), coalesced: true };
+        setState(config, { meta, url: req.href });
         throw outcome.error;
       }
       setState(config, { meta: { ...stale.meta, coalesced: true }, url: req.href });

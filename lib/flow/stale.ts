@@ -25,6 +25,7 @@ export async function staleAnswer(
       storedAt: entry.storedAt,
       age: ageOf(entry, Date.now()),
       cause: failure.cause,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
     },
   };
 }

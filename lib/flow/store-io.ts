@@ -1,4 +1,4 @@
-import { StoreBusyError, StoreTimeoutError } from '../errors.js';
+import { BreakerOpenError, StoreBusyError, StoreTimeoutError } from '../errors.js';
 import type { CacheContext } from './context.js';
 import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
 import type { CacheOperation, CacheStoreEntry, StoredValue } from '../types.js';
@@ -14,6 +14,8 @@ const MAX_PENDING_CALLS = 1_000;
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 export function storeError(ctx: CacheContext, op: CacheOperation, key: string | undefined, error: unknown): void {
+  // Counted in storeSkipped; an event per skipped call would flood logs for the whole outage.
+  if (error instanceof BreakerOpenError) return;
   ctx.stats.storeErrors++;
   ctx.events.emit('error', { op, key, error });
 }
@@ -47,8 +49,22 @@ export function bounded<T>(call: () => Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** A bounded store call that counts as pending until the store answers, however late. */
+/**
+ * A store call through the breaker (when there is one): bounded, counted as pending until the store
+ * answers however late; a timeout counts as a failure.
+ */
 export function storeCall<T>(ctx: CacheContext, call: () => Promise<T>, ms: number, bytes = 0): Promise<T> {
+  const breaker = ctx.breaker;
+  if (!breaker) return pendingCall(ctx, call, ms, bytes);
+  return breaker
+    .run(() => pendingCall(ctx, call, ms, bytes))
+    .catch((error: unknown) => {
+      if (error instanceof BreakerOpenError) ctx.stats.storeSkipped++;
+      throw error;
+    });
+}
+
+function pendingCall<T>(ctx: CacheContext, call: () => Promise<T>, ms: number, bytes: number): Promise<T> {
   const pending = ctx.pending;
   if (pending.calls >= MAX_PENDING_CALLS || (bytes > 0 && pending.bytes + bytes > MAX_PENDING_BYTES)) {
     ctx.stats.storeSkipped++;

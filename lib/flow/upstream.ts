@@ -157,7 +157,7 @@ function remember(
   if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
   const shareable = shareableOf(ctx, called);
   const { entry } = called;
-  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary };
+  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary, status: raw.status };
   setState(req.config, { meta, url: req.href, pending: shareable && entry ? { entry, req } : undefined });
   return {
     own: { ok: true, value: raw },
@@ -191,7 +191,7 @@ async function answerStale(
  * a failure on the leader's own limits not at all.
  */
 function original(ctx: CacheContext, req: CacheRequest, called: Called, failure: UpstreamFailure): LeaderResult {
-  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary };
+  const meta = failedMeta(req, failure);
   setState(req.config, { meta, url: req.href });
   const { entry } = called;
   const answered: Outcome = entry && shareableOf(ctx, called) ? { kind: 'answer', entry, meta } : { kind: 'alone' };
@@ -204,6 +204,13 @@ function original(ctx: CacheContext, req: CacheRequest, called: Called, failure:
     return { own: { ok: false, error: called.error }, shared };
   }
   return { own: { ok: true, value: called.raw }, shared: ownLimit(failure) ? { kind: 'retry' } : answered };
+}
+
+/** A request that failed upstream with no stale answer. */
+export function failedMeta(req: CacheRequest, failure: UpstreamFailure): StaleCacheMeta {
+  const meta: StaleCacheMeta = { state: 'failed', key: req.keys.primary, cause: failure.cause };
+  if (failure.status !== undefined) meta.status = failure.status;
+  return meta;
 }
 
 /**

@@ -127,7 +127,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
     const res = await backend.http.get('/users', { validateStatus: () => true });
     expect(res.status).toBe(503);
     expect(res.data).toBe('upstream says 503');
-    expect(res.staleCache?.state).toBe('miss');
+    expect(res.staleCache).toMatchObject({ state: 'failed', cause: 'status', status: 503 });
     await cache.settled();
     expect(store.sets).toHaveLength(0);
   });
@@ -150,7 +150,7 @@ export function upstreamScenarios(makeBackend: () => Promise<Backend>): void {
       expect(error).toBe(adapterErrors[0]);
       expect(error.response?.status).toBe(status);
       expect(error.response?.data).toBe(`upstream says ${status}`);
-      expect(error.response?.staleCache?.state).toBe('miss');
+      expect(error.response?.staleCache).toMatchObject({ state: 'failed', cause: 'status', status });
       await backend.http.get('/users').catch(() => undefined);
       expect(backend.calls('/users')).toBe(3); // both 4xx went upstream
       await cache.settled();

@@ -17,7 +17,7 @@ interface Report {
 function expected(redis: string, fault: string): string {
   if (fault === 'healthy') return 'fresh';
   if (redis === 'up') return 'stale';
-  return fault === 'malformed-json' ? 'fresh' : 'error'; // the malformed body itself, as axios gives it
+  return fault === 'malformed-json' ? 'original' : 'error'; // the malformed body itself, as axios gives it
 }
 
 /**
@@ -43,7 +43,7 @@ describe('fault matrix: upstream faults x Redis states', () => {
     expect(report.cells).toHaveLength(40);
   });
 
-  it('every request ends in exactly the expected one of fresh / hit / stale / original error', () => {
+  it('every request ends in exactly the expected one of fresh / hit / stale / original answer / original error', () => {
     const wrong = report.cells.filter((c) => c.outcomes.some((o) => o !== expected(c.redis, c.fault)));
     expect(wrong).toEqual([]);
   });

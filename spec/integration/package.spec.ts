@@ -48,7 +48,7 @@ describe('the packed package', () => {
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
     // Its peers and dependencies, as npm would have installed them beside it.
-    for (const dep of ['axios', 'lru-cache', 'redis', '@redis', 'typescript']) {
+    for (const dep of ['axios', 'lru-cache', 'cockatiel', 'redis', '@redis', 'typescript']) {
       symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep));
     }
     cpSync(path.join(root, 'spec/fixtures/consumer'), app, { recursive: true });

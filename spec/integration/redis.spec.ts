@@ -216,9 +216,16 @@ describe('Redis store: commands per request, counted by the server (a private re
     const c = await connect(local.url, { socket: { reconnectStrategy: () => 50 } });
     const http = axios.create({ baseURL: upstream.baseURL, timeout: 1_000 });
     const storeTimeout = 100;
-    const cache = attachStaleCache(http, { store: redisStore(c), storeTimeout });
+    const cooldown = 200;
+    const cache = attachStaleCache(http, {
+      store: redisStore(c),
+      storeTimeout,
+      storeBreaker: { failures: 5, cooldown },
+    });
     const errors: CacheErrorEvent[] = [];
+    const breaker: string[] = [];
     cache.on('error', (e) => errors.push(e));
+    cache.on('breaker', (e) => breaker.push(e.state));
     const timed = async (): Promise<{ ms: number; state?: string; ok: boolean }> => {
       const started = performance.now();
       const res = await http.get('/users');
@@ -239,15 +246,22 @@ describe('Redis store: commands per request, counted by the server (a private re
     // Not queued behind a reconnecting client: a request during the outage does not wait at all.
     const sorted = during.map((r) => r.ms).sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(storeTimeout / 4);
-    expect(errors.length).toBeGreaterThan(0);
+    // The breaker opened after 5 failed calls: 20 requests did not make 40 error events.
+    expect(errors).toHaveLength(5);
+    expect(breaker).toEqual(['open']);
+    expect(cache.stats()).toMatchObject({ breaker: 'open' });
+    expect(cache.stats().storeSkipped).toBeGreaterThan(20);
 
     const restarted = await startRedisServer(local.port);
     const deadline = Date.now() + 5_000;
     while (!c.isReady && Date.now() < deadline) await sleep(20);
     expect(c.isReady).toBe(true);
+    await sleep(cooldown); // by itself: the next request after the cooldown probes the store
     await timed();
     await cache.settled();
     expect((await timed()).state).toBe('hit');
+    expect(breaker).toEqual(['open', 'half-open', 'closed']);
+    expect(cache.stats()).toMatchObject({ breaker: 'closed' });
     cache.detach();
     await c.close();
     await restarted.stop();
