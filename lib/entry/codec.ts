@@ -4,9 +4,11 @@ import type { StoredValue } from '../types.js';
 
 /**
  * Entry layout (version 2): one line of JSON, a newline, then the body bytes as they came.
- *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl]\n<body>
+ *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl(, until)]\n<body>
  * The meta line is JSON, so it never holds a raw newline; bodyBytes catches a truncated value, `id`
  * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
+ * `until` is only on a backoff marker (see flow/backoff.ts): an ordinary entry keeps 14 fields, so a
+ * reader of an earlier 0.x release still reads it.
  */
 export const ENTRY_VERSION = 2;
 
@@ -46,6 +48,11 @@ export interface Entry extends Snapshot {
   /** Digest of the request's values of those headers: only a request with the same values gets this entry. */
   varied: string | undefined;
   /**
+   * Set on a backoff marker only: a stale entry written back into the primary tier after a failure;
+   * epoch ms until which it is answered (stale, cause `backoff`) without asking the upstream.
+   */
+  until?: number;
+  /**
    * Set on an entry kept in the decoded-entries cache, read by more than one request: it may then
    * hold the parsed JSON of its body (`template`, never handed out itself unless zeroCopy), or null
    * when the body is not JSON.
@@ -61,7 +68,7 @@ const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
   const { body } = entry;
-  const meta = JSON.stringify([
+  const fields = [
     ENTRY_VERSION,
     entry.storedAt,
     entry.status,
@@ -76,7 +83,9 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
     entry.url ?? null,
     crc32 ? crc32(body) : null,
     entry.ttl,
-  ]);
+  ];
+  if (entry.until !== undefined) fields.push(entry.until);
+  const meta = JSON.stringify(fields);
   const metaBytes = Buffer.byteLength(meta);
   const out = Buffer.allocUnsafe(metaBytes + 1 + body.byteLength);
   out.write(meta, 0, 'utf8');
@@ -113,8 +122,8 @@ export function decodeEntry(value: StoredValue): Entry {
   }
   if (!Array.isArray(meta)) throw new EntryError('not an entry: bad meta line');
   if (meta[0] !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(meta[0])}`);
-  if (meta.length !== 14) throw new EntryError('not an entry: bad meta line');
-  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl] =
+  if (meta.length !== 14 && meta.length !== 15) throw new EntryError('not an entry: bad meta line');
+  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl, until] =
     meta as unknown[];
   if (
     typeof ttl !== 'number' ||
@@ -135,7 +144,8 @@ export function decodeEntry(value: StoredValue): Entry {
     !optional(varied, isString) ||
     typeof redirects !== 'number' ||
     !optional(url, isString) ||
-    (crc !== null && typeof crc !== 'number')
+    (crc !== null && typeof crc !== 'number') ||
+    (until !== undefined && (typeof until !== 'number' || !Number.isFinite(until)))
   ) {
     throw new EntryError('not an entry: bad field');
   }
@@ -144,7 +154,7 @@ export function decodeEntry(value: StoredValue): Entry {
     throw new EntryError(`truncated entry: body has ${body.byteLength} of ${bodyBytes} bytes`);
   }
   if (crc !== null && crc32 && crc32(body) !== crc) throw new EntryError('corrupt entry: body checksum differs');
-  return {
+  const entry: Entry = {
     storedAt,
     ttl,
     status,
@@ -158,4 +168,6 @@ export function decodeEntry(value: StoredValue): Entry {
     redirects,
     url: url ?? undefined,
   };
+  if (until !== undefined) entry.until = until;
+  return entry;
 }

@@ -9,6 +9,7 @@ import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/re
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-io.js';
 import { readTier } from './tiers.js';
+import { backingOff } from './backoff.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 import { redactUrl } from '../http/wire.js';
 
@@ -60,8 +61,22 @@ function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassRea
 
 /** The algorithm: lookup, short-circuit on a hit; else upstream with stale fallback. */
 async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
-  const skipPrimary = req.policy.ttl === 0 || req.revalidate;
-  const cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
+  const { ttl: ownTtl, failureBackoff } = req.policy;
+  // With ttl 0 the primary tier is read for backoff markers only.
+  const skipPrimary = req.revalidate || (ownTtl === 0 && failureBackoff === 0);
+  let cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
+  if (cached?.until !== undefined) {
+    if (!backingOff(ctx, req, cached as Entry & { until: number }) || !fitsRedirects(req, cached)) return ask(ctx, req);
+    const meta: StaleCacheMeta = {
+      state: 'stale',
+      key: req.keys.primary,
+      storedAt: cached.storedAt,
+      age: ageOf(cached, Date.now()),
+      cause: 'backoff',
+    };
+    return (await fromCache(ctx, req, cached, meta)) ?? ask(ctx, req);
+  }
+  if (ownTtl === 0) cached = null;
   if (cached && fitsRedirects(req, cached)) {
     const age = ageOf(cached, Date.now());
     const { staleWhileRevalidate, ttl } = req.policy;

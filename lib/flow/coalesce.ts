@@ -2,6 +2,7 @@ import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
 import { follow } from './follow.js';
 import { fetchWithFallback } from './upstream.js';
+import { softApplies, softFetch } from './soft.js';
 
 /*
  * The coalescing protocol, in one place: a miss joins an identical in-flight request it may share
@@ -25,15 +26,21 @@ export async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResp
 }
 
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {
-  const publish = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
+  const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
   let result: Awaited<ReturnType<typeof fetchWithFallback>>;
   try {
-    result = await fetchWithFallback(ctx, req);
+    result = softApplies(req) ? await softFetch(ctx, req) : await fetchWithFallback(ctx, req);
   } catch (error) {
-    publish?.({ kind: 'retry' });
+    leader?.publish({ kind: 'retry' });
     throw error;
   }
-  publish?.(result.shared);
+  if (result.later) {
+    // Answered early (softTimeout): the flight stays open until the upstream request it waits on ends.
+    leader?.early(result.shared);
+    void result.later.then((outcome) => leader?.publish(outcome));
+  } else {
+    leader?.publish(result.shared);
+  }
   if (result.own.ok) return result.own.value;
   throw result.own.error;
 }

@@ -19,16 +19,32 @@ export interface Flight {
   readonly started: number;
   /** Invalidation sequence number at its start: an invalidated URL's old flight is not joined. */
   readonly epoch: number;
-  /** Adds a waiter; the returned function removes it (a waiter that gives up leaves nothing behind). */
-  wait(waiter: (outcome: Outcome) => void): () => void;
+  /**
+   * The leader's early answer (a stale answer at its softTimeout) while its upstream request goes on
+   * in the background: a caller with a softTimeout of its own takes it at once instead of waiting.
+   */
+  readonly early: Outcome | undefined;
+  /**
+   * Adds a waiter, which takes the early answer too when `early` is set; the returned function
+   * removes it (a waiter that gives up leaves nothing behind).
+   */
+  wait(waiter: (outcome: Outcome) => void, early?: boolean): () => void;
+}
+
+/** The leader's side of a flight. */
+export interface Leader {
+  /** Hands the waiters that take one an early answer; the flight stays open for the final outcome. */
+  early(outcome: Outcome): void;
+  /** Publishes the final outcome to every waiter, once, and closes the flight. */
+  publish(outcome: Outcome): void;
 }
 
 /** What the coalescing protocol needs of its flights: in process today, store-backed for a fleet later. */
 export interface Coalescer {
   /** The flight to wait on for `key`, unless it is older than `maxAge` ms or `accept` refuses it. */
   join(key: string, maxAge: number, accept?: (flight: Flight) => boolean): Flight | undefined;
-  /** Registers a leader for `key`; the returned function publishes its outcome to every waiter, once. */
-  lead(key: string, epoch: number): (outcome: Outcome) => void;
+  /** Registers a leader for `key`. */
+  lead(key: string, epoch: number): Leader;
 }
 
 /** In-flight upstream requests by primary key, in this process. */
@@ -42,28 +58,41 @@ export class Flights implements Coalescer {
     return flight;
   }
 
-  /**
-   * Registers a leader (replacing a flight nobody may join any more); the returned function
-   * publishes its outcome once.
-   */
-  lead(key: string, epoch: number): (outcome: Outcome) => void {
-    const waiters = new Set<(outcome: Outcome) => void>();
+  /** Registers a leader (replacing a flight nobody may join any more). */
+  lead(key: string, epoch: number): Leader {
+    // Each waiter, and whether it takes an early answer.
+    const waiters = new Map<(outcome: Outcome) => void, boolean>();
+    let early: Outcome | undefined;
     const flight: Flight = {
       started: performance.now(),
       epoch,
-      wait(waiter) {
-        waiters.add(waiter);
+      get early() {
+        return early;
+      },
+      wait(waiter, takesEarly = false) {
+        waiters.set(waiter, takesEarly);
         return () => waiters.delete(waiter);
       },
     };
     this.inFlight.set(key, flight);
     let done = false;
-    return (outcome) => {
-      if (done) return;
-      done = true;
-      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-      for (const waiter of waiters) waiter(outcome);
-      waiters.clear();
+    return {
+      early: (outcome) => {
+        if (done || early) return;
+        early = outcome;
+        for (const [waiter, takesEarly] of waiters) {
+          if (!takesEarly) continue;
+          waiters.delete(waiter);
+          waiter(outcome);
+        }
+      },
+      publish: (outcome) => {
+        if (done) return;
+        done = true;
+        if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+        for (const waiter of waiters.keys()) waiter(outcome);
+        waiters.clear();
+      },
     };
   }
 

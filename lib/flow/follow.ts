@@ -20,7 +20,7 @@ function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
  * would have alone), nor than flightTimeout (then it goes alone), nor past its own cancellation.
  * A waiter that gives up is removed from the flight: a hung flight holds no one.
  */
-function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest): Promise<Waited> {
+function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarly: boolean): Promise<Waited> {
   const { config } = req;
   const { signal, cancelToken } = config;
   const left = timeLeft(req);
@@ -43,7 +43,7 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest): Promise<
       () => finish(ownFirst ? { kind: 'timeout', error: timeoutError(config) } : { kind: 'alone' }),
       ownFirst ? left : ctx.opts.flightTimeout,
     );
-    const leave = flight.wait(finish);
+    const leave = flight.wait(finish, takesEarly);
     function cleanup(): void {
       req.waited += performance.now() - since;
       clearTimeout(timer);
@@ -74,7 +74,9 @@ export async function follow(
   flight: Flight,
 ): Promise<RawResponse | 'alone' | 'retry'> {
   const { config } = req;
-  const outcome = await waitFor(ctx, flight, req);
+  // A caller with a softTimeout of its own takes the leader's early (stale) answer, at once if it is there.
+  const takesEarly = req.policy.softTimeout > 0;
+  const outcome = takesEarly && flight.early ? flight.early : await waitFor(ctx, flight, req, takesEarly);
   switch (outcome.kind) {
     case 'answer':
       // Another variant (the response varies on a header this caller sends differently), or more

@@ -9,7 +9,7 @@ import type { Entry } from '../entry/codec.js';
 import { isShareable } from '../http/rules.js';
 import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
 import { track } from './store-io.js';
-import { callUpstream } from './upstream.js';
+import { callUpstream, type Called } from './upstream.js';
 import { writeTiers } from './write.js';
 
 /**
@@ -17,7 +17,7 @@ import { writeTiers } from './write.js';
  * Bounded like any request: by its own timeout, or by flightTimeout when it has none, so that
  * settled() always resolves.
  */
-function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
+export function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
   const copy = Object.assign(Object.create(null) as TrackedConfig, config);
   delete copy[STATE];
   copy.signal = undefined;
@@ -40,7 +40,14 @@ function transformed(raw: RawResponse, data: unknown): AxiosResponse {
 
 /** Refreshes the entry; returns it when it may be handed to waiters. */
 async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | undefined> {
-  const called = await callUpstream(ctx, req, backgroundConfig(req.config, ctx.opts.flightTimeout));
+  return keep(ctx, req, await callUpstream(ctx, req, backgroundConfig(req.config, ctx.opts.flightTimeout)));
+}
+
+/**
+ * A background request's answer, which no caller takes: written to both tiers if isCacheable accepts
+ * it as axios would have transformed it; returned when it may be handed to waiters. Throws for a failure.
+ */
+export function keep(ctx: CacheContext, req: CacheRequest, called: Called): Entry | undefined {
   if (!called.ok) throw called.error;
   const raw = called.raw;
   if (raw.status >= 400) throw new Error(`revalidation of ${req.href} answered ${raw.status}`);
@@ -61,11 +68,11 @@ export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
   if (ctx.flights.join(key, ctx.opts.flightTimeout, (f) => !ctx.invalidations.overtaken(req.urlDigest, f.epoch)))
     return false;
-  const publish = ctx.flights.lead(key, req.epoch);
+  const leader = ctx.flights.lead(key, req.epoch);
   const job = refresh(ctx, req).then(
-    (entry) => publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
+    (entry) => leader.publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
     (error: unknown) => {
-      publish({ kind: 'retry' });
+      leader.publish({ kind: 'retry' });
       ctx.events.emit('error', { op: 'revalidate', key, error });
     },
   );

@@ -9,13 +9,11 @@ export async function staleAnswer(
   ctx: CacheContext,
   req: CacheRequest,
   failure: UpstreamFailure,
+  staleRead?: Promise<Entry | null>,
 ): Promise<{ entry: Entry; meta: StaleCacheMeta } | undefined> {
   if (req.policy.staleTtl === 0) return undefined;
   if (!askUser(ctx, 'staleIf', req.keys.primary, ctx.opts.staleIf, failure)) return undefined;
-  // A bound of its own: the alternative to this read is an error, and a primary read that used the
-  // whole storeTimeout (a slow store, a loaded machine) must not turn a stale answer into one.
-  req.storeBudget = ctx.opts.storeTimeout;
-  const entry = await readTier(ctx, req, 'stale');
+  const entry = await (staleRead ?? readStale(ctx, req));
   if (!entry || !fitsRedirects(req, entry)) return undefined;
   return {
     entry,
@@ -28,6 +26,16 @@ export async function staleAnswer(
       ...(failure.status === undefined ? {} : { status: failure.status }),
     },
   };
+}
+
+/**
+ * Reads the stale tier within a bound of its own: the alternative to this read is an error, and a
+ * primary read that used the whole storeTimeout (a slow store, a loaded machine) must not turn a
+ * stale answer into one.
+ */
+export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry | null> {
+  req.storeBudget = ctx.opts.storeTimeout;
+  return readTier(ctx, req, 'stale');
 }
 
 /** An entry that took more redirects than this caller allows is not its answer (the adapter would have stopped). */

@@ -15,6 +15,7 @@ import {
 } from '../entry/response.js';
 import { storeError } from './store-io.js';
 import { variedDigest } from './tiers.js';
+import { startBackoff } from './backoff.js';
 import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
 export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unknown };
@@ -23,6 +24,11 @@ export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unk
 export interface LeaderResult {
   own: Settled;
   shared: Outcome;
+  /**
+   * Set when `own` and `shared` are an early answer (softTimeout) and the upstream request goes on:
+   * the final outcome for waiters that do not take early answers. Never rejects.
+   */
+  later?: Promise<Outcome>;
 }
 
 /** An upstream answer: the caller's own response or error, and a copy of the response as an entry. */
@@ -116,6 +122,11 @@ function ownLimit(failure: UpstreamFailure): boolean {
   return error.code === 'ERR_FR_TOO_MANY_REDIRECTS' || /^maxContentLength size of/.test(error.message);
 }
 
+/** A failure of the upstream's making (a timeout included), not of this caller's other limits: it starts a backoff. */
+export function upstreamsFault(failure: UpstreamFailure): boolean {
+  return failure.cause === 'timeout' || !ownLimit(failure);
+}
+
 /**
  * What an upstream answer amounts to: a success (with its JSON parsed once, when axios would parse
  * it), a failure with its cause, or the caller's own cancellation.
@@ -173,6 +184,7 @@ async function answerStale(
   failure: UpstreamFailure,
 ): Promise<LeaderResult> {
   setState(req.config, { meta: stale.meta, url: req.href });
+  if (upstreamsFault(failure)) startBackoff(ctx, req, stale.entry);
   let own: Settled;
   try {
     own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, req.config, req, ctx.opts.zeroCopy)) };
@@ -218,11 +230,23 @@ export function failedMeta(req: CacheRequest, failure: UpstreamFailure): StaleCa
  * return; on a failure staleIf accepts, the stale tier; else the original response or error.
  */
 export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
-  const called = await callUpstream(ctx, req); //                    1. ask the upstream
+  return settleCalled(ctx, req, await callUpstream(ctx, req)); //     1. ask the upstream
+}
+
+/**
+ * What the caller and its waiters get for an upstream answer; `staleRead` is a read of the stale tier
+ * already under way (softTimeout starts one beside the upstream request).
+ */
+export async function settleCalled(
+  ctx: CacheContext,
+  req: CacheRequest,
+  called: Called,
+  staleRead?: Promise<Entry | null>,
+): Promise<LeaderResult> {
   const verdict = judge(called);
   if (verdict.kind === 'cancelled') return { own: { ok: false, error: verdict.error }, shared: { kind: 'retry' } };
   if (verdict.kind === 'success') return remember(ctx, req, called, verdict.raw, verdict.parsed); // 2. remember
-  const stale = await staleAnswer(ctx, req, verdict.failure); //     3. else stale
+  const stale = await staleAnswer(ctx, req, verdict.failure, staleRead); // 3. else stale
   if (stale) return answerStale(ctx, req, stale, verdict.failure);
   return original(ctx, req, called, verdict.failure); //             4. else the original
 }

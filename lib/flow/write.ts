@@ -25,30 +25,10 @@ function keyedByVary(req: CacheRequest, entry: Entry): boolean {
  */
 export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
   const { keys, policy } = req;
-  if (ctx.detached) {
-    skipped(ctx, { key: keys.primary, reason: 'detached' });
-    return;
-  }
-  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) {
-    skipped(ctx, { key: keys.primary, reason: 'invalidated' });
-    return;
-  }
-  let encoded: Uint8Array;
-  try {
-    encoded = encodeEntry(entry);
-  } catch (error) {
-    storeError(ctx, 'encode', keys.primary, error);
-    return;
-  }
-  if (encoded.byteLength > ctx.opts.maxEntryBytes) {
-    skipped(ctx, { key: keys.primary, reason: 'too-large', bytes: encoded.byteLength });
-    return;
-  }
+  const encoded = encodeForWrite(ctx, req, entry);
+  if (!encoded) return;
   const entries: CacheStoreEntry[] = [];
-  const variant =
-    !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied
-      ? variantKeys(keys, entry.varied)
-      : undefined;
+  const variant = variantOf(ctx, req, entry);
   if (policy.ttl > 0) {
     const ttl = policy.ttl + policy.staleWhileRevalidate;
     entries.push({ key: keys.primary, value: encoded, ttl });
@@ -59,6 +39,45 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     if (variant) entries.push({ key: variant.stale, value: encoded, ttl: policy.staleTtl });
   }
   writeEntries(ctx, entries);
+}
+
+/**
+ * The entry's bytes, unless it may not be written: the cache was detached, the URL invalidated since
+ * the request began (a skip event), or the entry will not encode or is over maxEntryBytes.
+ */
+export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entry): Uint8Array | undefined {
+  const key = req.keys.primary;
+  if (ctx.detached) {
+    skipped(ctx, { key, reason: 'detached' });
+    return undefined;
+  }
+  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) {
+    skipped(ctx, { key, reason: 'invalidated' });
+    return undefined;
+  }
+  let encoded: Uint8Array;
+  try {
+    encoded = encodeEntry(entry);
+  } catch (error) {
+    storeError(ctx, 'encode', key, error);
+    return undefined;
+  }
+  if (encoded.byteLength > ctx.opts.maxEntryBytes) {
+    skipped(ctx, { key, reason: 'too-large', bytes: encoded.byteLength });
+    return undefined;
+  }
+  return encoded;
+}
+
+/** The variant keys an entry is written under too (see writeTiers), if any. */
+export function variantOf(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry,
+): ReturnType<typeof variantKeys> | undefined {
+  return !keyedByVary(req, entry) && ctx.opts.store.deletePrefixed && entry.varied
+    ? variantKeys(req.keys, entry.varied)
+    : undefined;
 }
 
 /** Stores a fresh answer once axios has transformed it, if isCacheable accepts the final response. */

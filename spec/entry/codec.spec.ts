@@ -38,6 +38,15 @@ describe('entry codec', () => {
     expect({ ...back, body: undefined }).toEqual({ ...plain, body: undefined });
   });
 
+  it('writes a backoff marker with a 15th field, and an ordinary entry with the 14 an earlier reader knows', () => {
+    const marker = encodeEntry({ ...entry, until: 1_700_000_010_000 });
+    expect(decodeEntry(marker).until).toBe(1_700_000_010_000);
+    const meta = (value: Uint8Array): unknown[] => JSON.parse(Buffer.from(value).toString().split('\n')[0] ?? '');
+    expect(meta(marker)).toHaveLength(15);
+    expect(meta(encodeEntry(entry))).toHaveLength(14);
+    expect('until' in decodeEntry(encodeEntry(entry))).toBe(false);
+  });
+
   it('keeps an absent statusText absent', () => {
     expect(decodeEntry(encodeEntry({ ...entry, statusText: undefined })).statusText).toBeUndefined();
   });
@@ -56,6 +65,8 @@ describe('entry codec', () => {
     ['an id that is not a string', good.toString().replace('"{DIGEST}:VARIANT"', '7'), /bad field/],
     ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
     ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
+    ['a backoff end that is not a number', good.toString().replace(/,5000\]\n/, ',5000,"soon"]\n'), /bad field/],
+    ['a meta line of 16 fields', good.toString().replace(/,5000\]\n/, ',5000,1,2]\n'), /bad meta line/],
     ['headers that are not strings', good.toString().replace('"application/json"', '42'), /bad field/],
   ];
   it.each(cases)('refuses %s with an EntryError', (_name, value, message) => {

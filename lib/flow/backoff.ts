@@ -1,0 +1,50 @@
+import type { CacheContext, CacheRequest } from './context.js';
+import type { Entry } from '../entry/codec.js';
+import { writeEntries } from './store-io.js';
+import type { CacheStoreEntry } from '../types.js';
+import { encodeForWrite, variantOf } from './write.js';
+
+/*
+ * Failure backoff (FusionCache's fail-safe throttle, BentoCache's grace backoff, Varnish grace while
+ * the backend is sick). After a failure answered from the stale tier, the stale entry is written back
+ * into the primary tier as a marker that says until when it is the answer. Every process reading that
+ * key gets it with the primary read it makes anyway: shared by the fleet, no extra round trip, no new
+ * key. The marker is never a hit (the adapter answers it as stale, cause `backoff`) and never outlives
+ * the entry's staleTtl.
+ */
+
+/**
+ * Starts a backoff for this request's key with the stale entry just answered. The marker stays in the
+ * store a while past its window (up to flightTimeout): while one request of this process probes the
+ * upstream, the others still find it and are answered stale instead of waiting on the probe.
+ */
+export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
+  const { failureBackoff, staleTtl } = req.policy;
+  if (failureBackoff === 0) return;
+  const now = Date.now();
+  const left = entry.storedAt + staleTtl - now; // Infinity for a stale tier that never expires
+  const window = Math.min(failureBackoff, left);
+  if (!(window >= 1)) return;
+  const { reusable: _r, template: _t, ...stored } = entry;
+  const encoded = encodeForWrite(ctx, req, { ...stored, until: now + window });
+  if (!encoded) return;
+  const ttl = Math.floor(Math.min(window + ctx.opts.flightTimeout, left));
+  const entries: CacheStoreEntry[] = [{ key: req.keys.primary, value: encoded, ttl }];
+  const variant = variantOf(ctx, req, entry);
+  if (variant) entries.push({ key: variant.primary, value: encoded, ttl });
+  writeEntries(ctx, entries);
+}
+
+/**
+ * Whether a backoff marker read from the primary tier is this request's answer: inside its window, or
+ * after it while this process's probe (a flight for the key) is still out. Otherwise this request is
+ * the probe. A request with failureBackoff 0 never takes it.
+ */
+export function backingOff(ctx: CacheContext, req: CacheRequest, marker: Entry & { until: number }): boolean {
+  if (req.policy.failureBackoff === 0) return false;
+  if (Date.now() < marker.until) return true;
+  const probe = ctx.flights.join(req.keys.primary, ctx.opts.flightTimeout, (flight) => {
+    return !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
+  });
+  return probe !== undefined;
+}

@@ -1,0 +1,189 @@
+import axios, { AxiosHeaders, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import { askUser, setState, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import type { Entry } from '../entry/codec.js';
+import type { Outcome } from './flights.js';
+import { classifyRejection } from '../http/rules.js';
+import { ageOf, settleAsync, toRawResponse } from '../entry/response.js';
+import { keep } from './revalidate.js';
+import { fitsRedirects, readStale } from './stale.js';
+import { startBackoff } from './backoff.js';
+import { track } from './store-io.js';
+import {
+  callUpstream,
+  settleCalled,
+  timeLeft,
+  upstreamsFault,
+  type Called,
+  type LeaderResult,
+  type Settled,
+} from './upstream.js';
+import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
+
+/*
+ * softTimeout (FusionCache's soft timeout, nginx's proxy_cache_use_stale updating): when the upstream
+ * has not answered within it and the stale tier holds an entry, the caller is answered stale now and
+ * the upstream request goes on in the background, bounded, and refreshes both tiers if it succeeds.
+ *
+ * The stale tier is read beside the upstream request, not when the timer fires: the answer is then
+ * ready at the soft timeout instead of a store round trip (up to storeTimeout) after it, and a
+ * failure finds it already read. The cost is one more store read per upstream request with
+ * softTimeout on (none on the memory store); a miss already costs a read and a write.
+ *
+ * The upstream request runs on a copy of the caller's config with a signal of its own: the caller's
+ * signal or cancelToken aborts it only while the caller is still waiting for it.
+ */
+
+/** True when softTimeout applies to this request. */
+export function softApplies(req: CacheRequest): boolean {
+  return req.policy.softTimeout > 0 && req.policy.staleTtl > 0;
+}
+
+/** The caller's request, for the adapter, with a signal of its own and the rest of the caller's timeout. */
+function detachedConfig(req: CacheRequest, signal: AbortSignal): InternalAxiosRequestConfig {
+  const { config } = req;
+  const copy = Object.assign(Object.create(null) as TrackedConfig, config);
+  delete copy[STATE];
+  copy.signal = signal;
+  copy.cancelToken = undefined;
+  copy.headers = new AxiosHeaders(config.headers); // the adapter adds headers; not to the caller's object
+  const timeout = config.timeout ?? 0;
+  const left = timeLeft(req);
+  if (left !== undefined && left < timeout) {
+    copy.timeout = left;
+    copy.timeoutErrorMessage = config.timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
+  }
+  return copy;
+}
+
+/** Rejects when the caller cancels (aborting the upstream request with it), until unlinked. */
+function callerLink(config: TrackedConfig, controller: AbortController): { gone: Promise<never>; unlink(): void } {
+  const { signal, cancelToken } = config;
+  let unlink = (): void => undefined;
+  const gone = new Promise<never>((_resolve, reject) => {
+    const onAbort = (): void => {
+      unlink();
+      controller.abort();
+      reject(new CanceledError(undefined, config));
+    };
+    const onCancel = (reason: unknown): void => {
+      unlink();
+      controller.abort();
+      reject(reason ?? new CanceledError(undefined, config));
+    };
+    unlink = () => {
+      signal?.removeEventListener?.('abort', onAbort);
+      cancelToken?.unsubscribe?.(onCancel);
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener?.('abort', onAbort);
+    cancelToken?.subscribe?.(onCancel);
+  });
+  gone.catch(() => undefined); // raced while the caller waits; nobody listens once it is answered
+  return { gone, unlink: () => unlink() };
+}
+
+/** The upstream's answer, addressed to the caller's own config (the adapter saw the copy). */
+function rebind(called: Called, config: TrackedConfig): Called {
+  if (called.ok) called.raw.config = config;
+  else if (axios.isAxiosError(called.error)) {
+    called.error.config = config;
+    if (called.error.response) called.error.response.config = config;
+  }
+  return called;
+}
+
+function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const fired = new Promise<'soft'>((resolve) => {
+    timer = setTimeout(() => resolve('soft'), ms);
+  });
+  return { fired, clear: () => clearTimeout(timer) };
+}
+
+/** The leader's upstream request under a softTimeout. */
+export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
+  const staleRead = readStale(ctx, req);
+  const controller = new AbortController();
+  const copy = detachedConfig(req, controller.signal);
+  const call: Promise<Called> = callUpstream(ctx, req, copy).catch((error: unknown) => ({
+    ok: false,
+    error,
+    entry: undefined,
+  }));
+  const caller = callerLink(req.config, controller);
+  const soft = delay(req.policy.softTimeout);
+  try {
+    let first = await Promise.race([call, soft.fired, caller.gone]);
+    if (first === 'soft') {
+      const entry = await Promise.race([staleRead, caller.gone]);
+      if (entry && fitsRedirects(req, entry)) {
+        caller.unlink();
+        return answerSlow(ctx, req, entry, call, controller, copy);
+      }
+      first = await Promise.race([call, caller.gone]);
+    }
+    caller.unlink();
+    return await settleCalled(ctx, req, rebind(first, req.config), staleRead);
+  } finally {
+    soft.clear();
+  }
+}
+
+/** The caller gets the stale entry now; the upstream request goes on in the background, bounded. */
+async function answerSlow(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry,
+  call: Promise<Called>,
+  controller: AbortController,
+  copy: InternalAxiosRequestConfig,
+): Promise<LeaderResult> {
+  const meta: StaleCacheMeta = {
+    state: 'stale',
+    key: req.keys.primary,
+    storedAt: entry.storedAt,
+    age: ageOf(entry, Date.now()),
+    cause: 'slow',
+  };
+  setState(req.config, { meta, url: req.href });
+  // Without an axios timeout of its own, flightTimeout bounds it from here, so settled() always resolves.
+  const cap = (copy.timeout ?? 0) > 0 ? undefined : setTimeout(() => controller.abort(), ctx.opts.flightTimeout);
+  const later = call.then((called) => {
+    clearTimeout(cap);
+    return finish(ctx, req, called, entry);
+  });
+  track(ctx, later);
+  let own: Settled;
+  try {
+    own = { ok: true, value: await settleAsync(toRawResponse(entry, req.config, req, ctx.opts.zeroCopy)) };
+  } catch (error) {
+    own = { ok: false, error };
+  }
+  return { own, shared: { kind: 'answer', entry, meta }, later };
+}
+
+/**
+ * The background end of a request answered early: a success refreshes both tiers and is what later
+ * waiters get; a failure of the upstream's making starts a backoff, and waiters get the stale entry.
+ */
+function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Entry): Outcome {
+  const key = req.keys.primary;
+  try {
+    const fresh = keep(ctx, req, called);
+    return fresh ? { kind: 'answer', entry: fresh, meta: { state: 'miss', key } } : { kind: 'alone' };
+  } catch {
+    const failure: UpstreamFailure = called.ok
+      ? { cause: called.raw.status >= 400 ? 'status' : 'bad-response', status: called.raw.status }
+      : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted by the cap: a timeout
+    if (upstreamsFault(failure)) startBackoff(ctx, req, stale);
+    if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };
+    const meta: StaleCacheMeta = {
+      state: 'stale',
+      key,
+      storedAt: stale.storedAt,
+      age: ageOf(stale, Date.now()),
+      cause: failure.cause,
+    };
+    return { kind: 'answer', entry: stale, meta };
+  }
+}

@@ -1,0 +1,183 @@
+import type * as http from 'node:http';
+import axios, { type AxiosInstance } from 'axios';
+import { attachStaleCache } from '../../lib/attach';
+import { memoryStore } from '../../lib/stores/memory';
+import type { StaleCacheHandle, StaleCacheOptions } from '../../lib/types';
+import { startUpstream, type Upstream } from '../helpers/upstream';
+import { settledFlag, sleep } from '../helpers/time';
+
+/** An upstream whose answers wait for the test to release them. */
+function gated(upstream: Upstream, path: string) {
+  let version = 0;
+  let mode: 'ok' | 'hold' | 'fail' = 'ok';
+  const held: Array<() => void> = [];
+  const aborted: number[] = [];
+  upstream.route(path, (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const answer = (): void => {
+      if (res.destroyed) return;
+      if (mode === 'fail') {
+        res.writeHead(503);
+        res.end('down');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ v: ++version }));
+    };
+    req.socket.on('close', () => {
+      if (!res.writableEnded) aborted.push(1);
+    });
+    if (mode === 'hold') held.push(answer);
+    else answer();
+  });
+  return {
+    hold: () => {
+      mode = 'hold';
+    },
+    fail: () => {
+      mode = 'fail';
+    },
+    release: (then: 'ok' | 'fail' = 'ok') => {
+      mode = then;
+      for (const a of held.splice(0)) a();
+    },
+    aborted: () => aborted.length,
+  };
+}
+
+describe('softTimeout', () => {
+  let upstream: Upstream;
+  let handles: StaleCacheHandle[];
+  beforeEach(async () => {
+    upstream = await startUpstream();
+    handles = [];
+  });
+  afterEach(async () => {
+    for (const h of handles) {
+      await h.settled();
+      h.detach();
+    }
+    await upstream.close();
+  });
+
+  async function setup(options: StaleCacheOptions = {}, timeout = 0) {
+    const gate = gated(upstream, '/s');
+    const client: AxiosInstance = axios.create({ baseURL: upstream.baseURL, timeout });
+    const cache = attachStaleCache(client, {
+      store: memoryStore(),
+      ttl: 1_000,
+      staleTtl: 600_000,
+      softTimeout: 30,
+      flightTimeout: 2_000,
+      ...options,
+    });
+    handles.push(cache);
+    // Primed: the stale tier holds v1, the primary tier nothing (a ttl: 0 request writes the stale tier only).
+    await client.get('/s', { staleCache: { ttl: 0 } });
+    await cache.settled();
+    return { gate, http: client, cache };
+  }
+
+  it('answers stale when the upstream is slow; the upstream request finishes in the background and refreshes both tiers', async () => {
+    const { gate, http, cache } = await setup();
+    gate.hold();
+    const res = await http.get('/s');
+    expect(res.staleCache).toMatchObject({ state: 'stale', cause: 'slow' });
+    expect(res.data).toEqual({ v: 1 });
+    gate.release();
+    await cache.settled();
+    const next = await http.get('/s');
+    expect([next.staleCache?.state, next.data]).toEqual(['hit', { v: 2 }]);
+    expect(upstream.calls('/s')).toBe(2);
+  });
+
+  it('changes nothing without a stale entry: the caller waits for the upstream', async () => {
+    const { gate, http } = await setup();
+    gate.hold();
+    const pending = http.get('/s', { staleCache: { key: 'another-key' } });
+    const done = settledFlag(pending);
+    await sleep(100); // well past the soft timeout
+    expect(done()).toBe(false);
+    gate.release();
+    const res = await pending;
+    expect(res.staleCache?.state).toBe('miss');
+  });
+
+  it('an upstream that answers in time is a plain miss', async () => {
+    const { http } = await setup({ softTimeout: 5_000 });
+    const res = await http.get('/s');
+    expect([res.staleCache?.state, res.data]).toEqual(['miss', { v: 2 }]);
+  });
+
+  it('the caller’s signal no longer reaches the upstream request once it was answered', async () => {
+    const { gate, http, cache } = await setup();
+    gate.hold();
+    const controller = new AbortController();
+    const res = await http.get('/s', { signal: controller.signal });
+    expect(res.staleCache?.cause).toBe('slow');
+    controller.abort();
+    await sleep(20);
+    gate.release();
+    await cache.settled();
+    expect(gate.aborted()).toBe(0);
+    expect((await http.get('/s')).data).toEqual({ v: 2 });
+  });
+
+  it('a caller that cancels before its answer cancels the upstream request, as plain axios would', async () => {
+    const { gate, http } = await setup({ softTimeout: 5_000 });
+    gate.hold();
+    const controller = new AbortController();
+    const pending = http.get('/s', { signal: controller.signal });
+    await sleep(20);
+    controller.abort();
+    const error = await pending.catch((e: unknown) => e);
+    expect(axios.isCancel(error)).toBe(true);
+    for (let i = 0; i < 100 && gate.aborted() === 0; i++) await sleep(10);
+    expect(gate.aborted()).toBe(1);
+    gate.release();
+  });
+
+  it('coalesces: concurrent callers share one upstream request, and a caller arriving while it runs in the background is answered at once', async () => {
+    const { gate, http, cache } = await setup();
+    gate.hold();
+    const first = await Promise.all([1, 2, 3, 4, 5].map(() => http.get('/s')));
+    expect(first.map((r) => r.staleCache?.cause)).toEqual(['slow', 'slow', 'slow', 'slow', 'slow']);
+    const late = await http.get('/s');
+    expect(late.staleCache).toMatchObject({ state: 'stale', cause: 'slow', coalesced: true });
+    expect(upstream.calls('/s')).toBe(2); // the priming request and one more
+    gate.release();
+    await cache.settled();
+    expect((await http.get('/s')).staleCache?.state).toBe('hit');
+  });
+
+  it('a caller with softTimeout: 0 of its own waits for the upstream it joined', async () => {
+    const { gate, http } = await setup();
+    gate.hold();
+    await http.get('/s');
+    const patient = http.get('/s', { staleCache: { softTimeout: 0 } });
+    const done = settledFlag(patient);
+    await sleep(100);
+    expect(done()).toBe(false);
+    gate.release();
+    expect((await patient).staleCache).toMatchObject({ state: 'miss', coalesced: true });
+  });
+
+  it('without an axios timeout, the background request is bounded by flightTimeout; its failure starts a backoff', async () => {
+    const { gate, http, cache } = await setup({ flightTimeout: 150, failureBackoff: 10_000 });
+    gate.hold();
+    expect((await http.get('/s')).staleCache?.cause).toBe('slow');
+    await cache.settled(); // resolves: the hung request was aborted after flightTimeout
+    for (let i = 0; i < 100 && gate.aborted() === 0; i++) await sleep(10); // the server sees the socket close
+    expect(gate.aborted()).toBe(1);
+    const next = await http.get('/s');
+    expect(next.staleCache?.cause).toBe('backoff');
+    expect(upstream.calls('/s')).toBe(2);
+    gate.release();
+  });
+
+  it('a failure before the soft timeout is answered stale from the read already made', async () => {
+    const { gate, http } = await setup({ softTimeout: 5_000 });
+    gate.fail();
+    const res = await http.get('/s');
+    expect(res.staleCache).toMatchObject({ state: 'stale', cause: 'status', status: 503 });
+  });
+});
