@@ -1,5 +1,6 @@
 import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
+import type { Flight } from './flights.js';
 import { follow } from './follow.js';
 import { fetchWithFallback } from './upstream.js';
 import { softApplies, softFetch } from './soft.js';
@@ -14,15 +15,27 @@ import { softApplies, softFetch } from './soft.js';
 
 /** Goes upstream, sharing one request among identical concurrent misses when coalescing is on. */
 export async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
-  const key = req.keys.primary;
-  const joinable = (flight: { epoch: number }): boolean => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
   for (;;) {
-    const flight = ctx.opts.coalesce ? ctx.flights.join(key, ctx.opts.flightTimeout, joinable) : undefined;
+    const flight = ctx.opts.coalesce ? joinFlight(ctx, req) : undefined;
     if (!flight) return lead(ctx, req, ctx.opts.coalesce);
     const result = await follow(ctx, req, flight);
     if (result === 'alone') return lead(ctx, req, false);
     if (result !== 'retry') return result;
   }
+}
+
+/**
+ * An identical request in flight that this caller may follow: one younger than flightTimeout and not
+ * overtaken by an invalidation; or, for a caller that takes early answers (softTimeout), one that has
+ * an early answer, however old: following it costs no wait, and leading another would send one more
+ * request to an upstream already known to be slow.
+ */
+function joinFlight(ctx: CacheContext, req: CacheRequest): Flight | undefined {
+  const key = req.keys.primary;
+  const joinable = (flight: Flight): boolean => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
+  const flight = ctx.flights.join(key, ctx.opts.flightTimeout, joinable);
+  if (flight || req.policy.softTimeout === 0) return flight;
+  return ctx.flights.join(key, Number.POSITIVE_INFINITY, (f) => f.early !== undefined && joinable(f));
 }
 
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {

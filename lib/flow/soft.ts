@@ -38,13 +38,20 @@ export function softApplies(req: CacheRequest): boolean {
   return req.policy.softTimeout > 0 && req.policy.staleTtl > 0;
 }
 
-/** The caller's request, for the adapter, with a signal of its own and the rest of the caller's timeout. */
-function detachedConfig(req: CacheRequest, signal: AbortSignal): InternalAxiosRequestConfig {
+/**
+ * The caller's request, for the adapter, with a signal of its own and the rest of the caller's
+ * timeout; its progress hooks hear of the request only while `waiting()` (the caller still waits on it).
+ */
+function detachedConfig(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): InternalAxiosRequestConfig {
   const { config } = req;
   const copy = Object.assign(Object.create(null) as TrackedConfig, config);
   delete copy[STATE];
   copy.signal = signal;
   copy.cancelToken = undefined;
+  for (const hook of ['onDownloadProgress', 'onUploadProgress'] as const) {
+    const own = config[hook];
+    if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
+  }
   copy.headers = new AxiosHeaders(config.headers); // the adapter adds headers; not to the caller's object
   const timeout = config.timeout ?? 0;
   const left = timeLeft(req);
@@ -104,7 +111,8 @@ function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
 export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
   const staleRead = readStale(ctx, req);
   const controller = new AbortController();
-  const copy = detachedConfig(req, controller.signal);
+  let waiting = true;
+  const copy = detachedConfig(req, controller.signal, () => waiting);
   const call: Promise<Called> = callUpstream(ctx, req, copy).catch((error: unknown) => ({
     ok: false,
     error,
@@ -117,6 +125,7 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
     if (first === 'soft') {
       const entry = await Promise.race([staleRead, caller.gone]);
       if (entry && fitsRedirects(req, entry)) {
+        waiting = false;
         caller.unlink();
         return answerSlow(ctx, req, entry, call, controller, copy);
       }

@@ -149,6 +149,33 @@ describe('softTimeout', () => {
     expect((await http.get('/s')).staleCache?.state).toBe('hit');
   });
 
+  it('a flight answered early is followed however old it is: a slow upstream gets no second request', async () => {
+    const { gate, http } = await setup({ flightTimeout: 100 }, 2_000);
+    gate.hold();
+    expect((await http.get('/s')).staleCache?.cause).toBe('slow');
+    await sleep(150); // the flight is older than flightTimeout, and still waits on the upstream
+    const late = await http.get('/s');
+    expect(late.staleCache).toMatchObject({ state: 'stale', cause: 'slow', coalesced: true });
+    expect(upstream.calls('/s')).toBe(2);
+    gate.release();
+  });
+
+  it('the caller’s progress hooks hear nothing of the request once the caller was answered', async () => {
+    const { gate, http, cache } = await setup();
+    let events = 0;
+    const onDownloadProgress = (): void => {
+      events++;
+    };
+    await http.get('/s', { onDownloadProgress, staleCache: { ttl: 0 } }); // answered in time: the hook hears the body
+    const heard = events;
+    expect(heard).toBeGreaterThan(0);
+    gate.hold();
+    expect((await http.get('/s', { onDownloadProgress })).staleCache?.cause).toBe('slow');
+    gate.release();
+    await cache.settled();
+    expect(events).toBe(heard);
+  });
+
   it('a caller with softTimeout: 0 of its own waits for the upstream it joined', async () => {
     const { gate, http } = await setup();
     gate.hold();
