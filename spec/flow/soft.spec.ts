@@ -1,48 +1,9 @@
-import type * as http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import { memoryStore } from '../../lib/stores/memory';
 import type { StaleCacheHandle, StaleCacheOptions } from '../../lib/types';
-import { startUpstream, type Upstream } from '../helpers/upstream';
+import { gated, startUpstream, type Upstream } from '../helpers/upstream';
 import { settledFlag, sleep } from '../helpers/time';
-
-/** An upstream whose answers wait for the test to release them. */
-function gated(upstream: Upstream, path: string) {
-  let version = 0;
-  let mode: 'ok' | 'hold' | 'fail' = 'ok';
-  const held: Array<() => void> = [];
-  const aborted: number[] = [];
-  upstream.route(path, (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const answer = (): void => {
-      if (res.destroyed) return;
-      if (mode === 'fail') {
-        res.writeHead(503);
-        res.end('down');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ v: ++version }));
-    };
-    req.socket.on('close', () => {
-      if (!res.writableEnded) aborted.push(1);
-    });
-    if (mode === 'hold') held.push(answer);
-    else answer();
-  });
-  return {
-    hold: () => {
-      mode = 'hold';
-    },
-    fail: () => {
-      mode = 'fail';
-    },
-    release: (then: 'ok' | 'fail' = 'ok') => {
-      mode = then;
-      for (const a of held.splice(0)) a();
-    },
-    aborted: () => aborted.length,
-  };
-}
 
 describe('softTimeout', () => {
   let upstream: Upstream;

@@ -50,3 +50,13 @@ export async function commandCalls(client: RedisClientType): Promise<Record<stri
   }
   return calls;
 }
+
+/** Pauses a server's clients for `ms` (CLIENT PAUSE ALL), through a connection of its own. */
+export async function pauseServer(url: string, ms: number): Promise<void> {
+  const admin = await connect(url);
+  try {
+    await admin.sendCommand(['CLIENT', 'PAUSE', String(ms), 'ALL']);
+  } finally {
+    await admin.close();
+  }
+}

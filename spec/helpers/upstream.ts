@@ -126,3 +126,45 @@ export async function startUpstream(): Promise<Upstream> {
     close: stop,
   };
 }
+
+/**
+ * A route whose answers can be held until the test releases them: `{ v: n }` with n counting the
+ * answers given, or a 503 while failing. Counts requests whose client hung up before the answer.
+ */
+export function gated(upstream: Upstream, path: string) {
+  let version = 0;
+  let mode: 'ok' | 'hold' | 'fail' = 'ok';
+  const held: Array<() => void> = [];
+  let aborted = 0;
+  upstream.route(path, (req, res) => {
+    const answer = (): void => {
+      if (res.destroyed) return;
+      if (mode === 'fail') {
+        res.writeHead(503);
+        res.end('down');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ v: ++version }));
+    };
+    req.socket.on('close', () => {
+      if (!res.writableEnded) aborted++;
+    });
+    if (mode === 'hold') held.push(answer);
+    else answer();
+  });
+  return {
+    hold: () => {
+      mode = 'hold';
+    },
+    fail: () => {
+      mode = 'fail';
+    },
+    /** Answers the held requests, and sets what later ones get. */
+    release: (then: 'ok' | 'fail' = 'ok') => {
+      mode = then;
+      for (const a of held.splice(0)) a();
+    },
+    aborted: () => aborted,
+  };
+}

@@ -6,6 +6,8 @@ import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
 import { missHitStale } from '../helpers/store-scenario';
+import { outageScenarios } from '../helpers/outage-scenarios';
+import { pauseServer } from '../helpers/redis';
 import { send, startUpstream } from '../helpers/upstream';
 import { startCluster, type RedisGroup } from '../setup/redis-server';
 
@@ -77,6 +79,23 @@ describe('Redis Cluster (three masters started by the test)', () => {
       cache.detach();
       await upstream.close();
     }
+  });
+
+  describe('outage mode (an instance per cluster client; the pause holds every master)', () => {
+    outageScenarios(
+      async () => ({
+        member: async () => {
+          const member = createCluster({ rootNodes: [{ url: group.urls[0] }] }) as RedisClusterType;
+          member.on('error', () => undefined);
+          await member.connect();
+          return { store: redisStore(member), close: () => member.close() };
+        },
+        pause: async (ms) => {
+          await Promise.all(group.urls.map((url) => pauseServer(url, ms)));
+        },
+      }),
+      { pausable: true },
+    );
   });
 
   describe('through node-redis 5 (createCluster of redis@5, which has no isReady)', () => {
