@@ -1,4 +1,4 @@
-import axios, { AxiosHeaders, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosError, AxiosHeaders, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import { askUser, setState, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
@@ -155,12 +155,9 @@ async function answerSlow(
     cause: 'slow',
   };
   setState(req.config, { meta, url: req.href });
-  // Without an axios timeout of its own, flightTimeout bounds it from here, so settled() always resolves.
-  const cap = (copy.timeout ?? 0) > 0 ? undefined : setTimeout(() => controller.abort(), ctx.opts.flightTimeout);
-  const later = call.then((called) => {
-    clearTimeout(cap);
-    return finish(ctx, req, called, entry);
-  });
+  const later = capped(call, controller, copy, ctx.opts.flightTimeout).then((called) =>
+    finish(ctx, req, called, entry),
+  );
   track(ctx, later);
   let own: Settled;
   try {
@@ -169,6 +166,29 @@ async function answerSlow(
     own = { ok: false, error };
   }
   return { own, shared: { kind: 'answer', entry, meta }, later };
+}
+
+/**
+ * The background request, bounded from the moment its caller was answered: by its axios timeout (which
+ * the adapter enforces from its start, so sooner), or by flightTimeout when it has none. At the bound it
+ * is aborted and counts as a timeout, even if the adapter ignores the abort, so settled() always resolves.
+ */
+function capped(
+  call: Promise<Called>,
+  controller: AbortController,
+  copy: InternalAxiosRequestConfig,
+  flightTimeout: number,
+): Promise<Called> {
+  const bound = (copy.timeout ?? 0) > 0 ? (copy.timeout as number) : flightTimeout;
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<Called>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      const error = new AxiosError(`background request exceeded ${bound} ms`, AxiosError.ECONNABORTED, copy);
+      resolve({ ok: false, error, entry: undefined });
+    }, bound);
+  });
+  return Promise.race([call, cap]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -183,7 +203,7 @@ function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Ent
   } catch {
     const failure: UpstreamFailure = called.ok
       ? { cause: called.raw.status >= 400 ? 'status' : 'bad-response', status: called.raw.status }
-      : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted by the cap: a timeout
+      : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted at the cap: a timeout
     if (upstreamsFault(failure)) startBackoff(ctx, req, stale);
     if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };
     const meta: StaleCacheMeta = {

@@ -162,6 +162,34 @@ describe('softTimeout', () => {
     gate.release();
   });
 
+  it('a custom adapter that ignores the abort still frees settled() at the bound, and counts as a timeout', async () => {
+    let hang = false;
+    const client = axios.create({
+      adapter: (config) =>
+        hang
+          ? new Promise(() => undefined)
+          : Promise.resolve({
+              data: '{"v":1}',
+              status: 200,
+              statusText: 'OK',
+              headers: { 'content-type': 'application/json' },
+              config,
+            }),
+    });
+    const cache = attachStaleCache(client, {
+      store: memoryStore(),
+      softTimeout: 20,
+      flightTimeout: 100,
+      failureBackoff: 10_000,
+    });
+    handles.push(cache);
+    await client.get('http://api.test/c', { staleCache: { ttl: 0 } });
+    hang = true;
+    expect((await client.get('http://api.test/c')).staleCache?.cause).toBe('slow');
+    await cache.settled();
+    expect((await client.get('http://api.test/c')).staleCache?.cause).toBe('backoff');
+  });
+
   it('a failure before the soft timeout is answered stale from the read already made', async () => {
     const { gate, http } = await setup({ softTimeout: 5_000 });
     gate.fail();
