@@ -3,6 +3,7 @@ import { redisStore } from '../../lib/stores/redis';
 import { memoryStore } from '../../lib/stores/memory';
 import { pauseServer } from '../helpers/redis';
 import { outageScenarios } from '../helpers/outage-scenarios';
+import { runFixture } from '../helpers/fixtures';
 import { startRedisServer, type RedisProcess } from '../setup/redis-server';
 
 describe('outage mode on the memory store (a fleet of instances sharing one store)', () => {
@@ -36,4 +37,43 @@ describe('outage mode on Redis (a private redis-server, a client per instance)',
     }),
     { pausable: true },
   );
+});
+
+describe('a long outage, in a process of its own', () => {
+  interface Run {
+    perRequestBytes: number;
+  }
+  let out: {
+    backoff: Run & { upstreamCalls: number; states: string[] };
+    breakerOpen: Run & { storeErrors: number; breaker: string };
+    softHang: Run & { upstreamCalls: number; states: string[] };
+    unhandledRejections: number;
+    timersLeft: number;
+  };
+  beforeAll(async () => {
+    out = JSON.parse(await runFixture('outage-process.ts', [], ['--expose-gc'])) as typeof out;
+  }, 120_000);
+
+  // 11,000 requests each; a per-request leak of the smallest kind (a closure, a map entry) is over 100 bytes.
+  it('the heap stays flat while a backoff holds', () => {
+    expect(out.backoff.states).toEqual(['stale/backoff', 'stale/status']);
+    expect(out.backoff.upstreamCalls).toBe(2);
+    expect(out.backoff.perRequestBytes).toBeLessThan(100);
+  });
+
+  it('the heap stays flat while the store breaker is open, and the outage made 5 error events, not 11,000', () => {
+    expect(out.breakerOpen).toMatchObject({ storeErrors: 5, breaker: 'open' });
+    expect(out.breakerOpen.perRequestBytes).toBeLessThan(100);
+  });
+
+  it('the heap stays flat while a hung upstream is answered early', () => {
+    expect(out.softHang.states).toEqual(['stale/slow']);
+    expect(out.softHang.upstreamCalls).toBe(2);
+    expect(out.softHang.perRequestBytes).toBeLessThan(100);
+  });
+
+  it('sees zero unhandled rejections, and no timer of ours runs once settled() resolved', () => {
+    expect(out.unhandledRejections).toBe(0);
+    expect(out.timersLeft).toBe(0);
+  });
 });
