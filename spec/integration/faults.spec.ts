@@ -1,10 +1,17 @@
 import { runFixture } from '../helpers/fixtures';
 
+interface Wave {
+  outcomes: string[];
+  causes: string[];
+  maxMs: number;
+  upstreamCalls: number;
+}
 interface Cell {
+  mode: 'off' | 'outage';
   redis: string;
   fault: string;
-  outcomes: string[];
-  maxMs: number;
+  waves: Wave[];
+  breaker: string;
 }
 interface Report {
   cells: Cell[];
@@ -13,45 +20,102 @@ interface Report {
   storeTimeout: number;
 }
 
-/** What each cell must end in: with a stale entry readable, the stale answer; otherwise what the upstream gave. */
-function expected(redis: string, fault: string): string {
-  if (fault === 'healthy') return 'fresh';
-  if (redis === 'up') return 'stale';
-  return fault === 'malformed-json' ? 'original' : 'error'; // the malformed body itself, as axios gives it
+const FAILURES = ['refuse', 'reset', 'reset-mid-body', 'hang', '500', '502', '503', '504', 'malformed-json'];
+
+/**
+ * What each wave may end in: with a stale entry readable, the stale answer; otherwise what the
+ * upstream gave. A healthy upstream's first answer may be a hit for the second wave where it could be
+ * written, if the second wave came within its 30 ms ttl.
+ */
+function expected(redis: string, fault: string, wave: number): string[] {
+  if (fault === 'healthy') return wave === 1 && (redis === 'up' || redis === 'garbage') ? ['hit', 'fresh'] : ['fresh'];
+  if (redis === 'up') return ['stale'];
+  return [fault === 'malformed-json' ? 'original' : 'error']; // the malformed body itself, as axios gives it
+}
+
+/** A cell as the README's table shows it: the outcome of each wave, its stale causes and upstream calls. */
+function describeCell(c: Cell): string {
+  return c.waves
+    .map((w) => {
+      const outcome = [...new Set(w.outcomes)].join('/');
+      const causes = w.causes.length > 0 ? ` (${w.causes.join(', ')})` : '';
+      return `${outcome}${causes} ${w.upstreamCalls}↑ ${w.maxMs} ms`;
+    })
+    .join(' → ');
 }
 
 /**
- * Issue 4's fault matrix: every upstream fault against every Redis state, five concurrent requests
- * per cell, on a real HTTP server and a real (private) redis-server. Run in a child process that
- * counts unhandled rejections (spec/fixtures/fault-matrix.ts).
+ * The fault matrix: every upstream fault against every Redis state, with outage mode off (every option
+ * of DESIGN.md section 7 off) and on (softTimeout 50, failureBackoff 10000, the default store breaker).
+ * Each cell is two waves of five concurrent requests, the second once the first and its background work
+ * settled; on a real HTTP server and a real (private) redis-server, in a child process that counts
+ * unhandled rejections (spec/fixtures/fault-matrix.ts).
  */
-describe('fault matrix: upstream faults x Redis states', () => {
+describe('fault matrix: upstream faults x Redis states x outage mode', () => {
   let report: Report;
+  const cell = (mode: string, redis: string, fault: string): Cell => {
+    const found = report.cells.find((c) => c.mode === mode && c.redis === redis && c.fault === fault);
+    if (!found) throw new Error(`no cell ${mode}/${redis}/${fault}`);
+    return found;
+  };
 
   beforeAll(async () => {
     report = JSON.parse(await runFixture('fault-matrix.ts')) as Report;
-    const rows = report.cells
-      .map(
-        (c) =>
-          `${c.redis.padEnd(8)} ${c.fault.padEnd(15)} ${[...new Set(c.outcomes)].join(',').padEnd(8)} ${c.maxMs} ms`,
-      )
-      .join('\n');
-    console.log(`fault matrix (redis, upstream, outcome, slowest request):\n${rows}`);
+    const faults = ['healthy', ...FAILURES];
+    const rows = ['off', 'outage'].flatMap((mode) =>
+      ['up', 'garbage', 'paused', 'stopped'].map(
+        (redis) => `| ${mode} | ${redis} | ${faults.map((f) => describeCell(cell(mode, redis, f))).join(' | ')} |`,
+      ),
+    );
+    console.log(
+      [
+        'fault matrix (wave 1 → wave 2: outcome, stale causes, upstream calls, slowest request):',
+        `| outage mode | Redis | ${faults.join(' | ')} |`,
+        ...rows,
+      ].join('\n'),
+    );
   }, 90_000);
 
-  it('has every cell: 10 upstream behaviours x 4 Redis states', () => {
-    expect(report.cells).toHaveLength(40);
+  it('has every cell: 10 upstream behaviours x 4 Redis states x outage mode off and on', () => {
+    expect(report.cells).toHaveLength(80);
   });
 
   it('every request ends in exactly the expected one of fresh / hit / stale / original answer / original error', () => {
-    const wrong = report.cells.filter((c) => c.outcomes.some((o) => o !== expected(c.redis, c.fault)));
+    const wrong = report.cells.filter((c) =>
+      c.waves.some((w, i) => w.outcomes.some((o) => !expected(c.redis, c.fault, i).includes(o))),
+    );
     expect(wrong).toEqual([]);
   });
 
   it('no request waits longer than its axios timeout plus two storeTimeouts (lookup, stale read) plus a small margin', () => {
     const bound = report.timeout + 2 * report.storeTimeout + 100;
-    const slow = report.cells.filter((c) => c.maxMs > bound);
+    const slow = report.cells.filter((c) => c.waves.some((w) => w.maxMs > bound));
     expect(slow).toEqual([]);
+  });
+
+  it('outage mode, Redis up: after a failure the upstream is left alone; the second wave is answered from the backoff', () => {
+    for (const fault of FAILURES) {
+      const [, second] = cell('outage', 'up', fault).waves;
+      expect([fault, second?.causes, second?.upstreamCalls]).toEqual([fault, ['backoff'], 0]);
+    }
+  });
+
+  it('outage mode, Redis up, a hanging upstream: answered stale at the soft timeout (cause slow), not at the axios timeout', () => {
+    expect(cell('outage', 'up', 'hang').waves[0]?.causes).toEqual(['slow']);
+    expect(cell('off', 'up', 'hang').waves[0]?.causes).toEqual(['timeout']);
+  });
+
+  it('outage mode off, Redis up: every wave asks the failing upstream again', () => {
+    for (const fault of FAILURES.filter((f) => f !== 'refuse')) {
+      expect([fault, cell('off', 'up', fault).waves.map((w) => w.upstreamCalls)]).toEqual([fault, [1, 1]]);
+    }
+  });
+
+  it('outage mode, Redis paused or stopped: the store breaker is open after the first wave’s failed calls', () => {
+    for (const redis of ['paused', 'stopped']) {
+      for (const fault of ['healthy', ...FAILURES])
+        expect([redis, fault, cell('outage', redis, fault).breaker]).toEqual([redis, fault, 'open']);
+    }
   });
 
   it('the process sees zero unhandled rejections', () => {
