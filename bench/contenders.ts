@@ -1,5 +1,12 @@
 import axios, { type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
-import { buildMemoryStorage, buildStorage, canStale, setupCache, type StorageValue } from 'axios-cache-interceptor';
+import {
+  buildMemoryStorage,
+  buildStorage,
+  canStale,
+  setupCache,
+  type CacheOptions,
+  type StorageValue,
+} from 'axios-cache-interceptor';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore, type StaleCacheOptions } from 'axios-stale-cache';
 
@@ -41,11 +48,15 @@ export function pipelineFloor(): AxiosInstance {
 export interface Target {
   adapter?: AxiosAdapter;
   baseURL?: string;
+  /** The axios timeout, for a target on a server. */
+  timeout?: number;
 }
 
 const HOUR = 3_600_000;
 const instance = (t: Target): AxiosInstance =>
-  axios.create(t.adapter ? { adapter: t.adapter } : { baseURL: t.baseURL });
+  axios.create(
+    t.adapter ? { adapter: t.adapter } : { baseURL: t.baseURL, ...(t.timeout ? { timeout: t.timeout } : {}) },
+  );
 
 export function oursMemory(t: Target, options: StaleCacheOptions = {}): AxiosInstance {
   const http = instance(t);
@@ -72,7 +83,7 @@ export function aciMemory(t: Target, maxEntries: number | false = false): AxiosI
 }
 
 /** axios-cache-interceptor's Redis storage, as its documentation (guide/storages.md, "Node Redis storage") shows it. */
-export function aciRedis(t: Target, client: RedisClientType): AxiosInstance {
+export function aciRedis(t: Target, client: RedisClientType, options: CacheOptions = {}): AxiosInstance {
   const redisStorage = buildStorage({
     find(key) {
       return client
@@ -93,7 +104,7 @@ export function aciRedis(t: Target, client: RedisClientType): AxiosInstance {
       await client.del(`axios-cache-${key}`);
     },
   });
-  return setupCache(instance(t), { ttl: HOUR, storage: redisStorage }) as unknown as AxiosInstance;
+  return setupCache(instance(t), { ttl: HOUR, storage: redisStorage, ...options }) as unknown as AxiosInstance;
 }
 
 /**

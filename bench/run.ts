@@ -23,6 +23,7 @@ import {
   type Target,
 } from './contenders.js';
 import { concurrent, interleaved, latency, sequential, type Op } from './measure.js';
+import { outageBench, outageMarkdown } from './outage.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 5;
@@ -244,6 +245,10 @@ async function main(): Promise<void> {
     wire = 'redis-benchmark not available';
   }
 
+  // 7. Outage mode: a hanging upstream, a 503 storm, a fleet of three, a paused Redis.
+  log('outage: upstream hang, 503 storm, three instances, Redis paused');
+  const outage = await outageBench(redisUrl);
+
   // Report.
   const r = (name: string): Row => rows.get(name) ?? { name };
   const floor = r('axios pipeline floor');
@@ -342,6 +347,7 @@ async function main(): Promise<void> {
       `| ${name} | ${value === undefined ? '–' : fmt(value, 2)} | ${wanted} | ${value === undefined || !ok ? '' : ok(value) ? 'met' : '**missed**'} |`,
     );
   }
+  lines.push('', ...outageMarkdown(outage));
   const md = lines.join('\n');
   console.log(md);
   mkdirSync(path.join(root, '.bench-out'), { recursive: true });
@@ -349,7 +355,12 @@ async function main(): Promise<void> {
   writeFileSync(
     path.join(root, '.bench-out', quick ? 'quick.json' : 'latest.json'),
     JSON.stringify(
-      { rows: [...rows.values()], targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })), wire },
+      {
+        rows: [...rows.values()],
+        targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })),
+        wire,
+        outage,
+      },
       null,
       2,
     ),
