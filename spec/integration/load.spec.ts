@@ -49,6 +49,10 @@ describe('load: 10,000 requests, concurrency 100, 200 URLs, upstream failing 30%
     }
     const http = axios.create({ baseURL: upstream.baseURL, timeout: 2_000 });
     const cache = attachStaleCache(http, { store: redisStore(client), ttl: 20, staleTtl: 60_000, ...p });
+    let opened = 0;
+    cache.on('breaker', (e) => {
+      if (e.state === 'open') opened++;
+    });
     const counts = { fresh: 0, hit: 0, stale: 0, error: 0 };
     const wrong: string[] = [];
     let next = 0;
@@ -80,7 +84,7 @@ describe('load: 10,000 requests, concurrency 100, 200 URLs, upstream failing 30%
     await cache.settled();
     const seconds = (Date.now() - started) / 1000;
     console.log(
-      `load run: ${TOTAL} requests in ${seconds.toFixed(1)} s: fresh ${counts.fresh}, hit ${counts.hit}, stale ${counts.stale}, error ${counts.error}; upstream calls ${upstream.calls()}`,
+      `load run: ${TOTAL} requests in ${seconds.toFixed(1)} s: fresh ${counts.fresh}, hit ${counts.hit}, stale ${counts.stale}, error ${counts.error}; upstream calls ${upstream.calls()}; store breaker opened ${opened} times (${cache.stats().storeSkipped} store calls skipped)`,
     );
     expect(wrong).toEqual([]);
     expect(counts.fresh + counts.hit + counts.stale + counts.error).toBe(TOTAL);
