@@ -1,7 +1,7 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { fitsRedirects } from './stale.js';
+import { fitsRedirects, staleMeta } from './stale.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import type { RequestPolicy } from '../options.js';
@@ -67,14 +67,7 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   let cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
   if (cached?.until !== undefined) {
     if (!backingOff(ctx, req, cached as Entry & { until: number }) || !fitsRedirects(req, cached)) return ask(ctx, req);
-    const meta: StaleCacheMeta = {
-      state: 'stale',
-      key: req.keys.primary,
-      storedAt: cached.storedAt,
-      age: ageOf(cached, Date.now()),
-      cause: 'backoff',
-    };
-    return (await fromCache(ctx, req, cached, meta)) ?? ask(ctx, req);
+    return (await fromCache(ctx, req, cached, staleMeta(req, cached, 'backoff'))) ?? ask(ctx, req);
   }
   if (ownTtl === 0) cached = null;
   if (cached && fitsRedirects(req, cached)) {
@@ -92,14 +85,7 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
       if (hit) return hit;
     } else {
       const revalidating = revalidate(ctx, req); //    stale-while-revalidate
-      const meta: StaleCacheMeta = {
-        state: 'stale',
-        key: req.keys.primary,
-        storedAt: cached.storedAt,
-        age,
-        cause: 'revalidating',
-        revalidating,
-      };
+      const meta: StaleCacheMeta = { ...staleMeta(req, cached, 'revalidating'), revalidating };
       const early = await fromCache(ctx, req, cached, meta);
       if (early) return early;
     }

@@ -3,9 +3,9 @@ import { askUser, setState, STATE, type CacheContext, type CacheRequest, type Tr
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection } from '../http/rules.js';
-import { ageOf, settleAsync, toRawResponse } from '../entry/response.js';
+import { settleAsync, toRawResponse } from '../entry/response.js';
 import { keep } from './revalidate.js';
-import { fitsRedirects, readStale } from './stale.js';
+import { fitsRedirects, readStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
 import {
@@ -17,7 +17,7 @@ import {
   type LeaderResult,
   type Settled,
 } from './upstream.js';
-import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
+import type { UpstreamFailure } from '../types.js';
 
 /*
  * softTimeout (FusionCache's soft timeout, nginx's proxy_cache_use_stale updating): when the upstream
@@ -147,13 +147,7 @@ async function answerSlow(
   controller: AbortController,
   copy: InternalAxiosRequestConfig,
 ): Promise<LeaderResult> {
-  const meta: StaleCacheMeta = {
-    state: 'stale',
-    key: req.keys.primary,
-    storedAt: entry.storedAt,
-    age: ageOf(entry, Date.now()),
-    cause: 'slow',
-  };
+  const meta = staleMeta(req, entry, 'slow');
   setState(req.config, { meta, url: req.href });
   const later = capped(call, controller, copy, ctx.opts.flightTimeout).then((called) =>
     finish(ctx, req, called, entry),
@@ -206,13 +200,6 @@ function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Ent
       : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted at the cap: a timeout
     if (upstreamsFault(failure)) startBackoff(ctx, req, stale);
     if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };
-    const meta: StaleCacheMeta = {
-      state: 'stale',
-      key,
-      storedAt: stale.storedAt,
-      age: ageOf(stale, Date.now()),
-      cause: failure.cause,
-    };
-    return { kind: 'answer', entry: stale, meta };
+    return { kind: 'answer', entry: stale, meta: staleMeta(req, stale, failure.cause, failure.status) };
   }
 }

@@ -15,17 +15,25 @@ export async function staleAnswer(
   if (!askUser(ctx, 'staleIf', req.keys.primary, ctx.opts.staleIf, failure)) return undefined;
   const entry = await (staleRead ?? readStale(ctx, req));
   if (!entry || !fitsRedirects(req, entry)) return undefined;
-  return {
-    entry,
-    meta: {
-      state: 'stale',
-      key: req.keys.primary,
-      storedAt: entry.storedAt,
-      age: ageOf(entry, Date.now()),
-      cause: failure.cause,
-      ...(failure.status === undefined ? {} : { status: failure.status }),
-    },
+  return { entry, meta: staleMeta(req, entry, failure.cause, failure.status) };
+}
+
+/** The metadata of a stale answer: the entry's age now, why it was served, the failing status if any. */
+export function staleMeta(
+  req: CacheRequest,
+  entry: Entry,
+  cause: NonNullable<StaleCacheMeta['cause']>,
+  status?: number,
+): StaleCacheMeta {
+  const meta: StaleCacheMeta = {
+    state: 'stale',
+    key: req.keys.primary,
+    storedAt: entry.storedAt,
+    age: ageOf(entry, Date.now()),
+    cause,
   };
+  if (status !== undefined) meta.status = status;
+  return meta;
 }
 
 /**
