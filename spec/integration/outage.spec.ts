@@ -1,7 +1,10 @@
 import { createClient } from 'redis';
 import { redisStore } from '../../lib/stores/redis';
 import { memoryStore } from '../../lib/stores/memory';
-import { pauseServer } from '../helpers/redis';
+import axios from 'axios';
+import { attachStaleCache } from '../../lib/attach';
+import { connect, pauseServer, prefixes } from '../helpers/redis';
+import { send, startUpstream } from '../helpers/upstream';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { runFixture } from '../helpers/fixtures';
 import { startRedisServer, type RedisProcess } from '../setup/redis-server';
@@ -37,6 +40,38 @@ describe('outage mode on Redis (a private redis-server, a client per instance)',
     }),
     { pausable: true },
   );
+
+  it('a backoff marker lives in Redis no longer than the stale entry it repeats', async () => {
+    const upstream = await startUpstream();
+    const client = await connect(redis.url);
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, {
+      store: redisStore(client),
+      ttl: 100,
+      staleTtl: 3_000,
+      failureBackoff: 60_000,
+      ...prefixes(),
+    });
+    try {
+      upstream.route('/m', send.json({ v: 1 }));
+      await http.get('/m', { staleCache: { ttl: 0 } });
+      await cache.settled();
+      upstream.route('/m', send.status(503));
+      const failed = await http.get('/m');
+      expect(failed.staleCache).toMatchObject({ state: 'stale', cause: 'status' });
+      await cache.settled();
+      const key = failed.staleCache?.key ?? '';
+      const [marker, stale] = await Promise.all([client.pTTL(key), client.pTTL(key.replace('_primary', '_stale'))]);
+      expect(marker).toBeGreaterThan(0);
+      expect(stale).toBeGreaterThan(0);
+      expect(marker).toBeLessThanOrEqual(stale + 5); // not the 60 s window (+ flightTimeout) it asked for
+      expect((await http.get('/m')).staleCache?.cause).toBe('backoff');
+    } finally {
+      cache.detach();
+      await client.close();
+      await upstream.close();
+    }
+  });
 });
 
 describe('a long outage, in a process of its own', () => {
