@@ -2,7 +2,7 @@ import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } fro
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import { fitsRedirects, staleAnswer } from './stale.js';
 import type { Flight, Outcome } from './flights.js';
-import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { fitsVary } from './tiers.js';
 import { failedMeta, timeLeft } from './upstream.js';
 
@@ -63,6 +63,11 @@ function errorFor(error: unknown, config: InternalAxiosRequestConfig): unknown {
   return AxiosError.from(error, error.code, config, error.request);
 }
 
+/** The answer's age now, when its metadata has one (a stale answer). */
+function agedNow(outcome: Extract<Outcome, { kind: 'answer' }>): { age?: number } {
+  return outcome.meta.age === undefined ? {} : { age: ageOf(outcome.entry, Date.now()) };
+}
+
 /**
  * A caller whose identical request is already in flight: it takes the leader's outcome (answer,
  * stale answer or error) instead of asking the upstream again, when that outcome is what it would
@@ -82,7 +87,8 @@ export async function follow(
       // Another variant (the response varies on a header this caller sends differently), or more
       // redirects than it allows.
       if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return 'alone';
-      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
+      // An early answer may be taken long after the leader got it: the age is this caller's.
+      setState(config, { meta: { ...outcome.meta, ...agedNow(outcome), coalesced: true }, url: req.href });
       return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));
     case 'error':
       setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });

@@ -113,10 +113,12 @@ describe('softTimeout', () => {
   it('a flight answered early is followed however old it is: a slow upstream gets no second request', async () => {
     const { gate, http } = await setup({ flightTimeout: 100 }, 2_000);
     gate.hold();
-    expect((await http.get('/s')).staleCache?.cause).toBe('slow');
+    const first = await http.get('/s');
+    expect(first.staleCache?.cause).toBe('slow');
     await sleep(150); // the flight is older than flightTimeout, and still waits on the upstream
     const late = await http.get('/s');
     expect(late.staleCache).toMatchObject({ state: 'stale', cause: 'slow', coalesced: true });
+    expect(late.staleCache?.age).toBeGreaterThanOrEqual((first.staleCache?.age ?? 0) + 150); // its own age, not the leader's
     expect(upstream.calls('/s')).toBe(2);
     gate.release();
   });
