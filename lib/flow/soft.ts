@@ -123,13 +123,16 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
   try {
     let first = await Promise.race([call, soft.fired, caller.gone]);
     if (first === 'soft') {
-      const entry = await Promise.race([staleRead, caller.gone]);
+      // The stale read may still be out (a slow store): an upstream answer that lands first wins.
+      const read = staleRead.then((stale) => ({ stale }));
+      const next = await Promise.race([call, read, caller.gone]);
+      const entry = 'stale' in next ? next.stale : null;
       if (entry && fitsRedirects(req, entry)) {
         waiting = false;
         caller.unlink();
         return answerSlow(ctx, req, entry, call, controller, copy);
       }
-      first = await Promise.race([call, caller.gone]);
+      first = 'stale' in next ? await Promise.race([call, caller.gone]) : next;
     }
     caller.unlink();
     return await settleCalled(ctx, req, rebind(first, req.config), staleRead);

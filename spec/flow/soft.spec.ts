@@ -1,8 +1,8 @@
 import axios, { type AxiosInstance } from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import { memoryStore } from '../../lib/stores/memory';
-import type { StaleCacheHandle, StaleCacheOptions } from '../../lib/types';
-import { gated, startUpstream, type Upstream } from '../helpers/upstream';
+import type { CacheStore, StaleCacheHandle, StaleCacheOptions } from '../../lib/types';
+import { gated, send, startUpstream, type Upstream } from '../helpers/upstream';
 import { settledFlag, sleep } from '../helpers/time';
 
 describe('softTimeout', () => {
@@ -190,6 +190,28 @@ describe('softTimeout', () => {
     expect((await client.get('http://api.test/c')).staleCache?.cause).toBe('slow');
     await cache.settled();
     expect((await client.get('http://api.test/c')).staleCache?.cause).toBe('backoff');
+  });
+
+  it('an upstream answer that lands while a slow store still reads the stale tier wins over it', async () => {
+    const inner = memoryStore();
+    // Stale-tier reads take 300 ms; everything else is at once.
+    const store: CacheStore = {
+      get: async (key) => {
+        if (key.startsWith('stale_http')) await sleep(300);
+        return inner.get(key);
+      },
+      set: (entries) => inner.set(entries),
+      delete: (keys) => inner.delete(keys),
+    };
+    const client = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(client, { store, softTimeout: 20, storeTimeout: 1_000 });
+    handles.push(cache);
+    upstream.route('/d', send.json({ v: 1 }));
+    await client.get('/d', { staleCache: { ttl: 0 } });
+    await cache.settled();
+    upstream.route('/d', send.delayed(60, send.json({ v: 2 })));
+    const res = await client.get('/d');
+    expect([res.staleCache?.state, res.data]).toEqual(['miss', { v: 2 }]);
   });
 
   it('a failure before the soft timeout is answered stale from the read already made', async () => {
