@@ -24,10 +24,18 @@ export function storeError(ctx: CacheContext, op: CacheOperation, key: string | 
  * Runs a store call for at most `ms`; a late answer is dropped, a late rejection swallowed. The
  * timer keeps the process alive (not unref'd): someone is waiting on it, and a process that exited
  * under a request waiting on its store would be worse than no cache.
+ *
+ * When the timer fires, the rejection waits one turn of the event loop (setImmediate): timers run
+ * before I/O in each turn, so after this process was busy (a GC, a burst of requests) an answer
+ * that arrived in time is still unread in the socket. That turn reads it; only a store that really
+ * did not answer times out (and counts against the store breaker).
  */
 export function bounded<T>(call: () => Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () => setImmediate(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`))),
+      ms,
+    );
     let pending: Promise<T>;
     try {
       pending = call();

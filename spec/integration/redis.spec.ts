@@ -31,6 +31,39 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     await upstream.close();
   });
 
+  it('an answer that arrived while this process was busy is read, not a timeout (nor a failure for the breaker)', async () => {
+    await http.get('/users');
+    await cache.settled();
+    const inner = redisStore(client);
+    const busy = axios.create({ baseURL: upstream.baseURL });
+    const busyCache = attachStaleCache(busy, {
+      // The GET goes out, then this process is busy for 150 ms: Redis answers at once, and the answer
+      // waits in the socket until the event loop turns, when the 50 ms bound is due as well.
+      store: {
+        ...inner,
+        get: (key) => {
+          const reply = inner.get(key);
+          const until = performance.now() + 150;
+          while (performance.now() < until);
+          return reply;
+        },
+      },
+      storeTimeout: 50,
+      ttl: 5_000,
+      staleTtl: 600_000,
+      ...p,
+    });
+    const errors: CacheErrorEvent[] = [];
+    busyCache.on('error', (e) => errors.push(e));
+    try {
+      const res = await busy.get('/users');
+      expect(errors).toEqual([]);
+      expect(res.staleCache?.state).toBe('hit');
+    } finally {
+      busyCache.detach();
+    }
+  });
+
   it('after a miss both keys exist under the (custom) prefixes, with PTTL close to ttl and staleTtl', async () => {
     const res = await http.get('/users');
     await cache.settled();
