@@ -7,7 +7,7 @@ import { connect, pauseServer, prefixes } from '../helpers/redis';
 import { send, startUpstream } from '../helpers/upstream';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { runFixture } from '../helpers/fixtures';
-import { startRedisServer, type RedisProcess } from '../setup/redis-server';
+import { privateRedis } from '../setup/redis-server';
 
 describe('outage mode on the memory store (a fleet of instances sharing one store)', () => {
   outageScenarios(
@@ -20,30 +20,24 @@ describe('outage mode on the memory store (a fleet of instances sharing one stor
 });
 
 describe('outage mode on Redis (a private redis-server, a client per instance)', () => {
-  let redis: RedisProcess;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redisUrl = privateRedis();
 
   outageScenarios(
     async () => ({
       member: async () => {
-        const client = createClient({ url: redis.url });
+        const client = createClient({ url: redisUrl() });
         client.on('error', () => undefined);
         await client.connect();
         return { store: redisStore(client), close: () => client.close() };
       },
-      pause: (ms) => pauseServer(redis.url, ms),
+      pause: (ms) => pauseServer(redisUrl(), ms),
     }),
     { pausable: true },
   );
 
   it('a backoff marker lives in Redis no longer than the stale entry it repeats', async () => {
     const upstream = await startUpstream();
-    const client = await connect(redis.url);
+    const client = await connect(redisUrl());
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, {
       store: redisStore(client),

@@ -208,3 +208,21 @@ export async function startSentinel(
     throw error;
   }
 }
+
+/**
+ * A redis-server of this describe block's own, started before its tests and stopped after them: for
+ * tests that read server-wide state (command counts) or change it (CLIENT PAUSE). Returns its URL.
+ */
+export function privateRedis(): () => string {
+  let redis: RedisProcess | undefined;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return () => {
+    if (!redis) throw new Error('privateRedis(): the server starts in beforeAll');
+    return redis.url;
+  };
+}

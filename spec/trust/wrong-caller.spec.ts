@@ -5,7 +5,7 @@ import type { CacheEvent } from '../../lib/index';
 import { cleanup, commandCalls, connect, prefixes } from '../helpers/redis';
 import { instances } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-import { startRedisServer, type RedisProcess } from '../setup/redis-server';
+import { privateRedis } from '../setup/redis-server';
 
 /**
  * A shared cache never answers one caller with what belongs to another (issue 8, "wrong caller").
@@ -13,13 +13,7 @@ import { startRedisServer, type RedisProcess } from '../setup/redis-server';
  */
 describe('answers never reach a caller they were not meant for', () => {
   // A private server: the round-trip count below must not see other test files' commands.
-  let redis: RedisProcess;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redisUrl = privateRedis();
   let client: RedisClientType;
   let upstream: Upstream;
   let p: ReturnType<typeof prefixes>;
@@ -29,7 +23,7 @@ describe('answers never reach a caller they were not meant for', () => {
   );
 
   beforeEach(async () => {
-    client = await connect(redis.url);
+    client = await connect(redisUrl());
     upstream = await startUpstream();
     p = prefixes();
     // Answers with what identifies the caller: the data a leak would show.
