@@ -66,7 +66,7 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   const skipPrimary = req.revalidate || (ownTtl === 0 && failureBackoff === 0);
   let cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
   if (cached?.until !== undefined) {
-    if (!backingOff(ctx, req, cached as Entry & { until: number }) || !fitsRedirects(req, cached)) return ask(ctx, req);
+    if (!backingOff(ctx, req, cached.until) || !fitsRedirects(req, cached)) return ask(ctx, req);
     return (await fromCache(ctx, req, cached, staleMeta(req, cached, 'backoff'))) ?? ask(ctx, req);
   }
   if (ownTtl === 0) cached = null;

@@ -3,6 +3,7 @@ import type { Entry } from '../entry/codec.js';
 import { writeEntries } from './store-io.js';
 import type { CacheStoreEntry } from '../types.js';
 import { encodeForWrite, variantOf } from './write.js';
+import { flightFor } from './flights.js';
 
 /*
  * Failure backoff (FusionCache's fail-safe throttle, BentoCache's grace backoff, Varnish grace while
@@ -36,15 +37,11 @@ export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry)
 }
 
 /**
- * Whether a backoff marker read from the primary tier is this request's answer: inside its window, or
+ * Whether a backoff marker (answering until `until`) is this request's answer: inside its window, or
  * after it while this process's probe (a flight for the key) is still out. Otherwise this request is
  * the probe. A request with failureBackoff 0 never takes it.
  */
-export function backingOff(ctx: CacheContext, req: CacheRequest, marker: Entry & { until: number }): boolean {
+export function backingOff(ctx: CacheContext, req: CacheRequest, until: number): boolean {
   if (req.policy.failureBackoff === 0) return false;
-  if (Date.now() < marker.until) return true;
-  const probe = ctx.flights.join(req.keys.primary, ctx.opts.flightTimeout, (flight) => {
-    return !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
-  });
-  return probe !== undefined;
+  return Date.now() < until || flightFor(ctx, req, ctx.opts.flightTimeout) !== undefined;
 }

@@ -1,6 +1,6 @@
 import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
-import type { Flight } from './flights.js';
+import { flightFor, type Flight } from './flights.js';
 import { follow } from './follow.js';
 import { fetchWithFallback } from './upstream.js';
 import { softApplies, softFetch } from './soft.js';
@@ -31,11 +31,9 @@ export async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResp
  * request to an upstream already known to be slow.
  */
 function joinFlight(ctx: CacheContext, req: CacheRequest): Flight | undefined {
-  const key = req.keys.primary;
-  const joinable = (flight: Flight): boolean => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch);
-  const flight = ctx.flights.join(key, ctx.opts.flightTimeout, joinable);
+  const flight = flightFor(ctx, req, ctx.opts.flightTimeout);
   if (flight || req.policy.softTimeout === 0) return flight;
-  return ctx.flights.join(key, Number.POSITIVE_INFINITY, (f) => f.early !== undefined && joinable(f));
+  return flightFor(ctx, req, Number.POSITIVE_INFINITY, (f) => f.early !== undefined);
 }
 
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {

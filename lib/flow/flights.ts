@@ -1,5 +1,6 @@
 import type { Entry } from '../entry/codec.js';
 import type { StaleCacheMeta } from '../types.js';
+import type { CacheContext, CacheRequest } from './context.js';
 
 /** What a leader hands the callers that waited on its upstream request. */
 export type Outcome =
@@ -99,4 +100,21 @@ export class Flights implements Coalescer {
   get size(): number {
     return this.inFlight.size;
   }
+}
+
+/**
+ * The flight this request may join for its key: younger than `maxAge` ms, not overtaken by an
+ * invalidation of its URL, and accepted by `accept`.
+ */
+export function flightFor(
+  ctx: CacheContext,
+  req: CacheRequest,
+  maxAge: number,
+  accept: (flight: Flight) => boolean = () => true,
+): Flight | undefined {
+  return ctx.flights.join(
+    req.keys.primary,
+    maxAge,
+    (flight) => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch) && accept(flight),
+  );
 }

@@ -9,6 +9,7 @@ import type { Entry } from '../entry/codec.js';
 import { isShareable } from '../http/rules.js';
 import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
 import { track } from './store-io.js';
+import { flightFor } from './flights.js';
 import { callUpstream, type Called } from './upstream.js';
 import { writeTiers } from './write.js';
 
@@ -66,8 +67,7 @@ export function keep(ctx: CacheContext, req: CacheRequest, called: Called): Entr
  */
 export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
-  if (ctx.flights.join(key, ctx.opts.flightTimeout, (f) => !ctx.invalidations.overtaken(req.urlDigest, f.epoch)))
-    return false;
+  if (flightFor(ctx, req, ctx.opts.flightTimeout)) return false;
   const leader = ctx.flights.lead(key, req.epoch);
   const job = refresh(ctx, req).then(
     (entry) => leader.publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
