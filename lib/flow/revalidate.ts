@@ -14,19 +14,29 @@ import { callUpstream, type Called } from './upstream.js';
 import { writeTiers } from './write.js';
 
 /**
- * The caller's request, detached from the caller: its abort signal and progress hooks stay with it.
- * Bounded like any request: by its own timeout, or by flightTimeout when it has none, so that
- * settled() always resolves.
+ * A copy of the caller's request for a request of the cache's own: no cache state, no cancellation
+ * (the caller's signal and cancelToken stay with the caller), headers of its own (the adapter adds
+ * headers; not to the caller's object).
  */
-export function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
+export function configCopy(config: TrackedConfig): TrackedConfig {
   const copy = Object.assign(Object.create(null) as TrackedConfig, config);
   delete copy[STATE];
   copy.signal = undefined;
   copy.cancelToken = undefined;
+  copy.headers = new AxiosHeaders(config.headers);
+  return copy;
+}
+
+/**
+ * The caller's request, detached from the caller: its abort signal and progress hooks stay with it.
+ * Bounded like any request: by its own timeout, or by flightTimeout when it has none, so that
+ * settled() always resolves.
+ */
+function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
+  const copy = configCopy(config);
   copy.onDownloadProgress = undefined;
   copy.onUploadProgress = undefined;
   if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
-  copy.headers = new AxiosHeaders(config.headers); // the adapter adds headers; not to the caller's object
   return copy;
 }
 

@@ -1,10 +1,10 @@
-import axios, { AxiosError, AxiosHeaders, CanceledError, type InternalAxiosRequestConfig } from 'axios';
-import { askUser, setState, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import { askUser, setState, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection } from '../http/rules.js';
 import { settleAsync, toRawResponse } from '../entry/response.js';
-import { keep } from './revalidate.js';
+import { configCopy, keep } from './revalidate.js';
 import { fitsRedirects, readStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
@@ -44,15 +44,12 @@ export function softApplies(req: CacheRequest): boolean {
  */
 function detachedConfig(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): InternalAxiosRequestConfig {
   const { config } = req;
-  const copy = Object.assign(Object.create(null) as TrackedConfig, config);
-  delete copy[STATE];
+  const copy = configCopy(config);
   copy.signal = signal;
-  copy.cancelToken = undefined;
   for (const hook of ['onDownloadProgress', 'onUploadProgress'] as const) {
     const own = config[hook];
     if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
   }
-  copy.headers = new AxiosHeaders(config.headers); // the adapter adds headers; not to the caller's object
   const timeout = config.timeout ?? 0;
   const left = timeLeft(req);
   if (left !== undefined && left < timeout) {
