@@ -214,6 +214,34 @@ describe('softTimeout', () => {
     expect([res.staleCache?.state, res.data]).toEqual(['miss', { v: 2 }]);
   });
 
+  it('headers an adapter adds to the request it was given never reach the caller’s own config', async () => {
+    let slow = false;
+    const client = axios.create({
+      adapter: async (config) => {
+        config.headers.set('x-added-by-adapter', '1');
+        if (slow) await sleep(60);
+        return {
+          data: '{"v":1}',
+          status: 200,
+          statusText: 'OK',
+          headers: { 'content-type': 'application/json' },
+          config,
+        };
+      },
+    });
+    const cache = attachStaleCache(client, { store: memoryStore(), softTimeout: 20 });
+    handles.push(cache);
+    const fast = await client.get('http://api.test/h', { staleCache: { ttl: 0 } });
+    slow = true;
+    const early = await client.get('http://api.test/h');
+    expect(early.staleCache?.cause).toBe('slow');
+    await cache.settled();
+    expect([fast.config.headers.get('x-added-by-adapter'), early.config.headers.get('x-added-by-adapter')]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('a failure before the soft timeout is answered stale from the read already made', async () => {
     const { gate, http } = await setup({ softTimeout: 5_000 });
     gate.fail();
