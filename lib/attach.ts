@@ -6,7 +6,7 @@ import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
 import { invalidate } from './invalidate.js';
 import { Invalidations } from './flow/invalidations.js';
-import { resolveOptions, resolveRequestPolicy } from './options.js';
+import { resolveOptions } from './options.js';
 import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './flow/write.js';
 import { storeBreaker } from './flow/breaker.js';
@@ -50,18 +50,15 @@ function isCacheAdapter(value: unknown): value is CacheAdapter {
 }
 
 /**
- * Request interceptor: validates the per-request options and installs the cache adapter. Only
- * that: the lookup runs at dispatch, after request interceptors that axios runs after this one.
+ * Request interceptor: installs the cache adapter, and only that. Everything else (the per-request
+ * option included) is read at dispatch, after the request interceptors axios runs after this one.
  */
 function onRequest(ctx: CacheContext, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
   delete (config as TrackedConfig)[STATE];
   // A config sent again (a retry library does this) still carries our adapter from the first pass.
   if (isCacheAdapter(config.adapter)) config.adapter = config.adapter[UPSTREAM];
   if (ctx.detached) return config;
-  const option = config.staleCache;
-  // A TypeError from a bad `staleCache` rejects the request before any network call.
-  const policy = option === false ? 'opt-out' : resolveRequestPolicy(option, ctx.opts.policy);
-  config.adapter = cacheAdapter(ctx, config.adapter, policy);
+  config.adapter = cacheAdapter(ctx, config.adapter);
   return config;
 }
 

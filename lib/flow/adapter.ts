@@ -4,7 +4,7 @@ import type { Entry } from '../entry/codec.js';
 import { fitsRedirects, staleMeta } from './stale.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
-import type { RequestPolicy } from '../options.js';
+import { resolveRequestPolicy } from '../options.js';
 import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-io.js';
@@ -23,14 +23,14 @@ export type CacheAdapter = AxiosAdapter & { [UPSTREAM]: UpstreamSpec };
  * The cache, as an adapter installed per request by the request interceptor. It runs at dispatch,
  * after every request interceptor, so the key, the method and the credentials check see the final config.
  */
-export function cacheAdapter(
-  ctx: CacheContext,
-  upstreamSpec: UpstreamSpec,
-  policy: RequestPolicy | BypassReason,
-): CacheAdapter {
+export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): CacheAdapter {
   const adapter = (async (config: TrackedConfig) => {
     const upstream = axios.getAdapter(upstreamSpec ?? axios.defaults.adapter, config);
     if (ctx.detached) return upstream(config);
+    // Read here, not in the request interceptor: an interceptor axios runs after ours may set it.
+    // A bad one is a TypeError before any network call.
+    const option = config.staleCache;
+    const policy = option === false ? 'opt-out' : resolveRequestPolicy(option, ctx.opts.policy);
     const started = performance.now();
     try {
       const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream);
