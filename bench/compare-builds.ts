@@ -11,7 +11,7 @@
  *
  * Rounds alternate the order (A B, B A, A B, ...) after a warm-up round, with a GC before each
  * measurement; the table gives the median hits/s of each build, B/A as the ratio of the medians, and
- * the min..max of the per-round ratios. Run it with A = B to see the noise floor of this machine.
+ * the median and the min..max of the per-round ratios (each round pairs one run of A with one of B). Run it with A = B to see the noise floor of this machine.
  *
  * The upstream is an in-process adapter answering at once, as bench/contenders.ts's rawAdapter, so
  * the network does not dominate. It is not imported from there: contenders.ts imports the package
@@ -250,15 +250,15 @@ function table(builds: Build[], results: Result[]): string {
     `A = ${a.label}, B = ${b.label}; ${ROUNDS} rounds after a warm-up, medians; node ${process.version}, ` +
       `${os.cpus().length} cpus`,
     '',
-    '| scenario | A hits/s | B hits/s | B/A | per-round B/A (min..max) |',
-    '|---|---:|---:|---:|---|',
+    '| scenario | A hits/s | B hits/s | B/A (of medians) | B/A (median of rounds) | per-round B/A (min..max) |',
+    '|---|---:|---:|---:|---:|---|',
   ];
   for (const r of results) {
     const lo = Math.min(...r.ratios);
     const hi = Math.max(...r.ratios);
     lines.push(
       `| ${r.name} | ${fmt(r.a)} | ${fmt(r.b)} | ${(r.b / r.a).toFixed(3)} (${pct(r.b / r.a)}) | ` +
-        `${lo.toFixed(3)}..${hi.toFixed(3)} |`,
+        `${median(r.ratios).toFixed(3)} | ${lo.toFixed(3)}..${hi.toFixed(3)} |`,
     );
   }
   return lines.join('\n');
@@ -266,7 +266,9 @@ function table(builds: Build[], results: Result[]): string {
 
 async function main(): Promise<void> {
   if (refs.length !== 2) {
-    log('usage: node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 9] [--only memory|redis]');
+    log(
+      'usage: node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 9] [--only memory|redis]',
+    );
     process.exit(2);
   }
   if (!(globalThis as { gc?: unknown }).gc) log('warning: run with --expose-gc for a GC before each measurement');

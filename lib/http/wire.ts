@@ -66,10 +66,17 @@ export function hasParams(params: unknown): boolean {
 
 type UrlConfig = Pick<AxiosRequestConfig, 'url' | 'baseURL' | 'params' | 'paramsSerializer' | 'allowAbsoluteUrls'>;
 
-/** `params` appended exactly as axios's buildURL appends them (it drops a fragment when it does). */
+// axios's getUri on an instance without defaults: `axios.getUri` would merge the global
+// axios.defaults, whose paramsSerializer the adapter never sees (it has the request's own).
+const bareGetUri = axios.Axios.prototype.getUri.bind({ defaults: {} } as InstanceType<typeof axios.Axios>);
+
+/**
+ * `params` appended exactly as axios's buildURL appends them for this request (it drops a fragment
+ * when it does): with the request's own paramsSerializer, nothing from any defaults.
+ */
 function withParams(url: string, config: UrlConfig): string {
   if (!hasParams(config.params)) return url;
-  return axios.getUri({ url, params: config.params, paramsSerializer: config.paramsSerializer });
+  return bareGetUri({ url, params: config.params, paramsSerializer: config.paramsSerializer });
 }
 
 export interface WireUrl {

@@ -99,6 +99,22 @@ describe('every answer is the one its own request would have got', () => {
       await cache.settled();
       expect((await http.get(`http://127.0.0.1:${port}/echo?~`)).staleCache?.key).not.toBe(tilde.staleCache?.key);
     });
+
+    it('builds the key’s query with the request’s own paramsSerializer, never the global default set later', async () => {
+      const { http, cache } = instance();
+      const global = axios.defaults.paramsSerializer;
+      // Another module sets a global serializer after the instance was created: the instance never uses it.
+      axios.defaults.paramsSerializer = { serialize: (p) => new URLSearchParams(p as Record<string, string>).toString() };
+      try {
+        const alice = await http.get('/echo', { params: { filter: { customer: 'alice' } } });
+        await cache.settled();
+        const bob = await http.get('/echo', { params: { filter: { customer: 'bob' } } });
+        expect(alice.data.target).toBe('/echo?filter%5Bcustomer%5D=alice');
+        expect([bob.staleCache?.state, bob.data.target]).toEqual(['miss', '/echo?filter%5Bcustomer%5D=bob']);
+      } finally {
+        axios.defaults.paramsSerializer = global;
+      }
+    });
   });
 
   describe('response options apply to each caller’s own answer', () => {
