@@ -11,6 +11,7 @@ import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './type
 import { storeAnswer } from './flow/write.js';
 import { storeBreaker } from './flow/breaker.js';
 import { SYNC_GET, type SyncReadable } from './stores/sync.js';
+import { redactUrl } from './http/wire.js';
 
 // On the instance, under a registered symbol: the ESM and the CommonJS copy of this package (the
 // dual-package hazard) must see each other's cache, or one instance would get two.
@@ -75,7 +76,7 @@ function report(ctx: CacheContext, config: TrackedConfig, state: RequestState): 
     ctx.events.emit(meta.state, {
       key: meta.key,
       method: config.method ?? 'get',
-      url: state.url,
+      url: redactUrl(state.url),
       meta,
       duration: state.duration ?? 0,
       ...(meta.status === undefined ? {} : { status: meta.status }),

@@ -228,6 +228,10 @@ export type CacheOperation = 'get' | 'set' | 'delete' | 'decode' | 'encode' | 'r
 export interface CacheEvent {
   key: string | undefined;
   method: string;
+  /**
+   * The URL as sent, for logs: user info, the values of query parameters named like secrets (token,
+   * key, secret, password, sig, code, auth…) and any fragment replaced by `***`.
+   */
   url: string;
   meta: StaleCacheMeta;
   /** Milliseconds from dispatch to the answer (before response interceptors). */

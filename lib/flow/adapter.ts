@@ -11,7 +11,6 @@ import { storeError } from './store-io.js';
 import { readTier } from './tiers.js';
 import { backingOff } from './backoff.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
-import { redactUrl } from '../http/wire.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
 
@@ -55,7 +54,7 @@ function timed(config: TrackedConfig, started: number): void {
 
 /** Puts the metadata on the response before any response interceptor runs, whatever their order. */
 function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassReason): Promise<RawResponse> {
-  setState(config, { meta: { state: 'bypass', reason }, url: redactUrl(config.url ?? '') });
+  setState(config, { meta: { state: 'bypass', reason }, url: config.url ?? '' });
   return upstream(config) as Promise<RawResponse>;
 }
 

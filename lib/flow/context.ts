@@ -70,6 +70,7 @@ export interface CacheRequest {
 /** Per-request state, carried on the config under a symbol (dispatchRequest's copy keeps symbols). */
 export interface RequestState {
   meta: StaleCacheMeta;
+  /** The URL as sent (user info removed), redacted only when an event shows it. */
   url: string;
   /** A fresh answer the response interceptor may store once axios has transformed it. */
   pending?: { entry: Entry; req: CacheRequest } | undefined;

@@ -12,6 +12,7 @@ import { track } from './store-io.js';
 import { flightFor } from './flights.js';
 import { callUpstream, type Called } from './upstream.js';
 import { writeTiers } from './write.js';
+import { redactUrl } from '../http/wire.js';
 
 /**
  * A copy of the caller's request for a request of the cache's own: no cache state, no cancellation
@@ -61,9 +62,9 @@ async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | un
 export function keep(ctx: CacheContext, req: CacheRequest, called: Called): Entry | undefined {
   if (!called.ok) throw called.error;
   const raw = called.raw;
-  if (raw.status >= 400) throw new Error(`revalidation of ${req.href} answered ${raw.status}`);
+  if (raw.status >= 400) throw new Error(`revalidation of ${redactUrl(req.href)} answered ${raw.status}`);
   const json = parseDeclaredJson(raw);
-  if (json?.ok === false) throw new Error(`revalidation of ${req.href} answered malformed JSON`);
+  if (json?.ok === false) throw new Error(`revalidation of ${redactUrl(req.href)} answered malformed JSON`);
   const entry = called.entry;
   if (!entry || !isShareable(raw.headers, ctx.opts.storeSetCookie)) return undefined;
   const response = transformed(raw, json?.ok ? json.value : raw.data);

@@ -185,7 +185,28 @@ export function wireHeader(config: Credentialed, name: string, userinfo: WireUrl
   return value;
 }
 
-/** A URL fit for logs and events: user info replaced. */
+// Query parameter names whose values are secrets in common APIs: OAuth codes and tokens, API keys,
+// signed URLs (X-Amz-Signature, sig), passwords, sessions. A false positive only hides a value in a log.
+const SECRET_PARAM = /token|key|secret|passw|pwd|sig|code|auth|credential|session|jwt|otp|ticket/i;
+
+function redactPair(pair: string): string {
+  const eq = pair.indexOf('=');
+  if (eq === -1) return pair;
+  const name = pair.slice(0, eq);
+  return SECRET_PARAM.test(decode(name.replace(/\+/g, ' '))) ? `${name}=***` : pair;
+}
+
+/**
+ * A URL fit for logs and events: user info replaced, the values of query parameters whose names look
+ * like secrets replaced, a fragment dropped (OAuth implicit flows put tokens there).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z\d+\-.]*:\/\/)[^/?#@]*@/i, '$1***@');
+  let out = url.replace(/^([a-z][a-z\d+\-.]*:\/\/)[^/?#@]*@/i, '$1***@');
+  const hash = out.indexOf('#');
+  if (hash !== -1) out = `${out.slice(0, hash)}#***`;
+  const at = out.indexOf('?');
+  if (at === -1) return out;
+  const end = hash === -1 ? out.length : out.indexOf('#');
+  const query = out.slice(at + 1, end).split('&').map(redactPair).join('&');
+  return `${out.slice(0, at + 1)}${query}${out.slice(end)}`;
 }

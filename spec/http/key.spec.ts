@@ -90,6 +90,14 @@ describe('the wire URL (http adapter)', () => {
     expect(redactUrl('http://alice:s3cret@host/x')).toBe('http://***@host/x');
     expect(redactUrl('/x?a=b@c')).toBe('/x?a=b@c');
   });
+
+  it('redacts the values of query parameters named like secrets, and a fragment', () => {
+    expect(redactUrl('https://h/x?page=2&access_token=abc&X-Amz-Signature=f00&api%5Fkey=k&q=1')).toBe(
+      'https://h/x?page=2&access_token=***&X-Amz-Signature=***&api%5Fkey=***&q=1',
+    );
+    expect(redactUrl('/cb?code=xyz&state=s#id_token=t')).toBe('/cb?code=***&state=s#***');
+    expect(redactUrl('/x?password')).toBe('/x?password');
+  });
 });
 
 describe('keys', () => {

@@ -201,4 +201,18 @@ describe('answers never reach a caller they were not meant for', () => {
     expect(seen).toHaveLength(1);
     expect(JSON.stringify(seen)).not.toMatch(/s3cret/);
   });
+
+  it('shows no secret query value in events, whatever the state', async () => {
+    const { http, cache } = instance();
+    const seen: CacheEvent[] = [];
+    for (const name of ['miss', 'hit', 'bypass'] as const) cache.on(name, (e) => seen.push(e));
+    const url = '/me?page=2&access_token=s3cret-a&sig=s3cret-b';
+    await http.get(url);
+    await cache.settled();
+    await http.get(url);
+    await http.get(url, { staleCache: false });
+    expect(seen.map((e) => e.meta.state)).toEqual(['miss', 'hit', 'bypass']);
+    expect(seen[0]?.url).toBe(`${upstream.baseURL}/me?page=2&access_token=***&sig=***`);
+    expect(JSON.stringify(seen)).not.toMatch(/s3cret/);
+  });
 });
