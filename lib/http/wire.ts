@@ -207,6 +207,10 @@ export function redactUrl(url: string): string {
   const at = out.indexOf('?');
   if (at === -1) return out;
   const end = hash === -1 ? out.length : out.indexOf('#');
-  const query = out.slice(at + 1, end).split('&').map(redactPair).join('&');
+  const query = out
+    .slice(at + 1, end)
+    .split('&')
+    .map(redactPair)
+    .join('&');
   return `${out.slice(0, at + 1)}${query}${out.slice(end)}`;
 }

@@ -104,7 +104,9 @@ describe('every answer is the one its own request would have got', () => {
       const { http, cache } = instance();
       const global = axios.defaults.paramsSerializer;
       // Another module sets a global serializer after the instance was created: the instance never uses it.
-      axios.defaults.paramsSerializer = { serialize: (p) => new URLSearchParams(p as Record<string, string>).toString() };
+      axios.defaults.paramsSerializer = {
+        serialize: (p) => new URLSearchParams(p as Record<string, string>).toString(),
+      };
       try {
         const alice = await http.get('/echo', { params: { filter: { customer: 'alice' } } });
         await cache.settled();
