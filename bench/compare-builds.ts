@@ -1,7 +1,7 @@
 /**
  * Cache-hit throughput of two builds of this library, in one process, interleaved:
  *
- *   node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 9] [--only memory|redis]
+ *   node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 15] [--only memory|redis]
  *
  * A ref is a git commit or branch, or `work` (the working tree as it is when the script starts). Each
  * ref is exported into a directory of its own under /tmp (git archive; `work` is copied), given this
@@ -40,10 +40,10 @@ function arg(name: string, fallback: string): string {
 }
 
 const refs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-const ROUNDS = Number(arg('rounds', '9'));
+const ROUNDS = Number(arg('rounds', '15'));
 const ONLY = arg('only', 'all');
-const MEMORY_SEQ = Number(arg('memory-seq', '20000'));
-const MEMORY_C50 = Number(arg('memory-c50', '40000'));
+const MEMORY_SEQ = Number(arg('memory-seq', '10000'));
+const MEMORY_C50 = Number(arg('memory-c50', '20000'));
 const REDIS_SEQ = Number(arg('redis-seq', '3000'));
 const REDIS_C50 = Number(arg('redis-c50', '10000'));
 
@@ -122,7 +122,12 @@ function build(ref: string): Build {
 
 // ----------------------------------------------------------------------------------------- scenarios
 
-type Measure = () => Promise<number>;
+/** Hits per second of wall-clock time, and per second of this process's CPU time (user + system). */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+type Measure = () => Promise<Rate>;
 interface Scenario {
   name: string;
   /** One measurement per build, in the order of the builds. */
@@ -161,14 +166,24 @@ function redisCache(lib: typeof Library, client: RedisClientType, prefix: string
   return http;
 }
 
+/**
+ * The CPU-time rate counts only the time this process ran: on a shared machine (a test run beside the
+ * benchmark) it moves far less than the wall-clock rate, which also counts the time spent descheduled.
+ */
+async function rates(n: number, run: () => Promise<number>): Promise<Rate> {
+  const before = process.cpuUsage();
+  const wall = await run();
+  const used = process.cpuUsage(before);
+  return { wall, cpu: n / ((used.user + used.system) / 1e6) };
+}
 const seq =
   (op: Op, n: number): Measure =>
   () =>
-    sequential(op, n);
+    rates(n, () => sequential(op, n));
 const c50 =
   (op: Op, n: number): Measure =>
   () =>
-    concurrent(op, n, 50);
+    rates(n, () => concurrent(op, n, 50));
 
 async function memoryScenarios(builds: Build[]): Promise<Scenario[]> {
   const ops = await Promise.all(builds.map((b) => warm(memoryCache(b.lib))));
@@ -215,19 +230,18 @@ async function redisScenarios(builds: Build[], client: RedisClientType): Promise
 
 interface Result {
   name: string;
-  a: number;
-  b: number;
-  ratios: number[];
+  a: Rate[];
+  b: Rate[];
 }
 
 /** A warm-up round, then `rounds` rounds alternating which build goes first; a GC before each run. */
 async function compare(scenario: Scenario, rounds: number): Promise<Result> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const [measureA, measureB] = scenario.measures as [Measure, Measure];
-  const a: number[] = [];
-  const b: number[] = [];
+  const a: Rate[] = [];
+  const b: Rate[] = [];
   for (let round = 0; round <= rounds; round++) {
-    const order: Array<[Measure, number[]]> = [
+    const order: Array<[Measure, Rate[]]> = [
       [measureA, a],
       [measureB, b],
     ];
@@ -238,36 +252,46 @@ async function compare(scenario: Scenario, rounds: number): Promise<Result> {
       if (round > 0) samples.push(rate);
     }
   }
-  return { name: scenario.name, a: median(a), b: median(b), ratios: b.map((rate, i) => rate / a[i]!) };
+  return { name: scenario.name, a, b };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
+/** B/A of the medians, and the min..max of the per-round ratios (each round pairs a run of A with one of B). */
+function ratio(r: Result, clock: keyof Rate): string {
+  const a = median(r.a.map((x) => x[clock]));
+  const b = median(r.b.map((x) => x[clock]));
+  const rounds = r.b.map((x, i) => x[clock] / r.a[i]![clock]);
+  return `${(b / a).toFixed(3)} (${pct(b / a)}) | ${Math.min(...rounds).toFixed(3)}..${Math.max(...rounds).toFixed(3)}`;
+}
+
 function table(builds: Build[], results: Result[]): string {
   const [a, b] = builds as [Build, Build];
   const lines = [
     `A = ${a.label}, B = ${b.label}; ${ROUNDS} rounds after a warm-up, medians; node ${process.version}, ` +
-      `${os.cpus().length} cpus`,
+      `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(2)}`,
     '',
-    '| scenario | A hits/s | B hits/s | B/A (of medians) | B/A (median of rounds) | per-round B/A (min..max) |',
-    '|---|---:|---:|---:|---:|---|',
+    '| scenario | A hits/s | B hits/s | B/A | spread | B/A per CPU-s | spread (CPU) |',
+    '|---|---:|---:|---:|---|---:|---|',
   ];
   for (const r of results) {
-    const lo = Math.min(...r.ratios);
-    const hi = Math.max(...r.ratios);
-    lines.push(
-      `| ${r.name} | ${fmt(r.a)} | ${fmt(r.b)} | ${(r.b / r.a).toFixed(3)} (${pct(r.b / r.a)}) | ` +
-        `${median(r.ratios).toFixed(3)} | ${lo.toFixed(3)}..${hi.toFixed(3)} |`,
-    );
+    const wallA = median(r.a.map((x) => x.wall));
+    const wallB = median(r.b.map((x) => x.wall));
+    lines.push(`| ${r.name} | ${fmt(wallA)} | ${fmt(wallB)} | ${ratio(r, 'wall')} | ${ratio(r, 'cpu')} |`);
   }
+  lines.push(
+    '',
+    'hits/s: wall clock. B/A: ratio of the medians; spread: min..max of the per-round ratios. Per CPU-s: hits',
+    "per second of this process's CPU time, the figure to trust when something else shares the machine.",
+  );
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   if (refs.length !== 2) {
     log(
-      'usage: node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 9] [--only memory|redis]',
+      'usage: node --expose-gc --import tsx bench/compare-builds.ts <refA> <refB> [--rounds 15] [--only memory|redis]',
     );
     process.exit(2);
   }

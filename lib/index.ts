@@ -3,6 +3,7 @@ export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores
 export { redisStore, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
 export {
   DEFAULT_CREDENTIAL_HEADERS,
+  DEFAULT_CREDENTIAL_PATTERN,
   isCacheableResponse as defaultIsCacheable,
   isStaleWorthy as defaultStaleIf,
 } from './http/rules.js';

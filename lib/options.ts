@@ -1,7 +1,14 @@
 import { types } from 'node:util';
 import type { AxiosResponse } from 'axios';
 import { memoryStore } from './stores/memory.js';
-import { DEFAULT_CREDENTIAL_HEADERS, isCacheableResponse, isStaleWorthy } from './http/rules.js';
+import {
+  credentialMatcher,
+  DEFAULT_CREDENTIAL_HEADERS,
+  DEFAULT_CREDENTIAL_PATTERN,
+  isCacheableResponse,
+  isStaleWorthy,
+  type CredentialMatcher,
+} from './http/rules.js';
 import type { CacheStore, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {
@@ -15,7 +22,7 @@ export interface ResolvedOptions {
   maxEntryBytes: number;
   coalesce: boolean;
   flightTimeout: number;
-  credentialHeaders: ReadonlySet<string>;
+  credentialHeaders: CredentialMatcher;
   storeSetCookie: boolean;
   zeroCopy: boolean;
   storeBreaker: { failures: number; cooldown: number } | false;
@@ -174,6 +181,16 @@ function headerNames(where: string, name: string, value: unknown, fallback: read
   return [...names].sort();
 }
 
+/** `credentialHeaders`: header names and patterns; by default the known names and the pattern. */
+function credentialList(value: unknown): ReadonlyArray<string | RegExp> {
+  if (value === undefined) return [...DEFAULT_CREDENTIAL_HEADERS, DEFAULT_CREDENTIAL_PATTERN];
+  if (!Array.isArray(value))
+    fail('options', 'credentialHeaders', 'must be an array of header names and RegExps', value);
+  const names = (value as unknown[]).filter((item) => !(item instanceof RegExp));
+  headerNames('options', 'credentialHeaders', names, []);
+  return value as ReadonlyArray<string | RegExp>;
+}
+
 /**
  * ttl <= staleTtl and ttl + staleWhileRevalidate <= staleTtl. `given` says which of the three the
  * caller set here: a per-request ttl over the instance's staleTtl names the instance's, not a
@@ -285,9 +302,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
     coalesce: o.coalesce ?? DEFAULTS.coalesce,
     flightTimeout: integer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
-    credentialHeaders: new Set(
-      headerNames(where, 'credentialHeaders', o.credentialHeaders, DEFAULT_CREDENTIAL_HEADERS),
-    ),
+    credentialHeaders: credentialMatcher(credentialList(o.credentialHeaders)),
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
     storeBreaker: breakerSettings(o.storeBreaker),

@@ -168,13 +168,17 @@ export interface StaleCacheOptions {
    */
   flightTimeout?: number;
   /**
-   * Request headers that identify a caller: a request with one of them is not cached unless the header
-   * is listed in `vary` (then each value has entries of its own). `auth` and URL user info count as
-   * `authorization`, a proxy's `auth` as `proxy-authorization`. Replaces the default list.
-   * @default DEFAULT_CREDENTIAL_HEADERS (authorization, proxy-authorization, cookie, x-api-key, api-key,
-   * x-auth-token, x-access-token, x-csrf-token, x-xsrf-token)
+   * Request headers that identify a caller, as names (case-insensitive) and RegExps tested on the
+   * lower-cased name: a request with one of them is not cached unless the header is listed in `vary`
+   * (then each value has entries of its own). `auth` and URL user info count as `authorization`, a
+   * proxy's credentials (in any form axios takes) as `proxy-authorization`. Replaces the default list,
+   * pattern included: `[...DEFAULT_CREDENTIAL_HEADERS, /^x-my-/]` keeps the names and drops the pattern.
+   * @default [...DEFAULT_CREDENTIAL_HEADERS, DEFAULT_CREDENTIAL_PATTERN]: authorization,
+   * proxy-authorization, cookie, the API-key and session-token headers in wide use, and any name that
+   * contains auth, token, secret, passw, credential, session, cookie, csrf, xsrf, signature, jwt or
+   * apikey, or has a `key` segment (x-goog-api-key, ocp-apim-subscription-key)
    */
-  credentialHeaders?: ReadonlyArray<string>;
+  credentialHeaders?: ReadonlyArray<string | RegExp>;
   /**
    * Store and share answers that carry `Set-Cookie` (the cookie itself is never stored). Off by default,
    * as in Varnish: such an answer usually belongs to one session (a CSRF token, a login page).

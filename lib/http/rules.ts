@@ -121,9 +121,9 @@ function present(value: unknown): boolean {
 }
 
 /**
- * Headers that identify a caller: a request carrying one is cached only when the header is in
- * `vary` (then each value gets entries of its own). Beyond the standard three, the API-key and
- * session-token headers in common use, which a shared cache must not hand from one caller to another.
+ * Headers that identify a caller, by exact name: a request carrying one is cached only when the
+ * header is in `vary` (then each value gets entries of its own). Beyond the standard three, API-key
+ * and session-token headers in wide use. DEFAULT_CREDENTIAL_PATTERN catches the ones this list misses.
  */
 export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
   'authorization',
@@ -131,11 +131,57 @@ export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
   'cookie',
   'x-api-key',
   'api-key',
+  'apikey', // Kong, Supabase
   'x-auth-token',
   'x-access-token',
   'x-csrf-token',
+  'x-csrftoken', // Django
   'x-xsrf-token',
+  'private-token', // GitLab
+  'x-goog-api-key',
+  'ocp-apim-subscription-key', // Azure API Management
+  'x-vault-token',
+  'x-amz-security-token',
+  'x-session-token',
 ];
+
+/**
+ * Header names that look like a credential: a list of names will always trail the APIs in use, and a
+ * missed credential hands one user's answer to another, while an extra match only costs a miss (a
+ * bypass, its reason `credentials`). A header it catches that is the same for every caller can go in
+ * `vary` (one variant); one that is not a credential at all, by replacing `credentialHeaders`.
+ */
+export const DEFAULT_CREDENTIAL_PATTERN: RegExp =
+  /auth|token|secret|passw|credential|session|cookie|csrf|xsrf|signature|jwt|apikey|(?:^|[-_])(?:api[-_]?)?key(?:$|[-_])/i;
+
+/** Whether a lower-cased header name identifies a caller, by the names and patterns of `credentialHeaders`. */
+export type CredentialMatcher = (lowerName: string) => boolean;
+
+const MAX_REMEMBERED_NAMES = 1_000;
+
+export function credentialMatcher(list: ReadonlyArray<string | RegExp>): CredentialMatcher {
+  const names = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const item of list) {
+    if (typeof item === 'string') names.add(item.toLowerCase());
+    else patterns.push(new RegExp(item.source, item.flags.replace(/[gy]/g, ''))); // no lastIndex state
+  }
+  if (patterns.length === 0) return (name) => names.has(name);
+  // Header names repeat: each is tested against the patterns once.
+  const seen = new Map<string, boolean>();
+  return (name) => {
+    if (names.has(name)) return true;
+    let match = seen.get(name);
+    if (match === undefined) {
+      match = patterns.some((p) => p.test(name));
+      if (seen.size >= MAX_REMEMBERED_NAMES) seen.clear();
+      seen.set(name, match);
+    }
+    return match;
+  };
+}
+
+const DEFAULT_MATCHER = credentialMatcher([...DEFAULT_CREDENTIAL_HEADERS, DEFAULT_CREDENTIAL_PATTERN]);
 
 // Headers that make a GET do something else on servers that honour them.
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
@@ -153,10 +199,7 @@ export interface HeaderFacts {
   credentials: string[];
 }
 
-export function headerFacts(
-  headers: unknown,
-  credentialHeaders: ReadonlySet<string> = new Set(DEFAULT_CREDENTIAL_HEADERS),
-): HeaderFacts {
+export function headerFacts(headers: unknown, isCredential: CredentialMatcher = DEFAULT_MATCHER): HeaderFacts {
   const facts: HeaderFacts = {
     cacheControl: undefined,
     pragma: undefined,
@@ -174,7 +217,7 @@ export function headerFacts(
     // AxiosHeaders methods are on its prototype; plain objects may hold anything
     if (typeof value === 'function') continue;
     const lower = name.toLowerCase();
-    if (credentialHeaders.has(lower)) {
+    if (isCredential(lower)) {
       if (present(value)) facts.credentials.push(lower);
       continue;
     }

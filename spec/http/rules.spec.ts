@@ -1,6 +1,7 @@
 import { AxiosError, AxiosHeaders, CanceledError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import {
   bypassReason,
+  credentialMatcher,
   classifyRejection,
   credentialsSent,
   hasDirective,
@@ -119,8 +120,49 @@ describe('request rules', () => {
     const c = config({
       headers: new AxiosHeaders({ 'X-Tenant-Token': 't', 'X-Api-Key': 'k' }),
     } as Partial<InternalAxiosRequestConfig>);
-    const facts = headerFacts(c.headers, new Set(['x-tenant-token']));
+    const facts = headerFacts(c.headers, credentialMatcher(['x-tenant-token']));
     expect(credentialsSent(c, facts, false)).toEqual(['x-tenant-token']);
+  });
+
+  it.each([
+    'PRIVATE-TOKEN',
+    'apikey',
+    'X-Goog-Api-Key',
+    'Ocp-Apim-Subscription-Key',
+    'X-Vault-Token',
+    'X-Amz-Security-Token',
+    'X-CSRFToken',
+    'X-Session-Token',
+    'X-Client-Secret',
+    'X-Refresh-Jwt',
+    'X-Signature',
+    'Api_Key',
+    'X-Session-Id',
+  ])('the default pattern takes %s for a credential', (name) => {
+    const facts = headerFacts(new AxiosHeaders({ [name]: 'alice' }));
+    expect(facts.credentials).toEqual([name.toLowerCase()]);
+  });
+
+  it.each([
+    'Accept',
+    'Accept-Language',
+    'User-Agent',
+    'Keep-Alive',
+    'X-Request-Id',
+    'Traceparent',
+    'X-Correlation-Id',
+    'Monkey-Business',
+  ])('the default pattern leaves %s alone', (name) => {
+    expect(headerFacts(new AxiosHeaders({ [name]: 'v' })).credentials).toEqual([]);
+  });
+
+  it('patterns keep no state between names (a global RegExp would skip every other match)', () => {
+    const isCredential = credentialMatcher([/^x-t/g]);
+    expect([isCredential('x-tenant'), isCredential('x-tenant-b'), isCredential('x-tenant-c')]).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('Cache-Control: no-cache and Pragma: no-cache ask for revalidation', () => {

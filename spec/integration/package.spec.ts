@@ -124,6 +124,7 @@ describe('the packed package', () => {
         'memoryStore',
         'redisStore',
         'DEFAULT_CREDENTIAL_HEADERS',
+        'DEFAULT_CREDENTIAL_PATTERN',
         'StoreTimeoutError',
       ]),
     );

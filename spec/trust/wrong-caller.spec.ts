@@ -85,6 +85,38 @@ describe('answers never reach a caller they were not meant for', () => {
     expect(without.data).toEqual({ authorization: null, proxy: null, apiKey: null });
   });
 
+  it.each([
+    'PRIVATE-TOKEN',
+    'apikey',
+    'X-Goog-Api-Key',
+    'Ocp-Apim-Subscription-Key',
+    'X-Vault-Token',
+    'X-Amz-Security-Token',
+    'X-CSRFToken',
+    'X-Session-Token',
+    'X-Partner-Secret', // in no list: the name pattern catches it
+  ])('never hands bob alice’s answer when the caller is told by %s', async (name) => {
+    upstream.route('/who', (req, res) => send.json({ who: req.headers[name.toLowerCase()] ?? null })(req, res));
+    const { http, cache } = instance();
+    const alice = await http.get('/who', { headers: { [name]: 'alice' } });
+    await cache.settled();
+    const bob = await http.get('/who', { headers: { [name]: 'bob' } });
+    expect([alice.staleCache?.reason, alice.data.who]).toEqual(['credentials', 'alice']);
+    expect([bob.staleCache?.reason, bob.data.who]).toEqual(['credentials', 'bob']);
+  });
+
+  it('caches a header the pattern catches once it is listed in vary, keyed by its value', async () => {
+    upstream.route('/who', (req, res) => send.json({ who: req.headers['x-partner-secret'] ?? null })(req, res));
+    const { http, cache } = instance({ vary: ['x-partner-secret'] });
+    await http.get('/who', { headers: { 'X-Partner-Secret': 'alice' } });
+    await cache.settled();
+    const bob = await http.get('/who', { headers: { 'X-Partner-Secret': 'bob' } });
+    await cache.settled();
+    const again = await http.get('/who', { headers: { 'X-Partner-Secret': 'alice' } });
+    expect([bob.staleCache?.state, bob.data.who]).toEqual(['miss', 'bob']);
+    expect([again.staleCache?.state, again.data.who]).toEqual(['hit', 'alice']);
+  });
+
   it('takes a credential header list of the caller’s own, and keys it when listed in vary', async () => {
     upstream.route('/t', (req, res) => send.json({ tenant: req.headers['x-tenant-token'] ?? null })(req, res));
     const { http, cache } = instance({ credentialHeaders: ['x-tenant-token'], vary: ['x-tenant-token'] });
