@@ -1,10 +1,6 @@
-import {
-  AxiosHeaders,
-  type AxiosResponse,
-  type AxiosResponseTransformer,
-  type InternalAxiosRequestConfig,
-} from 'axios';
-import { askUser, STATE, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer } from 'axios';
+import { askUser, type CacheContext, type CacheRequest } from './context.js';
+import { configCopy, ownRequest } from './own-request.js';
 import type { Entry } from '../entry/codec.js';
 import { isShareable } from '../http/rules.js';
 import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
@@ -15,30 +11,16 @@ import { writeTiers } from './write.js';
 import { redactUrl } from '../http/wire.js';
 
 /**
- * A copy of the caller's request for a request of the cache's own: no cache state, no cancellation
- * (the caller's signal and cancelToken stay with the caller), headers of its own (the adapter adds
- * headers; not to the caller's object).
+ * The refresh, captured now: the caller's request, detached from the caller (its abort signal and
+ * progress hooks stay with it), bounded like any request: by its own timeout, or by flightTimeout
+ * when it has none, so that settled() always resolves.
  */
-export function configCopy(config: TrackedConfig): TrackedConfig {
-  const copy = Object.assign(Object.create(null) as TrackedConfig, config);
-  delete copy[STATE];
-  copy.signal = undefined;
-  copy.cancelToken = undefined;
-  copy.headers = new AxiosHeaders(config.headers);
-  return copy;
-}
-
-/**
- * The caller's request, detached from the caller: its abort signal and progress hooks stay with it.
- * Bounded like any request: by its own timeout, or by flightTimeout when it has none, so that
- * settled() always resolves.
- */
-function backgroundConfig(config: TrackedConfig, cap: number): InternalAxiosRequestConfig {
-  const copy = configCopy(config);
+function refreshRequest(req: CacheRequest, cap: number): CacheRequest {
+  const copy = configCopy(req.config);
   copy.onDownloadProgress = undefined;
   copy.onUploadProgress = undefined;
   if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
-  return copy;
+  return ownRequest(req, copy);
 }
 
 /** axios's response transform, for an answer that does not travel through axios. */
@@ -51,8 +33,8 @@ function transformed(raw: RawResponse, data: unknown): AxiosResponse {
 }
 
 /** Refreshes the entry; returns it when it may be handed to waiters. */
-async function refresh(ctx: CacheContext, req: CacheRequest): Promise<Entry | undefined> {
-  return keep(ctx, req, await callUpstream(ctx, req, backgroundConfig(req.config, ctx.opts.flightTimeout)));
+async function refresh(ctx: CacheContext, own: CacheRequest): Promise<Entry | undefined> {
+  return keep(ctx, own, await callUpstream(ctx, own));
 }
 
 /**
@@ -80,7 +62,7 @@ export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
   if (flightFor(ctx, req, ctx.opts.flightTimeout)) return false;
   const leader = ctx.flights.lead(key, req.epoch);
-  const job = refresh(ctx, req).then(
+  const job = refresh(ctx, refreshRequest(req, ctx.opts.flightTimeout)).then(
     (entry) => leader.publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
     (error: unknown) => {
       leader.publish({ kind: 'retry' });

@@ -4,7 +4,8 @@ import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection } from '../http/rules.js';
 import { settleAsync, toRawResponse } from '../entry/response.js';
-import { configCopy, keep } from './revalidate.js';
+import { keep } from './revalidate.js';
+import { configCopy, ownRequest } from './own-request.js';
 import { fitsRedirects, readStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
@@ -39,10 +40,10 @@ export function softApplies(req: CacheRequest): boolean {
 }
 
 /**
- * The caller's request, for the adapter, with a signal of its own and the rest of the caller's
- * timeout; its progress hooks hear of the request only while `waiting()` (the caller still waits on it).
+ * The caller's request as a request of the cache's own, captured now, with a signal of its own; its
+ * progress hooks hear of the request only while `waiting()` (the caller still waits on it).
  */
-function detachedConfig(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): InternalAxiosRequestConfig {
+function detachedRequest(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): CacheRequest {
   const { config } = req;
   const copy = configCopy(config);
   copy.signal = signal;
@@ -50,13 +51,7 @@ function detachedConfig(req: CacheRequest, signal: AbortSignal, waiting: () => b
     const own = config[hook];
     if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
   }
-  const timeout = config.timeout ?? 0;
-  const left = timeLeft(req);
-  if (left !== undefined && left < timeout) {
-    copy.timeout = left;
-    copy.timeoutErrorMessage = config.timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
-  }
-  return copy;
+  return ownRequest(req, copy);
 }
 
 /** Rejects when the caller cancels (aborting the upstream request with it), until unlinked. */
@@ -109,8 +104,8 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
   const staleRead = readStale(ctx, req);
   const controller = new AbortController();
   let waiting = true;
-  const copy = detachedConfig(req, controller.signal, () => waiting);
-  const call: Promise<Called> = callUpstream(ctx, req, copy).catch((error: unknown) => ({
+  const own = detachedRequest(req, controller.signal, () => waiting);
+  const call: Promise<Called> = callUpstream(ctx, own).catch((error: unknown) => ({
     ok: false,
     error,
     entry: undefined,
@@ -127,7 +122,7 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
       if (entry && fitsRedirects(req, entry)) {
         waiting = false;
         caller.unlink();
-        return answerSlow(ctx, req, entry, call, controller, copy);
+        return answerSlow(ctx, req, own, entry, call, controller);
       }
       first = 'stale' in next ? await Promise.race([call, caller.gone]) : next;
     }
@@ -142,24 +137,25 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
 async function answerSlow(
   ctx: CacheContext,
   req: CacheRequest,
+  own: CacheRequest,
   entry: Entry,
   call: Promise<Called>,
   controller: AbortController,
-  copy: InternalAxiosRequestConfig,
 ): Promise<LeaderResult> {
   const meta = staleMeta(req, entry, 'slow');
   setState(req.config, { meta, url: req.href });
-  const later = capped(call, controller, copy, ctx.opts.flightTimeout).then((called) =>
-    finish(ctx, req, called, entry),
+  // From here on only `own` (captured at dispatch) is read: the caller's config is the caller's.
+  const later = capped(call, controller, own.config, ctx.opts.flightTimeout).then((called) =>
+    finish(ctx, own, called, entry),
   );
   track(ctx, later);
-  let own: Settled;
+  let answered: Settled;
   try {
-    own = { ok: true, value: await settleAsync(toRawResponse(entry, req.config, req, ctx.opts.zeroCopy)) };
+    answered = { ok: true, value: await settleAsync(toRawResponse(entry, req.config, req, ctx.opts.zeroCopy)) };
   } catch (error) {
-    own = { ok: false, error };
+    answered = { ok: false, error };
   }
-  return { own, shared: { kind: 'answer', entry, meta }, later };
+  return { own: answered, shared: { kind: 'answer', entry, meta }, later };
 }
 
 /**

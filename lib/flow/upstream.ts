@@ -78,13 +78,10 @@ export function timeLeft(req: CacheRequest): number | undefined {
  * responseEncoding, exactly as the adapter would have (and the same way a hit does). A request that
  * already spent time waiting on another caller's flight gets only the rest of its timeout.
  */
-export async function callUpstream(
-  ctx: CacheContext,
-  req: CacheRequest,
-  config: InternalAxiosRequestConfig = req.config,
-): Promise<Called> {
+export async function callUpstream(ctx: CacheContext, req: CacheRequest): Promise<Called> {
+  const { config } = req;
   const { responseType, timeout, timeoutErrorMessage } = config;
-  const left = config === req.config ? timeLeft(req) : undefined;
+  const left = timeLeft(req);
   const asBytes = req.kind !== 'other';
   if (asBytes) config.responseType = 'arraybuffer';
   if (left !== undefined && left < (timeout ?? 0)) {

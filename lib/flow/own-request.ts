@@ -1,0 +1,62 @@
+import { types } from 'node:util';
+import { AxiosHeaders } from 'axios';
+import { STATE, type CacheRequest, type TrackedConfig } from './context.js';
+
+/*
+ * Requests of the cache's own: the upstream request softTimeout lets finish after its caller was
+ * answered, and the stale-while-revalidate refresh. They are captured at dispatch, before the caller
+ * is answered: what they send, and everything their answer is bound by (the varied headers an entry
+ * is written for, its redirects), comes from that capture, never from the caller's config as later
+ * code leaves it (an app's response interceptor may tidy headers, params or auth off it).
+ */
+
+/** A copy of what a request body may be, that later changes to the caller's buffer do not reach. */
+function copyBody(data: unknown): unknown {
+  if (types.isUint8Array(data)) return Buffer.from(data);
+  if (types.isArrayBuffer(data)) return data.slice(0);
+  if (data instanceof URLSearchParams) return new URLSearchParams(data);
+  return data; // a string, or a body the cache never keys (such requests bypass)
+}
+
+function copyParams(params: unknown): unknown {
+  if (params === null || typeof params !== 'object') return params;
+  if (params instanceof URLSearchParams) return new URLSearchParams(params);
+  try {
+    return structuredClone(params);
+  } catch {
+    return params; // holds functions or class instances: taken as they are
+  }
+}
+
+function copyObject<T>(value: T): T {
+  return value !== null && typeof value === 'object' ? ({ ...value } as T) : value;
+}
+
+/**
+ * A copy of the caller's request: no cache state, no cancellation (the caller's signal and
+ * cancelToken stay with the caller), and headers, auth, proxy, params and body of its own: the
+ * adapter adds headers (not to the caller's object), and the caller's changes after dispatch do not
+ * reach it.
+ */
+export function configCopy(config: TrackedConfig): TrackedConfig {
+  const copy = Object.assign(Object.create(null) as TrackedConfig, config);
+  delete copy[STATE];
+  copy.signal = undefined;
+  copy.cancelToken = undefined;
+  copy.headers = new AxiosHeaders(config.headers);
+  copy.auth = copyObject(config.auth);
+  const proxy = copyObject(config.proxy);
+  if (proxy) proxy.auth = copyObject(proxy.auth);
+  copy.proxy = proxy;
+  copy.params = copyParams(config.params);
+  copy.data = copyBody(config.data);
+  return copy;
+}
+
+/**
+ * The request of the cache's own made from `req` now: it sends `config` (a configCopy of the
+ * caller's, made now), and its answer is keyed and bound by that copy.
+ */
+export function ownRequest(req: CacheRequest, config: TrackedConfig): CacheRequest {
+  return { ...req, config };
+}
