@@ -68,7 +68,7 @@ export async function invalidate(
     const variant = oneVariant
       ? headersDigest({ headers, auth: config.auth, proxy: config.proxy }, policy.vary, wire.userinfo)
       : undefined;
-    const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, variant);
+    const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, { variant });
     keys.push(k.primary, k.stale);
     // Every key of the URL (or of the one variant) begins with these: response variants, other shapes.
     if (store.deletePrefixed) prefixes.push(k.primary, k.stale);

@@ -50,6 +50,11 @@ export interface CacheRequest {
   readonly urlDigest: string;
   readonly keys: CacheKeys;
   readonly upstream: AxiosAdapter;
+  /**
+   * The request has a `beforeRedirect`: code that may refuse a redirect, or change the next hop. An
+   * answer that took a redirect is then neither answered to it nor shared from it.
+   */
+  readonly guardsRedirects: boolean;
   /** The request asked for revalidation (Cache-Control / Pragma: no-cache): skip the primary read. */
   readonly revalidate: boolean;
   /** Invalidation sequence number when the request started (see invalidations.ts). */

@@ -1,7 +1,8 @@
 import { types } from 'node:util';
 import type { AxiosAdapter } from 'axios';
 import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
-import { buildKeys, digest, headersDigest, keySource } from '../http/key.js';
+import { bodySegment, buildKeys, digest, headersDigest, keySource } from '../http/key.js';
+import { routeOf } from '../http/route.js';
 import type { RequestPolicy } from '../options.js';
 import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from '../http/rules.js';
 import type { BypassReason } from '../types.js';
@@ -33,7 +34,7 @@ function memoKeyOf(
 
 /**
  * The wire URL and the digest of everything that names the resource. For a request without params,
- * body, Host header or socket, which is what a hot URL usually is, both are remembered by
+ * Host header or socket, which is what a hot URL usually is, both are remembered by
  * (method, baseURL, url, allowAbsoluteUrls, key, adapter): a hit does not parse and hash again.
  */
 function addressOf(
@@ -42,15 +43,10 @@ function addressOf(
   method: string,
   key: string | undefined,
   kind: AdapterKind,
-  body: string | undefined,
   facts: HeaderFacts,
 ): Address {
   const memoizable =
-    body === undefined &&
-    config.params === undefined &&
-    !config.paramsSerializer &&
-    facts.host === undefined &&
-    !config.socketPath;
+    config.params === undefined && !config.paramsSerializer && facts.host === undefined && !config.socketPath;
   // Each field prefixed by its length: no two different field lists ever make the same memo key.
   const memoKey = memoizable
     ? memoKeyOf(method, config.baseURL, config.url, config.allowAbsoluteUrls === false, key, kind)
@@ -62,10 +58,6 @@ function addressOf(
     method,
     url: key ?? wire.canonical,
     customKey: key !== undefined,
-    body:
-      body === undefined
-        ? undefined
-        : { digest: body, contentType: facts.contentType, contentEncoding: facts.contentEncoding },
     host: facts.host,
     socketPath: config.socketPath,
   });
@@ -108,7 +100,7 @@ export function describeRequest(
   const kind = adapterKind(upstream, config);
   let address: Address;
   try {
-    address = addressOf(ctx, config, method, policy.key, kind, body, facts);
+    address = addressOf(ctx, config, method, policy.key, kind, facts);
   } catch {
     return 'url'; // the adapter cannot build this URL either, and will say why
   }
@@ -124,14 +116,14 @@ export function describeRequest(
     kind,
     userinfo: address.userinfo,
     urlDigest: address.urlDigest,
-    keys: buildKeys(
-      ctx.opts.primaryKeyPrefix,
-      ctx.opts.staleKeyPrefix,
-      address.urlDigest,
+    keys: buildKeys(ctx.opts.primaryKeyPrefix, ctx.opts.staleKeyPrefix, address.urlDigest, {
       variant,
-      shapeOf(config, kind),
-    ),
+      body: body === undefined ? undefined : bodySegment(body, facts.contentType, facts.contentEncoding),
+      route: routeOf(config, kind, address.href),
+      shape: shapeOf(config, kind),
+    }),
     upstream,
+    guardsRedirects: typeof config.beforeRedirect === 'function',
     revalidate: wantsRevalidation(facts),
     epoch: ctx.invalidations.current,
     waited: 0,

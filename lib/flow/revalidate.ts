@@ -2,11 +2,10 @@ import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer } from 
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { configCopy, ownRequest } from './own-request.js';
 import type { Entry } from '../entry/codec.js';
-import { isShareable } from '../http/rules.js';
 import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
 import { track } from './store-io.js';
 import { flightFor } from './flights.js';
-import { callUpstream, type Called } from './upstream.js';
+import { callUpstream, mayShare, type Called } from './upstream.js';
 import { writeTiers } from './write.js';
 import { redactUrl } from '../http/wire.js';
 
@@ -48,7 +47,7 @@ export function keep(ctx: CacheContext, req: CacheRequest, called: Called): Entr
   const json = parseDeclaredJson(raw);
   if (json?.ok === false) throw new Error(`revalidation of ${redactUrl(req.href)} answered malformed JSON`);
   const entry = called.entry;
-  if (!entry || !isShareable(raw.headers, ctx.opts.storeSetCookie)) return undefined;
+  if (!entry || !mayShare(ctx, req, raw.headers, entry)) return undefined;
   const response = transformed(raw, json?.ok ? json.value : raw.data);
   if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response)) writeTiers(ctx, req, entry);
   return entry;

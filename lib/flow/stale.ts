@@ -46,9 +46,13 @@ export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry |
   return readTier(ctx, req, 'stale');
 }
 
-/** An entry that took more redirects than this caller allows is not its answer (the adapter would have stopped). */
+/**
+ * An entry that took more redirects than this caller allows is not its answer (the adapter would have
+ * stopped), nor one that took any for a caller whose beforeRedirect might have refused it.
+ */
 export function fitsRedirects(req: CacheRequest, entry: Entry): boolean {
   if (entry.redirects === 0) return true;
+  if (req.guardsRedirects) return false;
   const max = req.config.maxRedirects;
   return max === undefined || max === null || entry.redirects <= max;
 }

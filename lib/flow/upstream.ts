@@ -146,12 +146,17 @@ function judge(called: Called): Verdict {
 }
 
 /**
- * Whether the answer may be stored and handed to waiters, judged on its headers as they came (the
- * entry's have lost Set-Cookie).
+ * Whether an answer may be stored and handed to anyone but its caller: judged on its headers as they
+ * came (the entry's have lost Set-Cookie), and not when the caller's beforeRedirect saw it redirected.
  */
-function shareableOf(ctx: CacheContext, called: Called): boolean {
+export function mayShare(ctx: CacheContext, req: CacheRequest, headers: unknown, entry: Entry | undefined): boolean {
+  if (entry === undefined || (req.guardsRedirects && entry.redirects > 0)) return false;
+  return isShareable(headers, ctx.opts.storeSetCookie);
+}
+
+function shareableOf(ctx: CacheContext, req: CacheRequest, called: Called): boolean {
   const response = called.ok ? called.raw : axios.isAxiosError(called.error) ? called.error.response : undefined;
-  return called.entry !== undefined && isShareable(response?.headers, ctx.opts.storeSetCookie);
+  return mayShare(ctx, req, response?.headers, called.entry);
 }
 
 /** Success: the caller gets the answer, the response interceptor stores it, waiters share it. */
@@ -163,7 +168,7 @@ function remember(
   parsed: { ok: true; value: unknown } | undefined,
 ): LeaderResult {
   if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
-  const shareable = shareableOf(ctx, called);
+  const shareable = shareableOf(ctx, req, called);
   const { entry } = called;
   const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary, status: raw.status };
   setState(req.config, { meta, url: req.href, pending: shareable && entry ? { entry, req } : undefined });
@@ -203,7 +208,8 @@ function original(ctx: CacheContext, req: CacheRequest, called: Called, failure:
   const meta = failedMeta(req, failure);
   setState(req.config, { meta, url: req.href });
   const { entry } = called;
-  const answered: Outcome = entry && shareableOf(ctx, called) ? { kind: 'answer', entry, meta } : { kind: 'alone' };
+  const answered: Outcome =
+    entry && shareableOf(ctx, req, called) ? { kind: 'answer', entry, meta } : { kind: 'alone' };
   if (!called.ok) {
     const shared: Outcome = ownLimit(failure)
       ? { kind: 'retry' }

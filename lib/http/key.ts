@@ -1,22 +1,14 @@
-import * as crypto from 'node:crypto';
+import { digest } from './digest.js';
 import { wireHeader, type WireUrl } from './wire.js';
 
-// crypto.hash (Node >= 20.12) skips the Hash object: about twice as fast for short inputs.
-const oneShot = (crypto as { hash?: (alg: string, data: string | Uint8Array, enc: 'base64url') => string }).hash;
+export { digest };
 
-/** SHA-256 as base64url (43 characters): 256 bits, so no two URLs ever share a key. */
-export function digest(data: string | Uint8Array): string {
-  return oneShot ? oneShot('sha256', data, 'base64url') : crypto.createHash('sha256').update(data).digest('base64url');
-}
-
-/** Everything that names the resource a request asks for, besides its headers. */
+/** Everything that names the resource a request asks for, besides its headers and body. */
 export interface KeySource {
   method: string;
   /** The canonical wire URL, or the caller's own `key` in its place. */
   url: string;
   customKey: boolean;
-  /** Digest of the request body, with the headers that say how to read it. */
-  body?: { digest: string; contentType: unknown; contentEncoding: unknown } | undefined;
   /** An explicit Host header or a Unix socket sends the same URL to another server. */
   host?: unknown;
   socketPath?: string | null | undefined;
@@ -29,13 +21,27 @@ const text = (value: unknown): string | null =>
       ? value.join(', ')
       : String(value);
 
-/** The digested form of a key source: JSON, so no two different sources ever share a text. */
+/**
+ * The digested form of a key source: JSON, so no two different sources ever share a text. (The
+ * three nulls held the body before it got a key segment of its own: kept, so keys of requests
+ * without a body are what they were.)
+ */
 export function keySource(s: KeySource): string {
-  const parts: unknown[] = [s.method.toUpperCase(), s.customKey ? 'k' : 'u', s.url];
-  if (s.body) parts.push(s.body.digest, text(s.body.contentType), text(s.body.contentEncoding));
-  else parts.push(null, null, null);
-  parts.push(text(s.host), s.socketPath ?? null);
-  return JSON.stringify(parts);
+  return JSON.stringify([
+    s.method.toUpperCase(),
+    s.customKey ? 'k' : 'u',
+    s.url,
+    null,
+    null,
+    null,
+    text(s.host),
+    s.socketPath ?? null,
+  ]);
+}
+
+/** The body segment of a key: the body's digest with the headers that say how to read it. */
+export function bodySegment(bodyDigest: string, contentType: unknown, contentEncoding: unknown): string {
+  return digest(JSON.stringify([bodyDigest, text(contentType), text(contentEncoding)]));
 }
 
 type HeaderSource = Parameters<typeof wireHeader>[0];
@@ -52,21 +58,35 @@ export interface CacheKeys {
   id: string;
 }
 
+/** What refines a URL's key, each a segment after it, in this order. */
+export interface KeyParts {
+  /** Digest of the `vary` option's headers. */
+  variant?: string | undefined;
+  /** bodySegment() of a request with a body. */
+  body?: string | undefined;
+  /** routeOf(): what picks the server beyond the URL, when it is not the default. */
+  route?: string | undefined;
+  /** Response options that change the bytes. */
+  shape?: string | undefined;
+}
+
 /**
- * `${prefix}:{${urlDigest}}`, then `:${varyDigest}` for the `vary` option's headers and `:s${shape}` for
- * response options that change the bytes. The braces keep every key of one URL in one Cluster slot,
- * and every key of a URL begins with its base, so removing by prefix removes them all.
+ * `${prefix}:{${urlDigest}}`, then `:${variant}`, `:b${body}`, `:t${route}` and `:s${shape}` where the
+ * request has them. The braces keep every key of one URL in one Cluster slot, and every key of a URL
+ * begins with its base (and every key of one `vary` variant with the variant's), so removing by
+ * prefix removes them all.
  */
 export function buildKeys(
   primaryPrefix: string,
   stalePrefix: string,
   urlDigest: string,
-  variant: string | undefined,
-  shape?: string,
+  parts: KeyParts = {},
 ): CacheKeys {
   let id = `{${urlDigest}}`;
-  if (variant !== undefined) id += `:${variant}`;
-  if (shape !== undefined) id += `:s${shape}`;
+  if (parts.variant !== undefined) id += `:${parts.variant}`;
+  if (parts.body !== undefined) id += `:b${parts.body}`;
+  if (parts.route !== undefined) id += `:t${parts.route}`;
+  if (parts.shape !== undefined) id += `:s${parts.shape}`;
   return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id };
 }
 

@@ -1,5 +1,6 @@
 import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { BypassReason, UpstreamFailure } from '../types.js';
+import { proxyAuth } from './route.js';
 
 /** True when a Cache-Control value holds `directive` (case-insensitive, with or without `=value`). */
 export function hasDirective(header: unknown, directive: string): boolean {
@@ -249,12 +250,16 @@ export function headerFacts(headers: unknown, isCredential: CredentialMatcher = 
 
 type Credentialed = Pick<InternalAxiosRequestConfig, 'auth' | 'proxy'>;
 
-/** Credentials the request sends: its credential headers, `auth` or URL user info, and the proxy's `auth`. */
+/**
+ * Credentials the request sends: its credential headers, `auth` or URL user info, and the credentials
+ * of a proxy set on the request, in any form axios takes (see proxyAuth).
+ */
 export function credentialsSent(config: Credentialed, facts: HeaderFacts, urlHasUserinfo: boolean): string[] {
   const names = facts.credentials;
   if ((present(config.auth) || urlHasUserinfo) && !names.includes('authorization')) names.push('authorization');
-  const proxy = config.proxy;
-  if (proxy && present(proxy.auth) && !names.includes('proxy-authorization')) names.push('proxy-authorization');
+  if (proxyAuth(config.proxy) !== undefined && !names.includes('proxy-authorization')) {
+    names.push('proxy-authorization');
+  }
   return names;
 }
 

@@ -1,5 +1,6 @@
 import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { readHeader } from './rules.js';
+import { proxyAuth } from './route.js';
 
 /*
  * What a request puts on the wire, as the adapter in use would send it. The key is made of this and
@@ -166,7 +167,7 @@ const basic = (username: string, password: string): string =>
 /**
  * The value a header has on the wire. Authorization: `auth` wins, then credentials in the URL,
  * then the header (both adapters drop the header when they have `auth`). Proxy-Authorization:
- * the header, and the proxy's own `auth`, which the http adapter sends to the proxy.
+ * the header, and the credentials of the request's proxy, which the http adapter sends to it.
  */
 export function wireHeader(config: Credentialed, name: string, userinfo: WireUrl['userinfo']): unknown {
   if (name === 'authorization') {
@@ -177,10 +178,8 @@ export function wireHeader(config: Credentialed, name: string, userinfo: WireUrl
   }
   const value = readHeader(config.headers, name);
   if (name === 'proxy-authorization') {
-    const proxy = config.proxy as { auth?: { username?: string; password?: string } } | undefined | false;
-    const auth = proxy ? proxy.auth : undefined;
-    if (auth && typeof auth === 'object')
-      return [value ?? '', basic(auth.username ?? '', auth.password ?? '')].join('\0');
+    const auth = proxyAuth(config.proxy);
+    if (auth !== undefined) return [value ?? '', `Basic ${Buffer.from(auth, 'utf8').toString('base64')}`].join('\0');
   }
   return value;
 }

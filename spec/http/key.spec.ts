@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { buildKeys, digest, headersDigest, keySource, variantKeys } from '../../lib/http/key';
+import { bodySegment, buildKeys, digest, headersDigest, keySource, variantKeys } from '../../lib/http/key';
 import { redactUrl, sortQuery, wireUrl } from '../../lib/http/wire';
 import { LOOK_ALIKE_QUERIES } from '../helpers/instances';
 
@@ -106,18 +106,32 @@ describe('keys', () => {
     expect(digest('GET\n/x')).not.toBe(digest('GET\n/y'));
   });
 
-  it('puts the method, body, content type, Host and socket in the source, and keeps a custom key apart from any URL', () => {
+  it('puts the method, Host and socket in the source, and keeps a custom key apart from any URL', () => {
     const base = { method: 'get', url: '/x', customKey: false };
     const sources = [
       keySource(base),
       keySource({ ...base, method: 'head' }),
       keySource({ ...base, customKey: true }),
-      keySource({ ...base, body: { digest: 'B', contentType: 'application/json', contentEncoding: undefined } }),
-      keySource({ ...base, body: { digest: 'B', contentType: 'text/plain', contentEncoding: undefined } }),
       keySource({ ...base, host: 'tenant.example' }),
       keySource({ ...base, socketPath: '/run/a.sock' }),
     ];
     expect(new Set(sources).size).toBe(sources.length);
+  });
+
+  it('keeps the source of a request without a body what it was before bodies got a segment of their own', () => {
+    expect(digest(keySource({ method: 'get', url: 'https://h/x', customKey: false }))).toBe(
+      digest(JSON.stringify(['GET', 'u', 'https://h/x', null, null, null, null, null])),
+    );
+  });
+
+  it('tells bodies apart by their bytes and by the headers that say how to read them', () => {
+    const segments = [
+      bodySegment('B', 'application/json', undefined),
+      bodySegment('B', 'text/plain', undefined),
+      bodySegment('B', 'text/plain', 'gzip'),
+      bodySegment('C', 'text/plain', undefined),
+    ];
+    expect(new Set(segments).size).toBe(segments.length);
   });
 
   it('cannot be confused by newlines in its fields (JSON, not joined text)', () => {
@@ -126,14 +140,15 @@ describe('keys', () => {
     expect(a).not.toBe(b);
   });
 
-  it('wraps the URL digest in a hash tag shared by both tiers, every variant and every shape', () => {
-    const k = buildKeys('p', 's', 'DIGEST', 'VARIANT', 'SHAPE');
+  it('wraps the URL digest in a hash tag shared by both tiers, every variant, body, route and shape', () => {
+    const k = buildKeys('p', 's', 'DIGEST', { variant: 'VARIANT', shape: 'SHAPE' });
     expect(k).toEqual({
       primary: 'p:{DIGEST}:VARIANT:sSHAPE',
       stale: 's:{DIGEST}:VARIANT:sSHAPE',
       id: '{DIGEST}:VARIANT:sSHAPE',
     });
-    expect(buildKeys('p', 's', 'DIGEST', undefined).primary).toBe('p:{DIGEST}');
+    expect(buildKeys('p', 's', 'DIGEST').primary).toBe('p:{DIGEST}');
+    expect(buildKeys('p', 's', 'D', { variant: 'V', body: 'B', route: 'R', shape: 'S' }).id).toBe('{D}:V:bB:tR:sS');
     expect(variantKeys(k, 'V')).toEqual({
       primary: 'p:{DIGEST}:VARIANT:sSHAPE:rV',
       stale: 's:{DIGEST}:VARIANT:sSHAPE:rV',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -47,8 +47,14 @@ describe('the packed package', () => {
     const installed = path.join(app, 'node_modules', 'axios-stale-cache');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-    // Its peers and dependencies, as npm would have installed them beside it.
-    for (const dep of ['axios', 'lru-cache', 'cockatiel', 'redis', '@redis', 'typescript']) {
+    // Its peers and dependencies, as npm would have installed them beside it (read from package.json:
+    // a dependency added later must not pass here only because the test forgot it).
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const deps = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)];
+    for (const dep of [...deps, '@redis', 'typescript']) {
       symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep));
     }
     cpSync(path.join(root, 'spec/fixtures/consumer'), app, { recursive: true });
