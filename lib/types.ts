@@ -50,6 +50,9 @@ export type BypassReason =
   | 'credentials' // a credential header (see `credentialHeaders`), `auth` or URL user info, not listed in `vary`
   | 'no-store' // request Cache-Control: no-store
   | 'range' // a Range request: its 206 is a part, not the resource
+  // If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since or If-Range: the answer (a 304, a
+  // 412) is about the caller's own copy, so it is neither shared nor answered from another's
+  | 'conditional'
   | 'stream' // responseType 'stream'
   | 'response-type' // a responseType the cache cannot rebuild from bytes ('formdata')
   | 'url' // a URL or params the adapter could not serialise either

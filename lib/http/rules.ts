@@ -184,6 +184,9 @@ export function credentialMatcher(list: ReadonlyArray<string | RegExp>): Credent
 
 const DEFAULT_MATCHER = credentialMatcher([...DEFAULT_CREDENTIAL_HEADERS, DEFAULT_CREDENTIAL_PATTERN]);
 
+// Preconditions: the answer (a 304, a 412, a part) is for this caller's copy, not the resource.
+const PRECONDITIONS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']);
+
 // Headers that make a GET do something else on servers that honour them.
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 
@@ -196,6 +199,8 @@ export interface HeaderFacts {
   contentType: unknown;
   contentEncoding: unknown;
   methodOverride: boolean;
+  /** A precondition (If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since, If-Range). */
+  conditional: boolean;
   /** Lower-cased names of the credential headers the request carries. */
   credentials: string[];
 }
@@ -209,6 +214,7 @@ export function headerFacts(headers: unknown, isCredential: CredentialMatcher = 
     contentType: undefined,
     contentEncoding: undefined,
     methodOverride: false,
+    conditional: false,
     credentials: [],
   };
   if (headers === null || typeof headers !== 'object') return facts;
@@ -243,6 +249,7 @@ export function headerFacts(headers: unknown, isCredential: CredentialMatcher = 
         break;
       default:
         if (METHOD_OVERRIDES.has(lower) && present(value)) facts.methodOverride = true;
+        else if (PRECONDITIONS.has(lower) && present(value)) facts.conditional = true;
     }
   }
   return facts;
@@ -282,6 +289,7 @@ export function bypassReason(
   if (facts.methodOverride) return 'method';
   for (const name of credentials) if (!vary.includes(name)) return 'credentials';
   if (present(facts.range)) return 'range';
+  if (facts.conditional) return 'conditional';
   if (hasDirective(facts.cacheControl, 'no-store')) return 'no-store';
   return undefined;
 }

@@ -100,6 +100,38 @@ describe('every answer is the one its own request would have got', () => {
       expect((await http.get(`http://127.0.0.1:${port}/echo?~`)).staleCache?.key).not.toBe(tilde.staleCache?.key);
     });
 
+    it.each([
+      ['If-None-Match', '"v1"'],
+      ['If-Modified-Since', 'Mon, 30 Nov 2026 00:00:00 GMT'],
+      ['If-Match', '"v1"'],
+      ['If-Unmodified-Since', 'Mon, 30 Nov 2026 00:00:00 GMT'],
+      ['If-Range', '"v1"'],
+    ])(
+      'a request with %s is neither coalesced with, answered for, nor written for a plain one',
+      async (name, value) => {
+        // Answers a precondition with a bodiless 304, anything else in full; slowly enough to be coalesced.
+        upstream.route('/doc', (req, res) =>
+          setTimeout(() => {
+            if (req.headers[name.toLowerCase()] === undefined)
+              send.json({ full: true }, 200, { etag: '"v1"' })(req, res);
+            else {
+              res.writeHead(304, { etag: '"v1"' });
+              res.end();
+            }
+          }, 30),
+        );
+        const { http, cache } = instance();
+        const conditional = { headers: { [name]: value }, validateStatus: (s: number) => s < 400 };
+        const [mine, plain] = await Promise.all([http.get('/doc', conditional), http.get('/doc')]);
+        expect([mine.status, mine.staleCache?.reason]).toEqual([304, 'conditional']);
+        expect([plain.status, plain.data]).toEqual([200, { full: true }]);
+        await cache.settled();
+        expect((await http.get('/doc', conditional)).status).toBe(304);
+        expect((await http.get('/doc')).staleCache?.state).toBe('hit');
+        expect(upstream.calls('/doc')).toBe(3);
+      },
+    );
+
     it('builds the key’s query with the request’s own paramsSerializer, never the global default set later', async () => {
       const { http, cache } = instance();
       const global = axios.defaults.paramsSerializer;
