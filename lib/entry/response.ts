@@ -340,10 +340,6 @@ export function toRawResponse(
   return raw;
 }
 
-export function ageOf(entry: Entry, now: number): number {
-  return Math.max(0, now - entry.storedAt);
-}
-
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
 
 /**

@@ -1,11 +1,12 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { fitsRedirects, staleMeta } from './stale.js';
+import { fitsRedirects, servesStale, staleMeta } from './stale.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import { resolveRequestPolicy } from '../options.js';
-import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import { ageOf, freshness } from '../http/freshness.js';
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-io.js';
 import { readTier } from './tiers.js';
@@ -64,25 +65,24 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   // With ttl 0 the primary tier is read for backoff markers only.
   const skipPrimary = req.revalidate || (ownTtl === 0 && failureBackoff === 0);
   let cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
+  const now = Date.now();
   if (cached?.until !== undefined) {
-    if (!backingOff(ctx, req, cached.until) || !fitsRedirects(req, cached)) return ask(ctx, req);
+    if (!backingOff(ctx, req, cached.until) || !servesStale(req, cached, now)) return ask(ctx, req);
     return (await fromCache(ctx, req, cached, staleMeta(req, cached, 'backoff'))) ?? ask(ctx, req);
   }
   if (ownTtl === 0) cached = null;
   if (cached && fitsRedirects(req, cached)) {
-    const age = ageOf(cached, Date.now());
-    const { staleWhileRevalidate, ttl } = req.policy;
-    // Fresh for the shorter of this request's ttl and the entry's own.
-    if (staleWhileRevalidate === 0 || age < Math.min(ttl, cached.ttl)) {
+    const fresh = freshness(cached, req.policy, now);
+    if (fresh === 'fresh') {
       // 2. short-circuit
       const hit = await fromCache(ctx, req, cached, {
         state: 'hit',
         key: req.keys.primary,
         storedAt: cached.storedAt,
-        age,
+        age: ageOf(cached, now),
       });
       if (hit) return hit;
-    } else {
+    } else if (fresh === 'revalidate' && servesStale(req, cached, now)) {
       const revalidating = revalidate(ctx, req); //    stale-while-revalidate
       const meta: StaleCacheMeta = { ...staleMeta(req, cached, 'revalidating'), revalidating };
       const early = await fromCache(ctx, req, cached, meta);

@@ -1,8 +1,9 @@
 import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import { fitsRedirects, staleAnswer } from './stale.js';
+import { fitsRedirects, servesStale, staleAnswer } from './stale.js';
 import type { Flight, Outcome } from './flights.js';
-import { ageOf, settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
 import { failedMeta, timeLeft } from './upstream.js';
 
@@ -87,6 +88,8 @@ export async function follow(
       // Another variant (the response varies on a header this caller sends differently), or more
       // redirects than it allows.
       if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return 'alone';
+      // A stale answer (the leader's upstream failed, or was slow) within this caller's own staleTtl.
+      if (outcome.meta.state === 'stale' && !servesStale(req, outcome.entry)) return 'alone';
       // An early answer may be taken long after the leader got it: the age is this caller's.
       setState(config, { meta: { ...outcome.meta, ...agedNow(outcome), coalesced: true }, url: req.href });
       return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));

@@ -6,7 +6,7 @@ import { classifyRejection } from '../http/rules.js';
 import { settleAsync, toRawResponse } from '../entry/response.js';
 import { keep } from './revalidate.js';
 import { configCopy, ownRequest } from './own-request.js';
-import { fitsRedirects, readStale, staleMeta } from './stale.js';
+import { readStale, servesStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
 import {
@@ -119,7 +119,7 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
       const read = staleRead.then((stale) => ({ stale }));
       const next = await Promise.race([call, read, caller.gone]);
       const entry = 'stale' in next ? next.stale : null;
-      if (entry && fitsRedirects(req, entry)) {
+      if (entry && servesStale(req, entry)) {
         waiting = false;
         caller.unlink();
         return answerSlow(ctx, req, own, entry, call, controller);

@@ -1,6 +1,6 @@
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { ageOf } from '../entry/response.js';
+import { ageOf, withinStaleTtl } from '../http/freshness.js';
 import { readTier } from './tiers.js';
 import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
@@ -14,7 +14,7 @@ export async function staleAnswer(
   if (req.policy.staleTtl === 0) return undefined;
   if (!askUser(ctx, 'staleIf', req.keys.primary, ctx.opts.staleIf, failure)) return undefined;
   const entry = await (staleRead ?? readStale(ctx, req));
-  if (!entry || !fitsRedirects(req, entry)) return undefined;
+  if (!entry || !servesStale(req, entry)) return undefined;
   return { entry, meta: staleMeta(req, entry, failure.cause, failure.status) };
 }
 
@@ -44,6 +44,14 @@ export function staleMeta(
 export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry | null> {
   req.storeBudget = ctx.opts.storeTimeout;
   return readTier(ctx, req, 'stale');
+}
+
+/**
+ * Whether an entry may be this request's stale answer now, whichever way it leaves (after a failure,
+ * a backoff, a soft timeout, a coalesced waiter): within this request's staleTtl, and its redirects fit.
+ */
+export function servesStale(req: CacheRequest, entry: Entry, now = Date.now()): boolean {
+  return withinStaleTtl(entry, req.policy, now) && fitsRedirects(req, entry);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CacheErrorEvent } from '../../lib/index';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 import { instances, LOOK_ALIKE_QUERIES } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-import { sleep } from '../helpers/time';
+import { fakeClock, sleep } from '../helpers/time';
 
 /** No request is ever answered with another request's bytes (issue 8, "wrong data"). Real HTTP server. */
 describe('every answer is the one its own request would have got', () => {
@@ -278,6 +278,47 @@ describe('every answer is the one its own request would have got', () => {
       const redirectedHit = await http.get('/redirect');
       expect(redirectedHit.request.res.responseUrl).toBe(redirected.request.res.responseUrl);
       expect(redirectedHit.request.res.responseUrl).toBe(`${upstream.baseURL}/final`);
+    });
+  });
+
+  describe('freshness is decided from the entry and the request, every time', () => {
+    let clock: ReturnType<typeof fakeClock>;
+    beforeEach(() => {
+      clock = fakeClock();
+      let n = 0;
+      upstream.route('/n', (req, res) => send.json({ n: ++n })(req, res));
+    });
+    afterEach(() => clock.restore());
+
+    it('a per-request ttl bounds a hit, whatever the entry was written with', async () => {
+      const { http, cache } = instance({ ttl: 60_000 });
+      await http.get('/n');
+      await cache.settled();
+      clock.advance(1_000);
+      const short = await http.get('/n', { staleCache: { ttl: 300 } });
+      expect([short.staleCache?.state, short.data]).toEqual(['miss', { n: 2 }]);
+      expect((await http.get('/n')).staleCache?.state).toBe('hit');
+    });
+
+    it('a per-request staleTtl bounds a stale answer', async () => {
+      const { http, cache } = instance({ ttl: 100, staleTtl: 60_000 });
+      await http.get('/n');
+      await cache.settled();
+      clock.advance(1_200);
+      upstream.route('/n', send.status(503));
+      const strict = await http.get('/n', { staleCache: { staleTtl: 500 }, validateStatus: () => true });
+      expect([strict.status, strict.staleCache?.state]).toEqual([503, 'failed']);
+      const lenient = await http.get('/n');
+      expect([lenient.staleCache?.state, lenient.data]).toEqual(['stale', { n: 1 }]);
+    });
+
+    it('an entry stored in the future (the clock stepped back an hour) is not a fresh hit', async () => {
+      const { http, cache } = instance({ ttl: 60_000 });
+      await http.get('/n');
+      await cache.settled();
+      jest.setSystemTime(Date.now() - 3_600_000);
+      const after = await http.get('/n');
+      expect([after.staleCache?.state, after.data]).toEqual(['miss', { n: 2 }]);
     });
   });
 
