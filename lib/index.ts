@@ -30,6 +30,7 @@ export type {
   StaleCacheOptions,
   StaleCacheRequestOptions,
   StoreBreakerOptions,
+  StoreGuard,
   StoredValue,
   UpstreamFailure,
 } from './types.js';

@@ -25,6 +25,20 @@ export interface CacheStore {
    * Optional; without it `invalidate` removes only the variant it can name.
    */
   deletePrefixed?(prefixes: ReadonlyArray<string>): Promise<void>;
+  /**
+   * Writes `entries` in one round trip, unless a value under one of `guard.keys` was stored after
+   * `guard.storedAt` (an entry's stored time is the number after the version at its start: `[2,<ms>,`);
+   * resolves with whether it wrote. For writes made from an earlier read (a backoff marker), which
+   * must never replace a newer entry. Optional: without it the cache reads the guard keys first, and
+   * a newer entry written between that read and the write can still be replaced.
+   */
+  setUnlessNewer?(entries: ReadonlyArray<CacheStoreEntry>, guard: StoreGuard): Promise<boolean>;
+}
+
+/** See CacheStore.setUnlessNewer. */
+export interface StoreGuard {
+  keys: ReadonlyArray<string>;
+  storedAt: number;
 }
 
 /**

@@ -94,6 +94,21 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
   return out;
 }
 
+// `[<version>,<storedAt>,`: what a store reads of an entry to tell which of two is newer (see
+// CacheStore.setUnlessNewer); the Redis store's script reads the same prefix.
+const STORED_AT = /^\[\d+,(\d+)[,\]]/;
+const PREFIX_BYTES = 40;
+
+/** When a stored value was stored (epoch ms), read from its first bytes; undefined for anything else. */
+export function storedAtOf(value: StoredValue): number | undefined {
+  const head =
+    typeof value === 'string'
+      ? value.slice(0, PREFIX_BYTES)
+      : Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, PREFIX_BYTES)).toString('latin1');
+  const match = STORED_AT.exec(head);
+  return match ? Number(match[1]) : undefined;
+}
+
 function isHeaders(value: unknown): value is Headers {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   for (const v of Object.values(value)) {

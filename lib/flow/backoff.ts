@@ -1,6 +1,6 @@
 import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { writeEntries } from './store-io.js';
+import { writeUnlessNewer } from './store-io.js';
 import type { CacheStoreEntry } from '../types.js';
 import { encodeForWrite, variantOf } from './write.js';
 import { flightFor } from './flights.js';
@@ -31,9 +31,14 @@ export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry)
   if (!encoded) return;
   const ttl = Math.floor(Math.min(window + ctx.opts.flightTimeout, left));
   const entries: CacheStoreEntry[] = [{ key: req.keys.primary, value: encoded, ttl }];
+  const guards = [req.keys.primary, req.keys.stale];
   const variant = variantOf(ctx, req, entry);
-  if (variant) entries.push({ key: variant.primary, value: encoded, ttl });
-  writeEntries(ctx, entries);
+  if (variant) {
+    entries.push({ key: variant.primary, value: encoded, ttl });
+    guards.push(variant.primary, variant.stale);
+  }
+  // Made from an entry read earlier: another process may have stored a newer one since (in either tier).
+  writeUnlessNewer(ctx, entries, { keys: guards, storedAt: entry.storedAt });
 }
 
 /**

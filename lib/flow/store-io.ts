@@ -1,7 +1,9 @@
+import { types } from 'node:util';
 import { BreakerOpenError, StoreBusyError, StoreTimeoutError } from '../errors.js';
 import type { CacheContext } from './context.js';
 import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
-import type { CacheOperation, CacheStoreEntry, StoredValue } from '../types.js';
+import { storedAtOf } from '../entry/codec.js';
+import type { CacheOperation, CacheStoreEntry, StoreGuard, StoredValue } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
@@ -97,6 +99,10 @@ function pendingCall<T>(ctx: CacheContext, call: () => Promise<T>, ms: number, b
   });
 }
 
+export function isStoredValue(value: unknown): value is StoredValue {
+  return typeof value === 'string' || types.isUint8Array(value);
+}
+
 export function isSync(ctx: CacheContext): ((key: string) => StoredValue | null) | undefined {
   return (ctx.opts.store as SyncReadable)[SYNC_GET];
 }
@@ -125,20 +131,46 @@ export function track(ctx: CacheContext, job: Promise<unknown>): void {
   void quiet.then(() => ctx.background.delete(quiet));
 }
 
+function bytesOf(entries: CacheStoreEntry[]): number {
+  let bytes = 0;
+  for (const e of entries) bytes += typeof e.value === 'string' ? e.value.length : e.value.byteLength;
+  return bytes;
+}
+
 /** Writes entries in one store call, in the background, bounded; a failure is an 'error' event. */
 export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): void {
   if (entries.length === 0) return;
-  const key = entries[0]?.key;
   const { store } = ctx.opts;
-  const failed = (error: unknown): void => storeError(ctx, 'set', key, error);
+  const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
   if (isSync(ctx)) {
     // In process: done before this returns, so nothing to bound or to wait for.
     store.set(entries).catch(failed);
     return;
   }
-  let bytes = 0;
-  for (const e of entries) bytes += typeof e.value === 'string' ? e.value.length : e.value.byteLength;
-  track(ctx, storeCall(ctx, () => store.set(entries), ctx.opts.storeTimeout, bytes).catch(failed));
+  track(ctx, storeCall(ctx, () => store.set(entries), ctx.opts.storeTimeout, bytesOf(entries)).catch(failed));
+}
+
+/**
+ * Writes entries made from an earlier read (a backoff marker), in the background, unless a value
+ * under one of the guard keys was stored after `guard.storedAt`: in the store's one round trip where
+ * it can (setUnlessNewer), else after reading the guards, and not at all when they cannot be read.
+ */
+export function writeUnlessNewer(ctx: CacheContext, entries: CacheStoreEntry[], guard: StoreGuard): void {
+  if (entries.length === 0) return;
+  const { store, storeTimeout } = ctx.opts;
+  const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
+  const setUnlessNewer = store.setUnlessNewer?.bind(store);
+  if (setUnlessNewer) {
+    const write = (): Promise<boolean> => setUnlessNewer(entries, guard);
+    if (isSync(ctx)) write().catch(failed);
+    else track(ctx, storeCall(ctx, write, storeTimeout, bytesOf(entries)).catch(failed));
+    return;
+  }
+  const guarded = Promise.all(guard.keys.map((key) => readValue(ctx, key, storeTimeout))).then((values) => {
+    const newer = values.some((v) => v === undefined || (isStoredValue(v) && (storedAtOf(v) ?? 0) > guard.storedAt));
+    if (!newer) writeEntries(ctx, entries);
+  });
+  track(ctx, guarded);
 }
 
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */

@@ -1,10 +1,8 @@
-import { types } from 'node:util';
 import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { EntryError } from '../errors.js';
 import { headersDigest, variantKeys } from '../http/key.js';
-import { isSync, readValue, storeError } from './store-io.js';
-import type { StoredValue } from '../types.js';
+import { isStoredValue, isSync, readValue, storeError } from './store-io.js';
 
 /*
  * Reading a tier. An entry is answered only under the key it was written for, and, when its
@@ -14,10 +12,6 @@ import type { StoredValue } from '../types.js';
  */
 
 export type Tier = 'primary' | 'stale';
-
-function isStoredValue(value: unknown): value is StoredValue {
-  return typeof value === 'string' || types.isUint8Array(value);
-}
 
 /** A store's answer, decoded (or the decoded entry of the same bytes read before); a miss if unusable. */
 function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, value: unknown): Entry | null {

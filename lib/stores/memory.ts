@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { storedAtOf } from '../entry/codec.js';
 import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
 import { SYNC_GET, type SyncReadable } from './sync.js';
 
@@ -11,6 +12,7 @@ export interface MemoryStoreOptions {
 
 export interface MemoryStore extends CacheStore, SyncReadable {
   deletePrefixed(prefixes: ReadonlyArray<string>): Promise<void>;
+  setUnlessNewer: NonNullable<CacheStore['setUnlessNewer']>;
   /** Entries held now, expired ones included until they are next touched or evicted. */
   readonly size: number;
   clear(): void;
@@ -53,6 +55,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     // The clock read at each call, not captured once: fake timers (and any test clock) then apply.
     perf: { now: () => performance.now() },
   });
+  const write = (entries: ReadonlyArray<CacheStoreEntry>): void => {
+    // ttl 0: no expiry for that entry (a stale tier that never expires), only eviction.
+    for (const { key, value, ttl } of entries) lru.set(key, value, { ttl: Number.isFinite(ttl) ? ttl : 0 });
+  };
   return {
     get size() {
       return lru.size;
@@ -65,8 +71,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     [SYNC_GET]: (key: string) => lru.get(key) ?? null,
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
-      // ttl 0: no expiry for that entry (a stale tier that never expires), only eviction.
-      for (const { key, value, ttl } of entries) lru.set(key, value, { ttl: Number.isFinite(ttl) ? ttl : 0 });
+      write(entries);
+    },
+    // In process, the check and the write cannot be split by another write.
+    async setUnlessNewer(entries, guard) {
+      for (const key of guard.keys) {
+        const value = lru.get(key);
+        if (value !== undefined && (storedAtOf(value) ?? 0) > guard.storedAt) return false;
+      }
+      write(entries);
+      return true;
     },
     async delete(keys) {
       for (const key of keys) lru.delete(key);

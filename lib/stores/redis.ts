@@ -23,6 +23,8 @@ export interface RedisLike {
   get(key: string): Reply;
   del(keys: string[]): Reply;
   multi(routing?: string): RedisMultiLike;
+  /** Bytes go as Buffers (binary-safe); typed as strings so that these types need no @types/node. */
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Reply;
   withCommandOptions(options: {
     typeMapping?: Record<number, unknown>;
     timeout?: number;
@@ -57,6 +59,7 @@ function isRedisLike(value: unknown): value is RedisLike {
   return (
     typeof c.get === 'function' &&
     typeof c.multi === 'function' &&
+    typeof c.eval === 'function' &&
     typeof c.withCommandOptions === 'function' &&
     ('isReady' in c || 'isOpen' in c)
   );
@@ -91,6 +94,38 @@ function groupBySlot(keys: ReadonlyArray<string>): string[][] {
 }
 
 const GLOB = /[*?[\]\\]/g;
+
+/*
+ * setUnlessNewer in one round trip: each guard key's first bytes (GETRANGE: never the whole body)
+ * hold `[<version>,<storedAt>,` (see entry/codec.ts storedAtOf); if one was stored after ARGV[1],
+ * nothing is written. Else each entry is SET, with PX when its ttl (in ms) is > 0.
+ * KEYS: the guard keys, then the entry keys. ARGV: storedAt, guard count, then value and ttl per entry.
+ */
+const SET_UNLESS_NEWER = `
+local storedAt = tonumber(ARGV[1])
+local guards = tonumber(ARGV[2])
+for i = 1, guards do
+  local head = redis.call('GETRANGE', KEYS[i], 0, 39)
+  local at = tonumber(string.match(head, '^%[%d+,(%d+)[,%]]'))
+  if at and at > storedAt then return 0 end
+end
+for i = guards + 1, #KEYS do
+  local arg = 3 + (i - guards - 1) * 2
+  local ttl = tonumber(ARGV[arg + 1])
+  if ttl > 0 then redis.call('SET', KEYS[i], ARGV[arg], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[arg]) end
+end
+return 1
+`;
+
+/** A value as node-redis takes it: a string, or bytes as a Buffer (see RedisMultiLike.set for the cast). */
+function wire(value: StoredValue): string {
+  return (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)) as string;
+}
+
+/** A ttl as PX takes it: whole milliseconds, at least 1; 0 for none (Infinity: no expiry). */
+function px(ttl: number): number {
+  return Number.isFinite(ttl) ? Math.max(1, Math.ceil(ttl)) : 0;
+}
 
 /**
  * A CacheStore on node-redis. `get` is one GET (binary-safe), `set` of both tiers one MULTI of two
@@ -172,16 +207,19 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       ready();
       const multi = cluster ? client.multi(entries[0]?.key) : client.multi();
       for (const { key, value, ttl } of entries) {
-        // Bytes go as a Buffer (binary-safe); see RedisMultiLike.set for the cast.
-        const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
         // Infinity: no expiry (a stale tier that never expires); Redis may still evict it under maxmemory.
-        if (Number.isFinite(ttl))
-          multi.set(key, bytes as unknown as string, {
-            expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttl)) },
-          });
-        else multi.set(key, bytes as unknown as string);
+        const ms = px(ttl);
+        if (ms > 0) multi.set(key, wire(value), { expiration: { type: 'PX', value: ms } });
+        else multi.set(key, wire(value));
       }
       await multi.exec();
+    },
+    async setUnlessNewer(entries, guard) {
+      ready();
+      const args = [String(guard.storedAt), String(guard.keys.length)];
+      for (const { value, ttl } of entries) args.push(wire(value), String(px(ttl)));
+      const keys = [...guard.keys, ...entries.map((e) => e.key)];
+      return Number(await client.eval(SET_UNLESS_NEWER, { keys, arguments: args })) === 1;
     },
     async delete(keys) {
       if (keys.length === 0) return;

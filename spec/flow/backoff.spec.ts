@@ -178,4 +178,37 @@ describe('failureBackoff', () => {
     expect(s.calls()).toBe(6);
     s.cache.detach();
   });
+
+  it('on a store without setUnlessNewer, a marker is written only when the guards hold nothing newer', async () => {
+    const inner = memoryStore();
+    const store = { get: inner.get, set: inner.set, delete: inner.delete }; // no setUnlessNewer
+    const options = { store, ttl: 0, staleTtl: 600_000, failureBackoff: 10_000 };
+    const a = mockedInstance();
+    const b = mockedInstance();
+    const aCache = attachStaleCache(a.http, { ...options, softTimeout: 20 });
+    const bCache = attachStaleCache(b.http, options);
+    let release = (): void => undefined;
+    let aCalls = 0;
+    a.mock.onGet('/r').reply(async () => {
+      if (++aCalls === 1) return [200, { v: 1 }];
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return [503, 'down'];
+    });
+    b.mock.onGet('/r').replyOnce(200, { v: 2 }).onGet('/r').reply(503, 'down');
+    await a.http.get('/r');
+    await aCache.settled();
+    clock.advance(10);
+    expect((await a.http.get('/r')).staleCache?.cause).toBe('slow'); // A read v1; its request is held
+    clock.advance(10);
+    await b.http.get('/r'); // B stores v2
+    await bCache.settled();
+    release(); // A's request fails: a marker from v1 would replace v2
+    await aCache.settled();
+    const after = await b.http.get('/r');
+    expect([after.staleCache?.cause, after.data]).toEqual(['status', { v: 2 }]);
+    aCache.detach();
+    bCache.detach();
+  });
 });

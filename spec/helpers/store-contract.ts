@@ -60,6 +60,29 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     expect(await store().get(`${prefix}:{c}`)).not.toBeNull();
   });
 
+  it('setUnlessNewer writes in one call unless a guard key holds an entry stored later', async () => {
+    const s = store();
+    if (!s.setUnlessNewer) return; // optional: the cache then reads the guards first
+    const k = `${p()}:{t}`;
+    const entry = (storedAt: number, body: string | Buffer): Buffer =>
+      Buffer.concat([Buffer.from(`[2,${storedAt},200,"OK",{}]\n`), Buffer.from(body)]);
+    await s.set([{ key: `${k}:stale`, value: entry(2_000, 'v2'), ttl: 60_000 }]);
+    const guard = (storedAt: number) => ({ keys: [`${k}:stale`, `${k}:primary`], storedAt });
+    const older = [{ key: `${k}:primary`, value: entry(1_000, 'v1'), ttl: 60_000 }];
+    expect(await s.setUnlessNewer(older, guard(1_000))).toBe(false);
+    expect(await s.get(`${k}:primary`)).toBeNull();
+    const binary = entry(2_000, Buffer.from([0, 0xff, 0x0a]));
+    expect(await s.setUnlessNewer([{ key: `${k}:primary`, value: binary, ttl: Infinity }], guard(2_000))).toBe(true);
+    expect(bytesOf(await s.get(`${k}:primary`))).toEqual(binary);
+    // A guard that holds no entry (or nothing) never blocks a write.
+    await s.set([{ key: `${k}:stale`, value: 'not an entry', ttl: 60_000 }]);
+    const garbage = { keys: [`${k}:stale`, `${k}:none`], storedAt: 0 };
+    expect(await s.setUnlessNewer([{ key: `${k}:other`, value: 'x', ttl: 40 }], garbage)).toBe(true);
+    await sleep(150);
+    expect(await s.get(`${k}:other`)).toBeNull();
+    await s.delete([`${k}:stale`, `${k}:primary`]);
+  });
+
   it('deletePrefixed removes every key under a prefix (all variants of a URL) and nothing else', async () => {
     const s = store();
     if (!s.deletePrefixed) return; // optional: stores without it keep only base variants

@@ -111,6 +111,43 @@ describe('Redis store: keys, TTLs, sharing, garbage, invalidate (shared Redis)',
     await other.close();
   });
 
+  it('a backoff marker made from an entry read earlier never replaces a newer one another instance stored', async () => {
+    let mode: 'v1' | 'hold' | 'v2' | 'down' = 'v1';
+    let failHeld = (): void => undefined;
+    upstream.route('/v', (req, res) => {
+      if (mode === 'hold') {
+        mode = 'v2';
+        failHeld = () => send.status(503)(req, res);
+      } else if (mode === 'down') send.status(503)(req, res);
+      else send.json({ v: mode === 'v1' ? 1 : 2 })(req, res);
+    });
+    const options = { ttl: 0, staleTtl: 600_000, failureBackoff: 10_000, ...p };
+    const otherClient = await connect();
+    const aHttp = axios.create({ baseURL: upstream.baseURL });
+    const a = attachStaleCache(aHttp, { ...options, store: redisStore(client), softTimeout: 20 });
+    const bHttp = axios.create({ baseURL: upstream.baseURL });
+    const b = attachStaleCache(bHttp, { ...options, store: redisStore(otherClient) });
+    try {
+      await aHttp.get('/v'); // v1 in the stale tier
+      await a.settled();
+      mode = 'hold';
+      const early = await aHttp.get('/v'); // A reads v1, and is answered it at its soft timeout
+      expect([early.staleCache?.cause, early.data]).toEqual(['slow', { v: 1 }]);
+      const fresh = await bHttp.get('/v'); // meanwhile B stores v2
+      await b.settled();
+      expect(fresh.data).toEqual({ v: 2 });
+      failHeld(); // A's request fails now: a backoff marker built from v1 would go over v2
+      await a.settled();
+      mode = 'down';
+      const after = await bHttp.get('/v');
+      expect([after.staleCache?.state, after.data]).toEqual(['stale', { v: 2 }]);
+    } finally {
+      a.detach();
+      b.detach();
+      await otherClient.close();
+    }
+  });
+
   it('a stale answer written by another process (a child) is served here when the upstream fails', async () => {
     upstream.route('/shared', send.json({ from: 'child-era' }));
     const stdout = await runFixture('redis-writer.ts', [
