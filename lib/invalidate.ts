@@ -1,6 +1,11 @@
-import axios, { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosHeaders,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import type { CacheContext } from './flow/context.js';
-import { buildKeys, digest, headersDigest, keySource } from './http/key.js';
+import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } from './http/key.js';
 import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
 import { deleteKeys } from './flow/store-io.js';
@@ -13,6 +18,20 @@ function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeader
   const flat = AxiosHeaders.concat(h.common as AxiosHeaders, h[method] as AxiosHeaders, config.headers as AxiosHeaders);
   for (const name of [...HTTP_METHODS, 'common']) flat.delete(name);
   return flat;
+}
+
+/** The body segment of `data` as the instance would send it: its transformRequest run over it, as axios does. */
+function bodyOf(config: AxiosRequestConfig, headers: AxiosHeaders, data: unknown): string | undefined {
+  const transforms = config.transformRequest;
+  const list = transforms === undefined ? [] : Array.isArray(transforms) ? transforms : [transforms];
+  let sent = data;
+  for (const fn of list) sent = fn.call(config as InternalAxiosRequestConfig, sent, headers);
+  const body = bodyDigest(sent);
+  if (body === null)
+    throw new TypeError('axios-stale-cache: invalidate() data must be a body the cache keys (not a stream or a form)');
+  return body === undefined
+    ? undefined
+    : bodySegment(body, readHeader(headers, 'content-type'), readHeader(headers, 'content-encoding'));
 }
 
 /**
@@ -55,6 +74,7 @@ export async function invalidate(
   const prefixes: string[] = [];
   for (const method of t.method ? [t.method.toLowerCase()] : [...ctx.opts.methods]) {
     const headers = requestHeaders(config, method);
+    const body = t.data === undefined ? undefined : bodyOf(config, headers, t.data);
     const urlDigest = digest(
       keySource({
         method,
@@ -68,9 +88,14 @@ export async function invalidate(
     const variant = oneVariant
       ? headersDigest({ headers, auth: config.auth, proxy: config.proxy }, policy.vary, wire.userinfo)
       : undefined;
-    const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, { variant });
+    // With a body but not one variant, a prefix cannot name that body across variants: the whole URL goes.
+    const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, {
+      variant,
+      body: body !== undefined && (oneVariant || policy.vary.length === 0) ? body : undefined,
+    });
     keys.push(k.primary, k.stale);
-    // Every key of the URL (or of the one variant) begins with these: response variants, other shapes.
+    // Every key of the URL (or of the one variant, or body) begins with these: bodies, routes, shapes,
+    // response variants.
     if (store.deletePrefixed) prefixes.push(k.primary, k.stale);
   }
   ctx.invalidations.invalidate(digests);

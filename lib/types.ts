@@ -276,7 +276,10 @@ export interface CacheErrorEvent {
 export type SkipReason =
   | 'too-large' // its encoded entry is over maxEntryBytes
   | 'invalidated' // invalidate() of its URL was called while it was in flight
-  | 'detached'; // the cache was detached while it was in flight
+  | 'detached' // the cache was detached while it was in flight
+  // its key has a body, route or response-shape segment, and the store has no deletePrefixed with
+  // which invalidate(url) could remove it
+  | 'cannot-invalidate';
 
 export interface CacheSkipEvent {
   key: string;
@@ -335,6 +338,11 @@ export interface InvalidateTarget {
   method?: string;
   params?: unknown;
   headers?: Record<string, unknown>;
+  /**
+   * The request body, for a method whose body is part of the key: only that body's entries are
+   * removed. Without it, every body's are (on a store with deletePrefixed).
+   */
+  data?: unknown;
   staleCache?: StaleCacheRequestOptions | false;
 }
 

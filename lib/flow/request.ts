@@ -1,23 +1,11 @@
-import { types } from 'node:util';
 import type { AxiosAdapter } from 'axios';
 import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
-import { bodySegment, buildKeys, digest, headersDigest, keySource } from '../http/key.js';
+import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } from '../http/key.js';
 import { routeOf } from '../http/route.js';
 import type { RequestPolicy } from '../options.js';
 import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from '../http/rules.js';
 import type { BypassReason } from '../types.js';
 import { adapterKind, wireUrl, type AdapterKind } from '../http/wire.js';
-
-const UNKEYABLE = Symbol('unkeyable');
-
-/** A request body becomes part of the key; one the key cannot hold (a stream, a form) bypasses. */
-function bodyDigest(data: unknown): string | undefined | typeof UNKEYABLE {
-  if (data === undefined || data === null || data === '') return undefined;
-  if (typeof data === 'string' || types.isUint8Array(data)) return digest(data as string | Uint8Array);
-  if (types.isArrayBuffer(data)) return digest(new Uint8Array(data));
-  if (data instanceof URLSearchParams) return digest(data.toString());
-  return UNKEYABLE;
-}
 
 const field = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
 
@@ -96,7 +84,7 @@ export function describeRequest(
   if (!ctx.opts.methods.has(method)) return 'method';
   const facts = headerFacts(config.headers, ctx.opts.credentialHeaders);
   const body = bodyDigest(config.data);
-  if (body === UNKEYABLE) return 'body';
+  if (body === null) return 'body';
   const kind = adapterKind(upstream, config);
   let address: Address;
   try {

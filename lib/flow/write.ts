@@ -43,7 +43,8 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
 
 /**
  * The entry's bytes, unless it may not be written: the cache was detached, the URL invalidated since
- * the request began (a skip event), or the entry will not encode or is over maxEntryBytes.
+ * the request began, the store could not be made to forget it (a skip event each), or the entry will
+ * not encode or is over maxEntryBytes.
  */
 export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entry): Uint8Array | undefined {
   const key = req.keys.primary;
@@ -53,6 +54,10 @@ export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entr
   }
   if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) {
     skipped(ctx, { key, reason: 'invalidated' });
+    return undefined;
+  }
+  if (req.keys.refined && !ctx.opts.store.deletePrefixed) {
+    skipped(ctx, { key, reason: 'cannot-invalidate' });
     return undefined;
   }
   let encoded: Uint8Array;

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { digest } from './digest.js';
 import { wireHeader, type WireUrl } from './wire.js';
 
@@ -39,6 +40,15 @@ export function keySource(s: KeySource): string {
   ]);
 }
 
+/** A request body's digest; undefined without one; null for one the key cannot hold (a stream, a form). */
+export function bodyDigest(data: unknown): string | undefined | null {
+  if (data === undefined || data === null || data === '') return undefined;
+  if (typeof data === 'string' || types.isUint8Array(data)) return digest(data as string | Uint8Array);
+  if (types.isArrayBuffer(data)) return digest(new Uint8Array(data));
+  if (data instanceof URLSearchParams) return digest(data.toString());
+  return null;
+}
+
 /** The body segment of a key: the body's digest with the headers that say how to read it. */
 export function bodySegment(bodyDigest: string, contentType: unknown, contentEncoding: unknown): string {
   return digest(JSON.stringify([bodyDigest, text(contentType), text(contentEncoding)]));
@@ -54,6 +64,11 @@ export function headersDigest(config: HeaderSource, names: readonly string[], us
 export interface CacheKeys {
   primary: string;
   stale: string;
+  /**
+   * True when the keys have a body, route or shape segment: a store that cannot remove by prefix
+   * cannot be made to forget them by invalidate(url), so such entries are only written where it can.
+   */
+  refined: boolean;
   /** What both keys share after their prefix; written into each entry, which is only ever answered under it. */
   id: string;
 }
@@ -87,7 +102,8 @@ export function buildKeys(
   if (parts.body !== undefined) id += `:b${parts.body}`;
   if (parts.route !== undefined) id += `:t${parts.route}`;
   if (parts.shape !== undefined) id += `:s${parts.shape}`;
-  return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id };
+  const refined = parts.body !== undefined || parts.route !== undefined || parts.shape !== undefined;
+  return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id, refined };
 }
 
 /** The keys of one variant of a response that carries `Vary`, beside the base keys. */

@@ -146,8 +146,10 @@ describe('keys', () => {
       primary: 'p:{DIGEST}:VARIANT:sSHAPE',
       stale: 's:{DIGEST}:VARIANT:sSHAPE',
       id: '{DIGEST}:VARIANT:sSHAPE',
+      refined: true,
     });
-    expect(buildKeys('p', 's', 'DIGEST').primary).toBe('p:{DIGEST}');
+    expect(buildKeys('p', 's', 'DIGEST')).toMatchObject({ primary: 'p:{DIGEST}', refined: false });
+    expect(buildKeys('p', 's', 'DIGEST', { variant: 'V' }).refined).toBe(false);
     expect(buildKeys('p', 's', 'D', { variant: 'V', body: 'B', route: 'R', shape: 'S' }).id).toBe('{D}:V:bB:tR:sS');
     expect(variantKeys(k, 'V')).toEqual({
       primary: 'p:{DIGEST}:VARIANT:sSHAPE:rV',
