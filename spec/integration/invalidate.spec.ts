@@ -1,5 +1,5 @@
 import type { RedisClientType } from 'redis';
-import { attachStaleCache, memoryStore, redisStore } from '../../lib/index';
+import { memoryStore, redisStore } from '../../lib/index';
 import type { CacheSkipEvent, CacheStore, StaleCacheOptions } from '../../lib/index';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 import { instances } from '../helpers/instances';
