@@ -12,7 +12,6 @@ import { track } from './store-io.js';
 import {
   callUpstream,
   settleCalled,
-  timeLeft,
   upstreamsFault,
   type Called,
   type LeaderResult,
