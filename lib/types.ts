@@ -178,9 +178,12 @@ export interface StaleCacheOptions {
   /** Concurrent identical misses share one upstream request. @default true */
   coalesce?: boolean;
   /**
-   * Milliseconds a request without an axios `timeout` of its own waits on another caller's identical
-   * in-flight request before it goes to the upstream alone; also the timeout of a background refresh
-   * whose request has none. A request with a `timeout` waits at most that long.
+   * Milliseconds an identical in-flight request may stay silent (no byte of its answer arriving)
+   * before the callers waiting on it stop relying on it alone: one of them asks again, the others
+   * wait on that second request too, and each takes whichever answer lands first. A flight whose
+   * answer is arriving is waited on and joined however long it takes. Also the bound of a background
+   * request that has no `timeout` of its own. A waiter never waits past its own axios `timeout`, as
+   * axios counts it (for the http adapter, a body still arriving does not time out).
    * @default 3000
    */
   flightTimeout?: number;

@@ -1,34 +1,44 @@
 import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
-import { flightFor, type Flight } from './flights.js';
-import { follow } from './follow.js';
-import { fetchWithFallback } from './upstream.js';
+import { flightFor, type Flight, type Outcome } from './flights.js';
+import { fitsOutcome, follow, takeOutcome } from './follow.js';
+import { fetchWithFallback, type CallHooks, type LeaderResult } from './upstream.js';
 import { softApplies, softFetch } from './soft.js';
 
 /*
  * The coalescing protocol, in one place: a miss joins an identical in-flight request it may share
- * (flights.ts: not too old, not overtaken by an invalidation) and follows it (follow.ts: bounded,
- * answered as it would be alone), or leads one and publishes its outcome to the waiters. The
- * flights are behind the Coalescer interface (flights.ts), so a store-backed, fleet-wide one can
+ * (flights.ts: not silent for too long, not overtaken by an invalidation) and follows it (follow.ts:
+ * bounded, answered as it would be alone), or leads one and publishes its outcome to the waiters.
+ * The flights are behind the Coalescer interface (flights.ts), so a store-backed, fleet-wide one can
  * take the in-process one's place.
+ *
+ * A flight that stays silent (no byte of its answer) for flightTimeout is not given up on: its
+ * waiters ask again, once between them (the first leads a second flight, the others join it), and
+ * that second flight is a race: whichever answer lands first is everyone's. A slow but healthy
+ * upstream then costs two requests, not one per waiter, and no caller waits longer than the first
+ * answer; a leader stuck on a dead connection costs its waiters flightTimeout, not their timeout.
  */
+
+type Final = Extract<Outcome, { kind: 'answer' | 'error' }>;
 
 /** Goes upstream, sharing one request among identical concurrent misses when coalescing is on. */
 export async function ask(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
+  let silent: Flight | undefined;
   for (;;) {
     const flight = ctx.opts.coalesce ? joinFlight(ctx, req) : undefined;
-    if (!flight) return lead(ctx, req, ctx.opts.coalesce);
+    if (!flight) return lead(ctx, req, ctx.opts.coalesce, silent);
     const result = await follow(ctx, req, flight);
     if (result === 'alone') return lead(ctx, req, false);
-    if (result !== 'retry') return result;
+    if (result === 'stalled') silent = flight;
+    else if (result !== 'retry') return result;
   }
 }
 
 /**
- * An identical request in flight that this caller may follow: one younger than flightTimeout and not
- * overtaken by an invalidation; or, for a caller that takes early answers (softTimeout), one that has
- * an early answer, however old: following it costs no wait, and leading another would send one more
- * request to an upstream already known to be slow.
+ * An identical request in flight that this caller may follow: one not silent for longer than
+ * flightTimeout and not overtaken by an invalidation; or, for a caller that takes early answers
+ * (softTimeout), one that has an early answer, however old: following it costs no wait, and leading
+ * another would send one more request to an upstream already known to be slow.
  */
 function joinFlight(ctx: CacheContext, req: CacheRequest): Flight | undefined {
   const flight = flightFor(ctx, req, ctx.opts.flightTimeout);
@@ -36,14 +46,56 @@ function joinFlight(ctx: CacheContext, req: CacheRequest): Flight | undefined {
   return flightFor(ctx, req, Number.POSITIVE_INFINITY, (f) => f.early !== undefined);
 }
 
-async function lead(ctx: CacheContext, req: CacheRequest, share: boolean): Promise<RawResponse> {
-  const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch) : undefined;
-  let result: Awaited<ReturnType<typeof fetchWithFallback>>;
-  try {
-    result = softApplies(req) ? await softFetch(ctx, req) : await fetchWithFallback(ctx, req);
-  } catch (error) {
-    leader?.publish({ kind: 'retry' });
-    throw error;
+/** The final answer or error of `flight` that this caller may take; never settles otherwise. */
+function finalOf(req: CacheRequest, flight: Flight): { outcome: Promise<Final>; leave(): void } {
+  let leave = (): void => undefined;
+  const outcome = new Promise<Final>((resolve) => {
+    leave = flight.wait((o) => {
+      if ((o.kind === 'answer' || o.kind === 'error') && fitsOutcome(req, o)) resolve(o);
+    });
+  });
+  return { outcome, leave };
+}
+
+/**
+ * Leads a flight (or goes alone). With `silent` (a flight its waiters stopped relying on), the
+ * request races that flight: if the silent flight answers first, this caller and this flight's
+ * waiters take its answer, and this request is aborted.
+ */
+async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent?: Flight): Promise<RawResponse> {
+  const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch, silent) : undefined;
+  const abort = silent ? new AbortController() : undefined;
+  const hooks: CallHooks = { progress: leader && (() => leader.progress()), signal: abort?.signal };
+  const own = softApplies(req) ? softFetch(ctx, req, hooks) : fetchWithFallback(ctx, req, hooks);
+  let result: LeaderResult;
+  if (silent) {
+    const earlier = finalOf(req, silent);
+    const first = await Promise.race([
+      own.then(
+        (r) => ({ own: r }),
+        (error: unknown) => ({ error }),
+      ),
+      earlier.outcome.then((outcome) => ({ outcome })),
+    ]);
+    earlier.leave();
+    if ('outcome' in first) {
+      abort?.abort();
+      own.catch(() => undefined);
+      leader?.publish(first.outcome);
+      return takeOutcome(ctx, req, first.outcome);
+    }
+    if ('error' in first) {
+      leader?.publish({ kind: 'retry' });
+      throw first.error;
+    }
+    result = first.own;
+  } else {
+    try {
+      result = await own;
+    } catch (error) {
+      leader?.publish({ kind: 'retry' });
+      throw error;
+    }
   }
   if (result.later) {
     // Answered early (softTimeout): the flight stays open until the upstream request it waits on ends.

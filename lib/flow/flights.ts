@@ -16,8 +16,18 @@ export type Outcome =
 
 /** One upstream request that identical concurrent misses share. */
 export interface Flight {
-  /** performance.now() when it started: a flight older than the wait cap is not joined. */
+  /** performance.now() when it started. */
   readonly started: number;
+  /**
+   * performance.now() when it started or last showed progress (bytes of its answer arriving): a
+   * flight silent for longer than flightTimeout is not joined, and its waiters stop relying on it.
+   */
+  readonly progressed: number;
+  /**
+   * True while it is a second request racing a silent flight that has not answered yet: it is
+   * joined and waited on however silent it is (two requests for one URL are enough).
+   */
+  readonly racing: boolean;
   /** Invalidation sequence number at its start: an invalidated URL's old flight is not joined. */
   readonly epoch: number;
   /**
@@ -32,40 +42,61 @@ export interface Flight {
   wait(waiter: (outcome: Outcome) => void, early?: boolean): () => void;
 }
 
+/**
+ * performance.now() until which a flight counts as alive: `silence` ms after its start or its last
+ * sign of progress; for ever while it races a silent flight.
+ */
+export function aliveUntil(flight: Flight, silence: number): number {
+  return flight.racing ? Number.POSITIVE_INFINITY : flight.progressed + silence;
+}
+
 /** The leader's side of a flight. */
 export interface Leader {
   /** Hands the waiters that take one an early answer; the flight stays open for the final outcome. */
   early(outcome: Outcome): void;
   /** Publishes the final outcome to every waiter, once, and closes the flight. */
   publish(outcome: Outcome): void;
+  /** The upstream request shows progress: bytes of its answer arrived. */
+  progress(): void;
 }
 
 /** What the coalescing protocol needs of its flights: in process today, store-backed for a fleet later. */
 export interface Coalescer {
-  /** The flight to wait on for `key`, unless it is older than `maxAge` ms or `accept` refuses it. */
-  join(key: string, maxAge: number, accept?: (flight: Flight) => boolean): Flight | undefined;
-  /** Registers a leader for `key`. */
-  lead(key: string, epoch: number): Leader;
+  /** The flight to wait on for `key`, unless it has been silent for over `maxSilence` ms or `accept` refuses it. */
+  join(key: string, maxSilence: number, accept?: (flight: Flight) => boolean): Flight | undefined;
+  /** Registers a leader for `key`; with `silent`, one that races that silent flight (see Flight.racing). */
+  lead(key: string, epoch: number, silent?: Flight): Leader;
 }
 
 /** In-flight upstream requests by primary key, in this process. */
 export class Flights implements Coalescer {
   private readonly inFlight = new Map<string, Flight>();
 
-  /** The flight to wait on, unless it is older than `maxAge` ms or was started before `notBefore`. */
-  join(key: string, maxAge: number, accept: (flight: Flight) => boolean = () => true): Flight | undefined {
+  join(key: string, maxSilence: number, accept: (flight: Flight) => boolean = () => true): Flight | undefined {
     const flight = this.inFlight.get(key);
-    if (!flight || performance.now() - flight.started > maxAge || !accept(flight)) return undefined;
+    if (!flight || performance.now() > aliveUntil(flight, maxSilence) || !accept(flight)) return undefined;
     return flight;
   }
 
   /** Registers a leader (replacing a flight nobody may join any more). */
-  lead(key: string, epoch: number): Leader {
+  lead(key: string, epoch: number, silent?: Flight): Leader {
+    let racing = silent !== undefined;
+    silent?.wait(() => {
+      racing = false;
+    });
     // Each waiter, and whether it takes an early answer.
     const waiters = new Map<(outcome: Outcome) => void, boolean>();
     let early: Outcome | undefined;
+    const started = performance.now();
+    let progressed = started;
     const flight: Flight = {
-      started: performance.now(),
+      started,
+      get progressed() {
+        return progressed;
+      },
+      get racing() {
+        return racing;
+      },
       epoch,
       get early() {
         return early;
@@ -87,6 +118,9 @@ export class Flights implements Coalescer {
           waiter(outcome);
         }
       },
+      progress: () => {
+        progressed = performance.now();
+      },
       publish: (outcome) => {
         if (done) return;
         done = true;
@@ -103,18 +137,18 @@ export class Flights implements Coalescer {
 }
 
 /**
- * The flight this request may join for its key: younger than `maxAge` ms, not overtaken by an
- * invalidation of its URL, and accepted by `accept`.
+ * The flight this request may join for its key: not silent for over `maxSilence` ms, not overtaken
+ * by an invalidation of its URL, and accepted by `accept`.
  */
 export function flightFor(
   ctx: CacheContext,
   req: CacheRequest,
-  maxAge: number,
+  maxSilence: number,
   accept: (flight: Flight) => boolean = () => true,
 ): Flight | undefined {
   return ctx.flights.join(
     req.keys.primary,
-    maxAge,
+    maxSilence,
     (flight) => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch) && accept(flight),
   );
 }

@@ -1,13 +1,13 @@
 import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import { fitsRedirects, servesStale, staleAnswer } from './stale.js';
-import type { Flight, Outcome } from './flights.js';
+import { aliveUntil, type Flight, type Outcome } from './flights.js';
 import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
 import { failedMeta, timeLeft } from './upstream.js';
 
-type Waited = Outcome | { kind: 'timeout'; error: AxiosError };
+type Waited = Outcome | { kind: 'timeout'; error: AxiosError } | { kind: 'stalled' };
 
 /** The error axios's http adapter raises when `timeout` elapses. */
 function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
@@ -17,17 +17,30 @@ function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
 }
 
 /**
- * Waits for the leader, but no longer than this caller's own timeout (then it times out, as it
- * would have alone), nor than flightTimeout (then it goes alone), nor past its own cancellation.
- * A waiter that gives up is removed from the flight: a hung flight holds no one.
+ * When this caller's own request would have timed out, had it gone alone: its `timeout` after it
+ * started, as axios's adapters count it until an answer arrives; and for the http adapter, whose
+ * timer is a socket-idle one once the answer is arriving, not before `timeout` has passed without
+ * a byte of the flight's answer (a body that trickles in never times out).
+ */
+function ownDeadline(req: CacheRequest, flight: Flight, since: number, left: number): number {
+  const deadline = since + left;
+  const arriving = req.kind === 'http' && flight.progressed > flight.started;
+  return arriving ? Math.max(deadline, aliveUntil(flight, left)) : deadline;
+}
+
+/**
+ * Waits for the leader, but no longer than this caller's own timeout as axios means it (then it
+ * times out, as it would have alone), nor than the flight stays silent for flightTimeout (then it is
+ * `stalled`: the caller asks again, still taking the flight's answer if it lands first), nor past
+ * its own cancellation. A waiter that gives up is removed from the flight: a hung flight holds no one.
  */
 function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarly: boolean): Promise<Waited> {
   const { config } = req;
   const { signal, cancelToken } = config;
   const left = timeLeft(req);
-  const ownFirst = left !== undefined && left <= ctx.opts.flightTimeout;
   const since = performance.now();
   return new Promise<Waited>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       cleanup();
       reject(new CanceledError(undefined, config));
@@ -40,10 +53,15 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarl
       cleanup();
       resolve(waited);
     };
-    const timer = setTimeout(
-      () => finish(ownFirst ? { kind: 'timeout', error: timeoutError(config) } : { kind: 'alone' }),
-      ownFirst ? left : ctx.opts.flightTimeout,
-    );
+    // Re-armed while the flight shows progress: both bounds move with it.
+    const check = (): void => {
+      const now = performance.now();
+      const timeoutAt = left === undefined ? Number.POSITIVE_INFINITY : ownDeadline(req, flight, since, left);
+      const stalledAt = aliveUntil(flight, ctx.opts.flightTimeout);
+      if (timeoutAt <= stalledAt && now >= timeoutAt) finish({ kind: 'timeout', error: timeoutError(config) });
+      else if (now >= stalledAt) finish({ kind: 'stalled' });
+      else timer = setTimeout(check, Math.ceil(Math.min(timeoutAt, stalledAt) - now));
+    };
     const leave = flight.wait(finish, takesEarly);
     function cleanup(): void {
       req.waited += performance.now() - since;
@@ -55,6 +73,7 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarl
     if (signal?.aborted) return onAbort();
     signal?.addEventListener?.('abort', onAbort);
     cancelToken?.subscribe?.(onCancel);
+    check();
   });
 }
 
@@ -70,32 +89,52 @@ function agedNow(outcome: Extract<Outcome, { kind: 'answer' }>): { age?: number 
 }
 
 /**
+ * Whether this caller may take a flight's answer as its own: the variant it would have got (the
+ * response varies on a header this caller sends differently), no more redirects than it allows, and
+ * a stale answer (the leader's upstream failed, or was slow) within this caller's own staleTtl.
+ */
+export function fitsOutcome(req: CacheRequest, outcome: Outcome): boolean {
+  if (outcome.kind === 'error') return true;
+  if (outcome.kind !== 'answer') return false;
+  if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return false;
+  return outcome.meta.state !== 'stale' || servesStale(req, outcome.entry);
+}
+
+/** A flight's answer or error (one fitsOutcome accepts) as this caller's own. */
+export async function takeOutcome(
+  ctx: CacheContext,
+  req: CacheRequest,
+  outcome: Extract<Outcome, { kind: 'answer' | 'error' }>,
+): Promise<RawResponse> {
+  const { config } = req;
+  if (outcome.kind === 'error') {
+    setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
+    throw errorFor(outcome.error, config);
+  }
+  // An early answer may be taken long after the leader got it: the age is this caller's.
+  setState(config, { meta: { ...outcome.meta, ...agedNow(outcome), coalesced: true }, url: req.href });
+  return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));
+}
+
+/**
  * A caller whose identical request is already in flight: it takes the leader's outcome (answer,
  * stale answer or error) instead of asking the upstream again, when that outcome is what it would
- * have got alone. 'alone' and 'retry' send it back.
+ * have got alone. 'alone' and 'retry' send it back; 'stalled' sends it to ask again for a flight
+ * that went silent, still taking that flight's answer if it lands first.
  */
 export async function follow(
   ctx: CacheContext,
   req: CacheRequest,
   flight: Flight,
-): Promise<RawResponse | 'alone' | 'retry'> {
+): Promise<RawResponse | 'alone' | 'retry' | 'stalled'> {
   const { config } = req;
   // A caller with a softTimeout of its own takes the leader's early (stale) answer, at once if it is there.
   const takesEarly = req.policy.softTimeout > 0;
   const outcome = takesEarly && flight.early ? flight.early : await waitFor(ctx, flight, req, takesEarly);
   switch (outcome.kind) {
     case 'answer':
-      // Another variant (the response varies on a header this caller sends differently), or more
-      // redirects than it allows.
-      if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return 'alone';
-      // A stale answer (the leader's upstream failed, or was slow) within this caller's own staleTtl.
-      if (outcome.meta.state === 'stale' && !servesStale(req, outcome.entry)) return 'alone';
-      // An early answer may be taken long after the leader got it: the age is this caller's.
-      setState(config, { meta: { ...outcome.meta, ...agedNow(outcome), coalesced: true }, url: req.href });
-      return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));
     case 'error':
-      setState(config, { meta: { ...outcome.meta, coalesced: true }, url: req.href });
-      throw errorFor(outcome.error, config);
+      return fitsOutcome(req, outcome) ? takeOutcome(ctx, req, outcome) : 'alone';
     case 'timeout': {
       // This caller's own timeout ran out first: a timeout of its own request, answered as such.
       const stale = await staleAnswer(ctx, req, { cause: 'timeout', error: outcome.error });

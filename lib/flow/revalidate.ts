@@ -32,8 +32,8 @@ function transformed(raw: RawResponse, data: unknown): AxiosResponse {
 }
 
 /** Refreshes the entry; returns it when it may be handed to waiters. */
-async function refresh(ctx: CacheContext, own: CacheRequest): Promise<Entry | undefined> {
-  return keep(ctx, own, await callUpstream(ctx, own));
+async function refresh(ctx: CacheContext, own: CacheRequest, progress: () => void): Promise<Entry | undefined> {
+  return keep(ctx, own, await callUpstream(ctx, own, { progress }));
 }
 
 /**
@@ -61,7 +61,7 @@ export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
   if (flightFor(ctx, req, ctx.opts.flightTimeout)) return false;
   const leader = ctx.flights.lead(key, req.epoch);
-  const job = refresh(ctx, refreshRequest(req, ctx.opts.flightTimeout)).then(
+  const job = refresh(ctx, refreshRequest(req, ctx.opts.flightTimeout), () => leader.progress()).then(
     (entry) => leader.publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
     (error: unknown) => {
       leader.publish({ kind: 'retry' });

@@ -13,7 +13,9 @@ import {
   callUpstream,
   settleCalled,
   upstreamsFault,
+  rebind,
   type Called,
+  type CallHooks,
   type LeaderResult,
   type Settled,
 } from './upstream.js';
@@ -80,16 +82,6 @@ function callerLink(config: TrackedConfig, controller: AbortController): { gone:
   return { gone, unlink: () => unlink() };
 }
 
-/** The upstream's answer, addressed to the caller's own config (the adapter saw the copy). */
-function rebind(called: Called, config: TrackedConfig): Called {
-  if (called.ok) called.raw.config = config;
-  else if (axios.isAxiosError(called.error)) {
-    called.error.config = config;
-    if (called.error.response) called.error.response.config = config;
-  }
-  return called;
-}
-
 function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;
   const fired = new Promise<'soft'>((resolve) => {
@@ -99,12 +91,18 @@ function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
 }
 
 /** The leader's upstream request under a softTimeout. */
-export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
+export async function softFetch(ctx: CacheContext, req: CacheRequest, hooks: CallHooks = {}): Promise<LeaderResult> {
   const staleRead = readStale(ctx, req);
   const controller = new AbortController();
+  hooks.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  let progressed = performance.now();
+  const progress = (): void => {
+    progressed = performance.now();
+    hooks.progress?.();
+  };
   let waiting = true;
   const own = detachedRequest(req, controller.signal, () => waiting);
-  const call: Promise<Called> = callUpstream(ctx, own).catch((error: unknown) => ({
+  const call: Promise<Called> = callUpstream(ctx, own, { progress }).catch((error: unknown) => ({
     ok: false,
     error,
     entry: undefined,
@@ -121,7 +119,13 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest): Promise<L
       if (entry && servesStale(req, entry)) {
         waiting = false;
         caller.unlink();
-        return answerSlow(ctx, req, own, entry, call, controller);
+        return answerSlow(
+          ctx,
+          req,
+          own,
+          entry,
+          capped(call, controller, own, ctx.opts.flightTimeout, () => progressed),
+        );
       }
       first = 'stale' in next ? await Promise.race([call, caller.gone]) : next;
     }
@@ -139,14 +143,11 @@ async function answerSlow(
   own: CacheRequest,
   entry: Entry,
   call: Promise<Called>,
-  controller: AbortController,
 ): Promise<LeaderResult> {
   const meta = staleMeta(req, entry, 'slow');
   setState(req.config, { meta, url: req.href });
   // From here on only `own` (captured at dispatch) is read: the caller's config is the caller's.
-  const later = capped(call, controller, own.config, ctx.opts.flightTimeout).then((called) =>
-    finish(ctx, own, called, entry),
-  );
+  const later = call.then((called) => finish(ctx, own, called, entry));
   track(ctx, later);
   let answered: Settled;
   try {
@@ -158,24 +159,38 @@ async function answerSlow(
 }
 
 /**
- * The background request, bounded from the moment its caller was answered: by its axios timeout (which
- * the adapter enforces from its start, so sooner), or by flightTimeout when it has none. At the bound it
- * is aborted and counts as a timeout, even if the adapter ignores the abort, so settled() always resolves.
+ * The background request, bounded as axios bounds it. axios's own adapters enforce a `timeout`
+ * themselves, as axios means it (a body still arriving does not time out), so such a request gets no
+ * other bound. Without a timeout, or with an adapter of another kind, it is aborted (and counts as a
+ * timeout) once it has gone its timeout, or flightTimeout without one, from the moment its caller was
+ * answered, and for axios's adapters without progress: settled() always resolves, even if the adapter
+ * ignores the abort.
  */
 function capped(
   call: Promise<Called>,
   controller: AbortController,
-  copy: InternalAxiosRequestConfig,
+  own: CacheRequest,
   flightTimeout: number,
+  progressed: () => number,
 ): Promise<Called> {
-  const bound = (copy.timeout ?? 0) > 0 ? (copy.timeout as number) : flightTimeout;
+  const timeout = own.config.timeout ?? 0;
+  if (own.kind !== 'other' && timeout > 0) return call;
+  const bound = timeout > 0 ? timeout : flightTimeout;
+  const answered = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const cap = new Promise<Called>((resolve) => {
-    timer = setTimeout(() => {
+    const check = (): void => {
+      const since = own.kind === 'other' ? answered : Math.max(answered, progressed());
+      const due = since + bound - performance.now();
+      if (due > 0) {
+        timer = setTimeout(check, Math.ceil(due));
+        return;
+      }
       controller.abort();
-      const error = new AxiosError(`background request exceeded ${bound} ms`, AxiosError.ECONNABORTED, copy);
+      const error = new AxiosError(`background request exceeded ${bound} ms`, AxiosError.ECONNABORTED, own.config);
       resolve({ ok: false, error, entry: undefined });
-    }, bound);
+    };
+    timer = setTimeout(check, bound);
   });
   return Promise.race([call, cap]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import axios from 'axios';
+import axios, { type GenericAbortSignal, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
@@ -16,6 +16,7 @@ import {
 import { storeError } from './store-io.js';
 import { variedDigest } from './tiers.js';
 import { startBackoff } from './backoff.js';
+import { withProgress } from './progress.js';
 import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
 export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unknown };
@@ -72,15 +73,56 @@ export function timeLeft(req: CacheRequest): number | undefined {
   return Math.max(1, Math.ceil(timeout - req.waited));
 }
 
+/** The upstream's answer, addressed to the caller's own config (the adapter saw a copy). */
+export function rebind(called: Called, config: InternalAxiosRequestConfig): Called {
+  if (called.ok) called.raw.config = config;
+  else if (axios.isAxiosError(called.error)) {
+    called.error.config = config;
+    if (called.error.response) called.error.response.config = config;
+  }
+  return called;
+}
+
+/** What the coalescing protocol asks of an upstream call it leads. */
+export interface CallHooks {
+  /** Called as bytes of the answer arrive (a flight that shows progress stays joinable). */
+  progress?: (() => void) | undefined;
+  /** Aborts the request: a second request for a silent flight, once the flight answered after all. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A signal that aborts when either does; `unlink` stops listening to the caller's. */
+function either(caller: GenericAbortSignal | undefined, ours: AbortSignal): { signal: AbortSignal; unlink(): void } {
+  if (!caller) return { signal: ours, unlink: () => undefined };
+  const both = new AbortController();
+  const abort = (): void => both.abort();
+  if (caller.aborted || ours.aborted) both.abort();
+  caller.addEventListener?.('abort', abort);
+  ours.addEventListener('abort', abort);
+  return {
+    signal: both.signal,
+    unlink: () => {
+      caller.removeEventListener?.('abort', abort);
+      ours.removeEventListener('abort', abort);
+    },
+  };
+}
+
 /**
  * Calls the upstream adapter. axios's own adapters are asked for the body as bytes, which is what
  * the entry keeps; the caller then gets those bytes decoded for its own responseType and
  * responseEncoding, exactly as the adapter would have (and the same way a hit does). A request that
  * already spent time waiting on another caller's flight gets only the rest of its timeout.
  */
-export async function callUpstream(ctx: CacheContext, req: CacheRequest): Promise<Called> {
-  const { config } = req;
-  const { responseType, timeout, timeoutErrorMessage } = config;
+export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: CallHooks = {}): Promise<Called> {
+  // The adapter gets a copy: what is changed here for it never shows on the caller's config, even
+  // while the request is out (a second request racing a silent flight can answer its caller from
+  // that flight meanwhile). Its answer is addressed back to the caller's config.
+  const config: InternalAxiosRequestConfig = Object.assign(
+    Object.create(Object.getPrototypeOf(req.config) as object | null) as InternalAxiosRequestConfig,
+    req.config,
+  );
+  const { timeout, timeoutErrorMessage } = config;
   const left = timeLeft(req);
   const asBytes = req.kind !== 'other';
   if (asBytes) config.responseType = 'arraybuffer';
@@ -88,25 +130,28 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest): Promis
     config.timeout = left;
     config.timeoutErrorMessage = timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
   }
+  const { progress } = hooks;
+  const abort = hooks.signal ? either(config.signal, hooks.signal) : undefined;
+  if (abort) config.signal = abort.signal;
   let result: Called;
   try {
-    const raw = (await req.upstream(config)) as RawResponse;
+    const sent = progress ? withProgress(progress, () => req.upstream(config)) : req.upstream(config);
+    const raw = (await sent) as RawResponse;
     result = { ok: true, raw, entry: entryOf(ctx, req, raw) };
   } catch (error) {
     const response = axios.isAxiosError(error) ? (error.response as RawResponse | undefined) : undefined;
     result = { ok: false, error, entry: entryOf(ctx, req, response) };
   } finally {
-    config.responseType = responseType;
-    config.timeout = timeout;
-    config.timeoutErrorMessage = timeoutErrorMessage;
+    abort?.unlink();
   }
+  rebind(result, req.config);
   const response = result.ok
     ? result.raw
     : axios.isAxiosError(result.error)
       ? (result.error.response as RawResponse | undefined)
       : undefined;
   if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || types.isArrayBuffer(response.data))) {
-    response.data = await bytesFor(result.entry, config, req.kind, false);
+    response.data = await bytesFor(result.entry, req.config, req.kind, false);
   }
   return result;
 }
@@ -232,8 +277,12 @@ export function failedMeta(req: CacheRequest, failure: UpstreamFailure): StaleCa
  * The lower half of tornado-stale-client's fetch(): ask the upstream; on success remember and
  * return; on a failure staleIf accepts, the stale tier; else the original response or error.
  */
-export async function fetchWithFallback(ctx: CacheContext, req: CacheRequest): Promise<LeaderResult> {
-  return settleCalled(ctx, req, await callUpstream(ctx, req)); //     1. ask the upstream
+export async function fetchWithFallback(
+  ctx: CacheContext,
+  req: CacheRequest,
+  hooks?: CallHooks,
+): Promise<LeaderResult> {
+  return settleCalled(ctx, req, await callUpstream(ctx, req, hooks)); //     1. ask the upstream
 }
 
 /**

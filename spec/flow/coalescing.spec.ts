@@ -28,18 +28,18 @@ describe('coalescing against a real HTTP server', () => {
 
   it('a flight replaced past flightTimeout does not remove its successor when it finally lands', async () => {
     let n = 0;
-    const delays = [600, 500];
+    const delays = [600, 250];
     upstream.route(
       '/late',
       (req, res) => void setTimeout(() => send.json({ n: ++n })(req, res), delays[upstream.calls('/late') - 1] ?? 0),
     );
     const http = axios.create({ baseURL: upstream.baseURL });
-    const cache = attachStaleCache(http, { flightTimeout: 400, ttl: 0 });
+    const cache = attachStaleCache(http, { flightTimeout: 300, ttl: 0 });
     const first = http.get('/late'); // lands at ~600 ms
     await sleep(420);
-    const second = http.get('/late'); // the first is too old to join: a new flight, landing at ~920 ms
+    const second = http.get('/late'); // the first has been silent too long to join: a new flight, landing at ~670 ms
     await first;
-    const third = await http.get('/late'); // must join the second flight (~180 ms old, answered within flightTimeout)
+    const third = await http.get('/late'); // must join the second flight (silent for ~180 ms, under flightTimeout)
     await second;
     expect(third.staleCache?.coalesced).toBe(true);
     expect(upstream.calls('/late')).toBe(2);
