@@ -287,7 +287,7 @@ export type SkipReason =
 export interface CacheSkipEvent {
   key: string;
   reason: SkipReason;
-  /** Size of the encoded entry, for 'too-large'. */
+  /** For 'too-large': the size of the encoded entry, or of its body alone when that is too large already. */
   bytes?: number;
 }
 

@@ -40,15 +40,19 @@ function plainHeaders(headers: unknown): Headers {
 }
 
 /**
- * The body as bytes of its own (a copy: a transform that changes the caller's Buffer in place
- * changes nothing stored).
+ * The body as bytes. A copy, unless `owned` (bytes the adapter handed to the cache alone, which no
+ * caller ever sees: they get a decoding of their own): a transform that changes the caller's Buffer
+ * in place then changes nothing stored, and a huge answer is not held twice.
  */
-function bodyOf(data: unknown): { kind: BodyKind; body: Uint8Array } | undefined {
+function bodyOf(data: unknown, owned: boolean): { kind: BodyKind; body: Uint8Array } | undefined {
   if (data === undefined) return { kind: 'u', body: EMPTY };
   if (typeof data === 'string') return { kind: 't', body: Buffer.from(data, 'utf8') };
-  if (Buffer.isBuffer(data)) return { kind: 'b', body: Buffer.from(data) };
+  if (Buffer.isBuffer(data)) return { kind: 'b', body: owned ? data : Buffer.from(data) };
   // types.isArrayBuffer, not instanceof: undici's ArrayBuffers may come from another realm (vm, jest).
-  if (types.isArrayBuffer(data)) return { kind: 'a', body: Buffer.from(new Uint8Array(data)) };
+  if (types.isArrayBuffer(data)) {
+    const bytes = new Uint8Array(data);
+    return { kind: 'a', body: owned ? bytes : Buffer.from(bytes) };
+  }
   if (ArrayBuffer.isView(data))
     return { kind: 'b', body: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
   // Parsed JSON handed over by a custom adapter (axios-mock-adapter does this).
@@ -86,8 +90,9 @@ function redirectsOf(request: unknown): { redirects: number; url: string | undef
  */
 export function toSnapshot(
   raw: Pick<RawResponse, 'data' | 'status' | 'statusText' | 'headers' | 'request'>,
+  owned = false,
 ): Snapshot | undefined {
-  const body = bodyOf(raw.data);
+  const body = bodyOf(raw.data, owned);
   if (!body) return undefined;
   return {
     status: raw.status,

@@ -48,7 +48,9 @@ export function entryOf(
 ): Entry | undefined {
   if (!raw) return undefined;
   try {
-    const snapshot = toSnapshot(raw);
+    // axios's own adapters were asked for bytes for the cache alone: their callers get a decoding of
+    // their own (callUpstream), so the entry keeps the adapter's bytes without a copy.
+    const snapshot = toSnapshot(raw, req.kind !== 'other');
     if (!snapshot) return undefined;
     const vary = responseVary(snapshot.headers);
     const names = vary === '*' ? undefined : vary;

@@ -60,6 +60,11 @@ export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entr
     skipped(ctx, { key, reason: 'cannot-invalidate' });
     return undefined;
   }
+  // Known too large before anything is encoded (or copied): the encoding holds the body and a line more.
+  if (entry.body.byteLength > ctx.opts.maxEntryBytes) {
+    skipped(ctx, { key, reason: 'too-large', bytes: entry.body.byteLength });
+    return undefined;
+  }
   let encoded: Uint8Array;
   try {
     encoded = encodeEntry(entry);
