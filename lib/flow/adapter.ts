@@ -33,7 +33,7 @@ export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): Cac
     const policy = option === false ? 'opt-out' : resolveRequestPolicy(option, ctx.opts.policy);
     const started = performance.now();
     try {
-      const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream);
+      const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream, started);
       const raw = typeof req === 'string' ? await bypass(config, upstream, req) : await answer(ctx, req);
       timed(config, started);
       tagResponse(config, raw);

@@ -59,6 +59,8 @@ export interface CacheRequest {
   readonly revalidate: boolean;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
+  /** performance.now() at dispatch. */
+  readonly started: number;
   /**
    * Milliseconds spent waiting on other callers' flights: a request that goes upstream after
    * waiting gets only the rest of its own `timeout` (the store lookup, as a network call's DNS

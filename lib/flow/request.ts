@@ -78,6 +78,7 @@ export function describeRequest(
   config: TrackedConfig,
   policy: RequestPolicy,
   upstream: AxiosAdapter,
+  started: number,
 ): CacheRequest | BypassReason {
   const method = (config.method ?? 'get').toLowerCase();
   // Decided here, not in the request interceptor: an interceptor that axios runs after ours may change the method.
@@ -114,6 +115,7 @@ export function describeRequest(
     guardsRedirects: typeof config.beforeRedirect === 'function',
     revalidate: wantsRevalidation(facts),
     epoch: ctx.invalidations.current,
+    started,
     waited: 0,
     storeBudget: ctx.opts.storeTimeout,
   };

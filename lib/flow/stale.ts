@@ -36,13 +36,31 @@ export function staleMeta(
   return meta;
 }
 
+// How many storeTimeouts a stale read may take at the most (see staleReadBudget).
+const STALE_READ_TIMEOUTS = 10;
+
 /**
- * Reads the stale tier within a bound of its own: the alternative to this read is an error, and a
- * primary read that used the whole storeTimeout (a slow store, a loaded machine) must not turn a
- * stale answer into one.
+ * How long the stale read may take. Its alternative is an error, not a wait on the upstream: a slow
+ * store (a paused or busy Redis) should still give the stale answer, as tornado-stale-client's
+ * does. So it may take what is left of the caller's own timeout, at least storeTimeout and at most
+ * 10 × storeTimeout (1 s by default); 10 × storeTimeout for a caller without a timeout. An open store
+ * breaker still skips it at once (store-io.ts).
+ */
+function staleReadBudget(ctx: CacheContext, req: CacheRequest): number {
+  const { storeTimeout } = ctx.opts;
+  const most = storeTimeout * STALE_READ_TIMEOUTS;
+  const timeout = req.config.timeout ?? 0;
+  if (!(timeout > 0)) return most;
+  const left = timeout - (performance.now() - req.started);
+  return Math.min(most, Math.max(storeTimeout, left));
+}
+
+/**
+ * Reads the stale tier within a bound of its own (staleReadBudget): a primary read that used the
+ * whole storeTimeout (a slow store, a loaded machine) must not turn a stale answer into an error.
  */
 export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry | null> {
-  req.storeBudget = ctx.opts.storeTimeout;
+  req.storeBudget = staleReadBudget(ctx, req);
   return readTier(ctx, req, 'stale');
 }
 

@@ -68,6 +68,36 @@ describe('outage mode on Redis (a private redis-server, a client per instance)',
   });
 });
 
+describe('a slow store still gives the stale answer (a private redis-server)', () => {
+  const redisUrl = privateRedis();
+
+  it('Redis paused for 400 ms while the upstream answers 500: the stale answer, as tornado-stale-client gives it', async () => {
+    const upstream = await startUpstream();
+    const client = await connect(redisUrl());
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(client), ttl: 1, storeTimeout: 100, ...prefixes() });
+    try {
+      upstream.route('/p', send.json({ v: 1 }));
+      await http.get('/p');
+      await cache.settled();
+      upstream.route('/p', send.status(500));
+      await pauseServer(redisUrl(), 400);
+      const res = await http.get('/p');
+      // The primary read gave up at storeTimeout (a miss); the stale read, whose alternative is the 500, waited.
+      expect([res.status, res.staleCache?.state, res.staleCache?.cause, res.data]).toEqual([
+        200,
+        'stale',
+        'status',
+        { v: 1 },
+      ]);
+    } finally {
+      cache.detach();
+      await client.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe('a long outage, in a process of its own', () => {
   interface Run {
     perRequestBytes: number;
