@@ -10,6 +10,7 @@ import { resolveOptions } from './options.js';
 import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './flow/write.js';
 import { storeBreaker } from './flow/breaker.js';
+import { stopFloods } from './flow/store-errors.js';
 import { SYNC_GET, type SyncReadable } from './stores/sync.js';
 import { redactUrl } from './http/wire.js';
 
@@ -138,6 +139,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       breaker: breaker ? 'closed' : 'off',
     },
     breaker,
+    floods: new Map(),
     flights: new Flights(),
     invalidations: new Invalidations(),
     pending: { calls: 0, bytes: 0 },
@@ -172,6 +174,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     detach() {
       if (ctx.detached) return;
       ctx.detached = true;
+      stopFloods(ctx);
       instance.interceptors.request.eject(requestId);
       instance.interceptors.response.eject(responseId);
       delete (instance as { [ATTACHED]?: boolean })[ATTACHED];

@@ -273,6 +273,12 @@ export interface CacheErrorEvent {
   op: CacheOperation;
   key: string | undefined;
   error: unknown;
+  /**
+   * Store errors are collapsed: the first of a kind (op and error name) is emitted at once, the ones
+   * like it in the next second become one event, the last of them, with how many it stands for here;
+   * and so on while they go on. stats().storeErrors counts every one.
+   */
+  repeated?: number;
 }
 
 /** Why a cacheable answer was not written. */

@@ -8,7 +8,7 @@ import { resolveRequestPolicy } from '../options.js';
 import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
 import { ageOf, freshness } from '../http/freshness.js';
 import { revalidate } from './revalidate.js';
-import { storeError } from './store-io.js';
+import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
 import { backingOff } from './backoff.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';

@@ -3,6 +3,7 @@ import type { DecodedEntries } from '../entry/decoded.js';
 import type { Entry } from '../entry/codec.js';
 import type { Emitter } from '../events.js';
 import type { StoreBreaker } from './breaker.js';
+import type { Flood } from './store-errors.js';
 import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
@@ -25,6 +26,8 @@ export interface CacheContext {
   readonly addresses: Map<string, Address>;
   /** Store calls not yet answered, and the bytes they carry (see store-io.ts). */
   readonly pending: { calls: number; bytes: number };
+  /** Store errors of each kind folded since the last event of that kind (see store-errors.ts). */
+  readonly floods: Map<string, Flood>;
   /** The store's circuit breaker; absent when turned off or the store is in process. */
   readonly breaker: StoreBreaker | undefined;
   detached: boolean;

@@ -60,7 +60,11 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarl
       const stalledAt = aliveUntil(flight, ctx.opts.flightTimeout);
       if (timeoutAt <= stalledAt && now >= timeoutAt) finish({ kind: 'timeout', error: timeoutError(config) });
       else if (now >= stalledAt) finish({ kind: 'stalled' });
-      else timer = setTimeout(check, Math.ceil(Math.min(timeoutAt, stalledAt) - now));
+      else {
+        const next = Math.min(timeoutAt, stalledAt);
+        // Neither bound (no timeout, a racing flight): the flight's outcome or a cancellation ends the wait.
+        if (next !== Number.POSITIVE_INFINITY) timer = setTimeout(check, Math.ceil(next - now));
+      }
     };
     const leave = flight.wait(finish, takesEarly);
     function cleanup(): void {

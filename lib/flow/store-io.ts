@@ -1,9 +1,10 @@
 import { types } from 'node:util';
 import { BreakerOpenError, StoreBusyError, StoreTimeoutError } from '../errors.js';
+import { storeError } from './store-errors.js';
 import type { CacheContext } from './context.js';
 import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
 import { storedAtOf } from '../entry/codec.js';
-import type { CacheOperation, CacheStoreEntry, StoreGuard, StoredValue } from '../types.js';
+import type { CacheStoreEntry, StoreGuard, StoredValue } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
@@ -14,13 +15,6 @@ import type { CacheOperation, CacheStoreEntry, StoreGuard, StoredValue } from '.
 // Unanswered store calls kept at most; past either bound a call is skipped (a miss, or a dropped write).
 const MAX_PENDING_CALLS = 1_000;
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
-
-export function storeError(ctx: CacheContext, op: CacheOperation, key: string | undefined, error: unknown): void {
-  // Counted in storeSkipped; an event per skipped call would flood logs for the whole outage.
-  if (error instanceof BreakerOpenError) return;
-  ctx.stats.storeErrors++;
-  ctx.events.emit('error', { op, key, error });
-}
 
 /**
  * Runs a store call for at most `ms`; a late answer is dropped, a late rejection swallowed. The

@@ -2,7 +2,8 @@ import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { EntryError } from '../errors.js';
 import { headersDigest, variantKeys } from '../http/key.js';
-import { isStoredValue, isSync, readValue, storeError } from './store-io.js';
+import { isStoredValue, isSync, readValue } from './store-io.js';
+import { storeError } from './store-errors.js';
 
 /*
  * Reading a tier. An entry is answered only under the key it was written for, and, when its

@@ -13,7 +13,7 @@ import {
   toSnapshot,
   type RawResponse,
 } from '../entry/response.js';
-import { storeError } from './store-io.js';
+import { storeError } from './store-errors.js';
 import { variedDigest } from './tiers.js';
 import { startBackoff } from './backoff.js';
 import { withProgress } from './progress.js';

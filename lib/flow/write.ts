@@ -3,7 +3,8 @@ import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
 import { variantKeys } from '../http/key.js';
 import { cacheableBy, isCacheableResponse } from '../http/rules.js';
-import { storeError, writeEntries } from './store-io.js';
+import { writeEntries } from './store-io.js';
+import { storeError } from './store-errors.js';
 import type { CacheSkipEvent, CacheStoreEntry } from '../types.js';
 
 function skipped(ctx: CacheContext, info: CacheSkipEvent): void {

@@ -73,9 +73,17 @@ describe('a slow upstream is never made slower', () => {
     const { http } = instance({ flightTimeout: 200 });
     void http.get('/hang-once', { timeout: 5_000 }).catch(() => undefined);
     await sleep(20);
-    const waiters = await Promise.all(Array.from({ length: 10 }, () => http.get('/hang-once')));
-    for (const w of waiters) expect(w.data).toEqual({ v: 2 });
-    expect(upstream.calls('/hang-once')).toBe(2);
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      const waiters = await Promise.all(Array.from({ length: 10 }, () => http.get('/hang-once')));
+      for (const w of waiters) expect(w.data).toEqual({ v: 2 });
+      expect(upstream.calls('/hang-once')).toBe(2);
+      // Waiting on the second request with no timeout of their own, they set no timer at all (one of
+      // Infinity ms would fire every millisecond).
+      expect(timers.mock.calls.filter(([, ms]) => !Number.isFinite(ms))).toEqual([]);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it('a flight whose body is arriving stays joinable past flightTimeout', async () => {
