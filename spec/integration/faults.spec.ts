@@ -18,6 +18,7 @@ interface Report {
   unhandledRejections: number;
   timeout: number;
   storeTimeout: number;
+  loopDelayMaxMs: number;
 }
 
 const FAILURES = ['refuse', 'reset', 'reset-mid-body', 'hang', '500', '502', '503', '504', 'malformed-json'];
@@ -46,7 +47,7 @@ function describeCell(c: Cell): string {
 
 /**
  * The fault matrix: every upstream fault against every Redis state, with outage mode off (every option
- * of DESIGN.md section 7 off) and on (softTimeout 50, failureBackoff 10000, the default store breaker).
+ * of DESIGN.md section 7 off) and on (softTimeout 120, failureBackoff 60000, the default store breaker).
  * Each cell is two waves of five concurrent requests, the second once the first and its background work
  * settled; on a real HTTP server and a real (private) redis-server, in a child process that counts
  * unhandled rejections (spec/fixtures/fault-matrix.ts).
@@ -61,6 +62,7 @@ describe('fault matrix: upstream faults x Redis states x outage mode', () => {
 
   beforeAll(async () => {
     report = JSON.parse(await runFixture('fault-matrix.ts')) as Report;
+    console.log(`fault matrix: the process's event loop ran up to ${report.loopDelayMaxMs} ms late`);
     const faults = ['healthy', ...FAILURES];
     const rows = ['off', 'outage'].flatMap((mode) =>
       ['up', 'garbage', 'paused', 'stopped'].map(
@@ -88,7 +90,8 @@ describe('fault matrix: upstream faults x Redis states x outage mode', () => {
   });
 
   it('no request waits longer than its axios timeout plus two storeTimeouts (lookup, stale read) plus a small margin', () => {
-    const bound = report.timeout + 2 * report.storeTimeout + 100;
+    // The margin grows with how late the process's own event loop ran (a loaded machine), measured, not guessed.
+    const bound = report.timeout + 2 * report.storeTimeout + 100 + 2 * report.loopDelayMaxMs;
     const slow = report.cells.filter((c) => c.waves.some((w) => w.maxMs > bound));
     expect(slow).toEqual([]);
   });

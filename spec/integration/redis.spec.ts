@@ -320,7 +320,8 @@ describe('Redis store: commands per request, counted by the server (a private re
     expect(cache.stats().storeErrors).toBeGreaterThanOrEqual(5);
     expect(cache.stats().storeErrors).toBeLessThanOrEqual(5 + 1); // and one call under way when it opened
     expect(errors.length).toBeLessThanOrEqual(2);
-    expect(breaker).toEqual(['open']);
+    // Open; on a slow machine a cooldown may pass during the run: its probe fails, and it opens again.
+    expect(breaker.join(' ')).toMatch(/^open( half-open open)*$/);
     expect(cache.stats()).toMatchObject({ breaker: 'open' });
     expect(cache.stats().storeSkipped).toBeGreaterThan(20);
 
@@ -332,7 +333,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     await timed();
     await cache.settled();
     expect((await timed()).state).toBe('hit');
-    expect(breaker).toEqual(['open', 'half-open', 'closed']);
+    expect(breaker.slice(-2)).toEqual(['half-open', 'closed']);
     expect(cache.stats()).toMatchObject({ breaker: 'closed' });
     cache.detach();
     await c.close();
