@@ -9,7 +9,7 @@ import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions } from './options.js';
 import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
 import { storeAnswer } from './flow/write.js';
-import { storeBreaker } from './flow/breaker.js';
+import { StoreBreakers } from './flow/breaker.js';
 import { stopFloods } from './flow/store-errors.js';
 import { SYNC_GET, type SyncReadable } from './stores/sync.js';
 import { redactUrl } from './http/wire.js';
@@ -122,7 +122,8 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
   const events = new Emitter();
   // An in-process store cannot be down or slow: its calls never go through the breaker.
   const inProcess = (opts.store as SyncReadable)[SYNC_GET] !== undefined;
-  const breaker = opts.storeBreaker && !inProcess ? storeBreaker(opts.storeBreaker, events) : undefined;
+  const breakers =
+    opts.storeBreaker && !inProcess ? new StoreBreakers(opts.storeBreaker, events, opts.store) : undefined;
   const ctx: CacheContext = {
     opts,
     events,
@@ -136,9 +137,9 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       coalesced: 0,
       storeSkipped: 0,
       writesSkipped: 0,
-      breaker: breaker ? 'closed' : 'off',
+      breaker: breakers ? 'closed' : 'off',
     },
-    breaker,
+    breakers,
     floods: new Map(),
     flights: new Flights(),
     invalidations: new Invalidations(),
@@ -167,7 +168,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       ctx.events.off(eventName(event), listener);
       return handle;
     },
-    stats: () => ({ ...ctx.stats, breaker: ctx.breaker ? ctx.breaker.state : 'off' }),
+    stats: () => ({ ...ctx.stats, breaker: ctx.breakers ? ctx.breakers.state : 'off' }),
     async settled() {
       while (ctx.background.size > 0) await Promise.all([...ctx.background]);
     },

@@ -8,6 +8,16 @@ export class EntryError extends Error {
 /** A store call that took longer than `storeTimeout`: a miss (reads), a dropped write, a rejected invalidate(). */
 export class StoreTimeoutError extends Error {
   override name = 'StoreTimeoutError';
+  /**
+   * This process's event loop ran late at the deadline (a GC pause, a long synchronous task, a busy
+   * machine): the answer may have been there, unread. Such a timeout says nothing about the store,
+   * and the store breaker does not count it.
+   */
+  readonly processLate: boolean;
+  constructor(message: string, processLate = false) {
+    super(message);
+    this.processLate = processLate;
+  }
 }
 
 /** A store call not made because too many earlier ones are still unanswered. */

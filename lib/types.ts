@@ -33,6 +33,12 @@ export interface CacheStore {
    * a newer entry written between that read and the write can still be replaced.
    */
   setUnlessNewer?(entries: ReadonlyArray<CacheStoreEntry>, guard: StoreGuard): Promise<boolean>;
+  /**
+   * The part of the store a key lives on (a Redis Cluster master, by address), synchronously: each part
+   * gets a store breaker of its own, so that one sick node turns the cache off for its keys only.
+   * Optional: without it (or when it returns undefined) one breaker covers the whole store.
+   */
+  scopeOf?(key: string): string | undefined;
 }
 
 /** See CacheStore.setUnlessNewer. */
@@ -235,9 +241,12 @@ export interface StaleCacheOptions {
    */
   failureBackoff?: number;
   /**
-   * After `failures` consecutive failed or timed-out store calls, requests skip the store at once (a
-   * miss, no wait, no `error` event each) for `cooldown` ms; then one store call probes it. `false`
-   * turns it off. The in-process memory store never fails, so never trips it.
+   * After `failures` consecutive failed or timed-out store calls, while more than half of the last 20
+   * failed, requests skip the store at once (a miss, no wait, no `error` event each) for `cooldown`
+   * ms; then one store call probes it. A timeout while this process's own event loop ran late (a GC
+   * pause, a long synchronous task) is not counted: a slow process is not a sick store. A Redis Cluster
+   * gets a breaker per master. `false` turns it off. The in-process memory store never fails, so never
+   * trips it.
    * @default { failures: 5, cooldown: 5000 }
    */
   storeBreaker?: StoreBreakerOptions | false;
@@ -267,6 +276,8 @@ export interface CacheEvent {
 export interface CacheBreakerEvent {
   target: 'store';
   state: BreakerState;
+  /** The part of the store (a Cluster master's address) when each part has a breaker of its own. */
+  node?: string;
 }
 
 export interface CacheErrorEvent {

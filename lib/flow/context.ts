@@ -2,7 +2,7 @@ import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import type { DecodedEntries } from '../entry/decoded.js';
 import type { Entry } from '../entry/codec.js';
 import type { Emitter } from '../events.js';
-import type { StoreBreaker } from './breaker.js';
+import type { StoreBreakers } from './breaker.js';
 import type { Flood } from './store-errors.js';
 import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
@@ -28,8 +28,8 @@ export interface CacheContext {
   readonly pending: { calls: number; bytes: number };
   /** Store errors of each kind folded since the last event of that kind (see store-errors.ts). */
   readonly floods: Map<string, Flood>;
-  /** The store's circuit breaker; absent when turned off or the store is in process. */
-  readonly breaker: StoreBreaker | undefined;
+  /** The store's circuit breakers (one per part of the store); absent when turned off or the store is in process. */
+  readonly breakers: StoreBreakers | undefined;
   detached: boolean;
 }
 

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import slotOf from 'cluster-key-slot';
 import { RedisNotReadyError } from '../errors.js';
 import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
 
@@ -172,6 +173,14 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
     return window.reader;
   };
   const cluster = isCluster(client) ? client : undefined;
+  // A Cluster key's master, by address: each master gets a store breaker of its own. A key's slot is
+  // its hash tag's, which every key of one URL shares.
+  const scopeOf = cluster
+    ? (key: string): string | undefined => {
+        const node = cluster.getSlotMaster(slotOf(hashTag(key))) as { host?: unknown; port?: unknown } | undefined;
+        return node && node.host !== undefined ? `${String(node.host)}:${String(node.port)}` : undefined;
+      }
+    : undefined;
 
   const ready = (): void => {
     if (!isReady(client)) throw new RedisNotReadyError();
@@ -197,6 +206,7 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
   }
 
   return {
+    ...(scopeOf ? { scopeOf } : {}),
     // Not async: node-redis's own promise is returned as is (one microtask less on every hit).
     get(key) {
       if (!isReady(client)) return Promise.reject(new RedisNotReadyError());

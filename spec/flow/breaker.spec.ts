@@ -140,6 +140,45 @@ describe('the store breaker', () => {
     cache.detach();
   });
 
+  it('a store call that timed out while this process stalled is not counted against the store', async () => {
+    const { store, http, cache, states } = setup({ storeBreaker: { failures: 2, cooldown: 60_000 } });
+    store.mode = 'hang';
+    const stall = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // a GC pause, a big JSON.parse: the event loop runs nothing
+      }
+    };
+    // The read's 50 ms timer is set before the stall, and runs 150 ms late: the process's doing. The
+    // write after it times out with the process idle: one failure of the two that open it.
+    const stalled = http.get('/x');
+    setImmediate(() => stall(200));
+    expect((await stalled).staleCache?.state).toBe('miss');
+    await cache.settled();
+    expect(states).toEqual([]);
+    expect(cache.stats().storeErrors).toBe(2);
+    // The same timeout with the process idle is the store's: the second failure, and it opens.
+    await http.get('/x');
+    await cache.settled();
+    expect(states).toEqual(['open']);
+    store.release();
+    cache.detach();
+  });
+
+  it('a few failures in a row among many answers do not open it; a store failing most calls does', async () => {
+    const { store, http, cache, states } = setup({ storeBreaker: { failures: 5, cooldown: 60_000 } });
+    for (let i = 0; i < 8; i++) await http.get('/x', { params: { i } }); // 16 answered calls
+    await cache.settled();
+    store.mode = 'down';
+    for (let i = 0; i < 3; i++) await http.get('/x', { params: { f: i } }); // 6 failures in a row
+    await cache.settled();
+    expect(states).toEqual([]); // 6 of the last 20 calls failed: a bad moment, not a sick store
+    for (let i = 3; i < 6; i++) await http.get('/x', { params: { f: i } });
+    await cache.settled();
+    expect(states).toEqual(['open']); // now most recent calls fail
+    cache.detach();
+  });
+
   it('a failed probe opens it again for another cooldown', async () => {
     clock = fakeClock();
     const { store, http, cache, states, errors } = setup({ storeBreaker: { failures: 2, cooldown: 1_000 } });

@@ -9,7 +9,12 @@ import { missHitStale } from '../helpers/store-scenario';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { pauseServer } from '../helpers/redis';
 import { send, startUpstream } from '../helpers/upstream';
+import { sleep } from '../helpers/time';
 import { startCluster, type RedisGroup } from '../setup/redis-server';
+import calculateSlot from 'cluster-key-slot';
+
+/** The `{…}` hash tag of a key, as Redis Cluster reads it. */
+const hashTagOf = (key: string): string => key.slice(key.indexOf('{') + 1, key.indexOf('}'));
 
 describe('Redis Cluster (three masters started by the test)', () => {
   let group: RedisGroup;
@@ -81,6 +86,52 @@ describe('Redis Cluster (three masters started by the test)', () => {
     }
   });
 
+  it('one paused master turns the cache off for its own keys only: the others still hit', async () => {
+    const p = prefixes();
+    const upstream = await startUpstream();
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(cluster), ttl: 60_000, storeTimeout: 100, ...p });
+    const opened: Array<string | undefined> = [];
+    let pauseEnds = 0;
+    cache.on('breaker', (e) => {
+      if (e.state === 'open') opened.push(e.node);
+    });
+    try {
+      // 30 URLs, spread over the three masters; which master holds each is read off its key's slot.
+      const paths = Array.from({ length: 30 }, (_, i) => `/m${i}`);
+      for (const path of paths) upstream.route(path, send.json({ path }));
+      const masterOf = new Map<string, string>();
+      for (const path of paths) {
+        const res = await http.get(path);
+        const node = cluster.getSlotMaster(calculateSlot(hashTagOf(res.staleCache?.key ?? '')));
+        masterOf.set(path, `${node.host}:${node.port}`);
+      }
+      await cache.settled();
+      const sick = masterOf.get('/m0') as string;
+      const sickUrl = group.urls.find((u) => u.endsWith(`:${sick.split(':')[1]}`)) as string;
+      await pauseServer(sickUrl, 3_000);
+      pauseEnds = Date.now() + 3_000;
+      const states = new Map<string, string[]>();
+      for (let round = 0; round < 3; round++) {
+        for (const path of paths) {
+          const res = await http.get(path);
+          const node = masterOf.get(path) as string;
+          states.set(node, [...(states.get(node) ?? []), String(res.staleCache?.state)]);
+        }
+      }
+      expect(opened).toEqual([sick]); // that master's breaker alone
+      for (const [node, seen] of states) {
+        if (node === sick) expect(seen.every((s) => s === 'miss')).toBe(true);
+        else expect(seen.every((s) => s === 'hit')).toBe(true);
+      }
+      expect(cache.stats().breaker).toBe('open');
+    } finally {
+      cache.detach();
+      await upstream.close();
+      await sleep(Math.max(0, pauseEnds - Date.now())); // the tests after this one need every master
+    }
+  });
+
   describe('outage mode (an instance per cluster client; the pause holds every master)', () => {
     outageScenarios(
       async () => ({
@@ -94,7 +145,7 @@ describe('Redis Cluster (three masters started by the test)', () => {
           await Promise.all(group.urls.map((url) => pauseServer(url, ms)));
         },
       }),
-      { pausable: true },
+      { pausable: true, nodes: 3 },
     );
   });
 
