@@ -131,6 +131,52 @@ describe('real HTTP server: broken answers', () => {
     cache.detach();
   });
 
+  it('a malformed JSON body a background refresh gets is not stored: the entry it would replace stays', async () => {
+    upstream.route('/r', send.json({ good: true }));
+    const http = axios.create({ baseURL: upstream.baseURL, timeout: 500 });
+    const cache = attachStaleCache(http, { ttl: 20, staleWhileRevalidate: 10_000 });
+    await http.get('/r');
+    await cache.settled();
+    clock.advance(40);
+    upstream.route('/r', send.malformedJson());
+    const early = await http.get('/r'); // answered from the entry; the refresh gets the malformed body
+    expect(early.staleCache).toMatchObject({ state: 'stale', cause: 'revalidating' });
+    await cache.settled();
+    const after = await http.get('/r');
+    expect(after.data).toEqual({ good: true });
+    expect(after.staleCache?.state).toBe('stale'); // the old entry, still being revalidated: nothing replaced it
+    cache.detach();
+  });
+
+  it('a 206 is a part, not the resource: never stored, even without a Range request', async () => {
+    upstream.route('/part', (_req, res) => {
+      res.writeHead(206, { 'content-type': 'text/plain', 'content-range': 'bytes 0-3/10' });
+      res.end('part');
+    });
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http);
+    expect((await http.get('/part')).status).toBe(206);
+    await cache.settled();
+    expect((await http.get('/part')).staleCache?.state).toBe('miss');
+    expect(upstream.calls('/part')).toBe(2);
+    cache.detach();
+  });
+
+  it('an answer that took exactly as many redirects as a caller allows is that caller’s hit', async () => {
+    upstream.route('/moved', (_req, res) => {
+      res.writeHead(302, { location: '/landing' });
+      res.end();
+    });
+    upstream.route('/landing', send.json({ landed: true }));
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http);
+    await http.get('/moved');
+    await cache.settled();
+    const one = await http.get('/moved', { maxRedirects: 1 });
+    expect([one.staleCache?.state, one.data]).toEqual(['hit', { landed: true }]);
+    cache.detach();
+  });
+
   it('a socket reset before any response is answered from the stale tier', async () => {
     const { http, cache } = await primed();
     upstream.route('/p', send.reset());
