@@ -1,4 +1,4 @@
-import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, CanceledError } from 'axios';
 import { askUser, setState, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
