@@ -17,18 +17,20 @@ import { flightFor } from './flights.js';
 /**
  * Starts a backoff for this request's key with the stale entry just answered. The marker stays in the
  * store a while past its window (up to flightTimeout): while one request of this process probes the
- * upstream, the others still find it and are answered stale instead of waiting on the probe.
+ * upstream, the others still find it and are answered stale instead of waiting on the probe. The
+ * promise (none when no marker is written) resolves once the marker's write settled: until then the
+ * flight that failed stays open, so that a request of this process finds one or the other.
  */
-export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
+export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry): Promise<void> | undefined {
   const { failureBackoff, staleTtl } = req.policy;
-  if (failureBackoff === 0) return;
+  if (failureBackoff === 0) return undefined;
   const now = Date.now();
   const left = entry.storedAt + staleTtl - now; // Infinity for a stale tier that never expires
   const window = Math.min(failureBackoff, left);
-  if (!(window >= 1)) return;
+  if (!(window >= 1)) return undefined;
   const { reusable: _r, template: _t, ...stored } = entry;
   const encoded = encodeForWrite(ctx, req, { ...stored, until: now + window });
-  if (!encoded) return;
+  if (!encoded) return undefined;
   const ttl = Math.floor(Math.min(window + ctx.opts.flightTimeout, left));
   const entries: CacheStoreEntry[] = [{ key: req.keys.primary, value: encoded, ttl }];
   const guards = [req.keys.primary, req.keys.stale];
@@ -38,7 +40,7 @@ export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry)
     guards.push(variant.primary, variant.stale);
   }
   // Made from an entry read earlier: another process may have stored a newer one since (in either tier).
-  writeUnlessNewer(ctx, entries, { keys: guards, storedAt: entry.storedAt });
+  return writeUnlessNewer(ctx, entries, { keys: guards, storedAt: entry.storedAt });
 }
 
 /**

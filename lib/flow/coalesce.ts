@@ -97,12 +97,16 @@ async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent
       throw error;
     }
   }
-  if (result.later) {
+  const { shared, later, settling } = result;
+  if (later) {
     // Answered early (softTimeout): the flight stays open until the upstream request it waits on ends.
-    leader?.early(result.shared);
-    void result.later.then((outcome) => leader?.publish(outcome));
+    leader?.early(shared);
+    void later.then((outcome) => leader?.publish(outcome));
+  } else if (settling && leader) {
+    // A backoff marker is being written: the flight stays open until it is in the store.
+    void settling.then(() => leader.publish(shared));
   } else {
-    leader?.publish(result.shared);
+    leader?.publish(shared);
   }
   if (result.own.ok) return result.own.value;
   throw result.own.error;

@@ -199,17 +199,19 @@ function capped(
  * The background end of a request answered early: a success refreshes both tiers and is what later
  * waiters get; a failure of the upstream's making starts a backoff, and waiters get the stale entry.
  */
-function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Entry): Outcome {
+async function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Entry): Promise<Outcome> {
   const key = req.keys.primary;
+  let failure: UpstreamFailure;
   try {
     const fresh = keep(ctx, req, called);
     return fresh ? { kind: 'answer', entry: fresh, meta: { state: 'miss', key } } : { kind: 'alone' };
   } catch {
-    const failure: UpstreamFailure = called.ok
+    failure = called.ok
       ? { cause: called.raw.status >= 400 ? 'status' : 'bad-response', status: called.raw.status }
       : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted at the cap: a timeout
-    if (upstreamsFault(failure)) startBackoff(ctx, req, stale);
-    if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };
-    return { kind: 'answer', entry: stale, meta: staleMeta(req, stale, failure.cause, failure.status) };
   }
+  // The flight stays open until the marker is in the store: a request of this process finds one or the other.
+  if (upstreamsFault(failure)) await startBackoff(ctx, req, stale);
+  if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };
+  return { kind: 'answer', entry: stale, meta: staleMeta(req, stale, failure.cause, failure.status) };
 }

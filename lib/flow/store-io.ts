@@ -134,14 +134,15 @@ export async function readValue(ctx: CacheContext, key: string, budget: number):
   }
 }
 
-/** Tracks a background promise so that settled() can wait for it. Never rejects. */
-export function track(ctx: CacheContext, job: Promise<unknown>): void {
+/** Tracks a background promise so that settled() can wait for it; resolves when it settles, never rejects. */
+export function track(ctx: CacheContext, job: Promise<unknown>): Promise<void> {
   const quiet = job.then(
     () => undefined,
     () => undefined,
   );
   ctx.background.add(quiet);
   void quiet.then(() => ctx.background.delete(quiet));
+  return quiet;
 }
 
 function bytesOf(entries: CacheStoreEntry[]): number {
@@ -150,43 +151,49 @@ function bytesOf(entries: CacheStoreEntry[]): number {
   return bytes;
 }
 
-/** Writes entries in one store call, in the background, bounded; a failure is an 'error' event. */
-export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): void {
-  if (entries.length === 0) return;
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Writes entries in one store call, in the background, bounded; a failure is an 'error' event. The
+ * promise resolves once the write settled (written, failed or given up), never rejects.
+ */
+export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): Promise<void> {
+  if (entries.length === 0) return DONE;
   const { store } = ctx.opts;
   const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
   if (isSync(ctx)) {
     // In process: done before this returns, so nothing to bound or to wait for.
     store.set(entries).catch(failed);
-    return;
+    return DONE;
   }
-  track(
-    ctx,
-    storeCall(ctx, entries[0]?.key, () => store.set(entries), ctx.opts.storeTimeout, bytesOf(entries)).catch(failed),
-  );
+  const write = storeCall(ctx, entries[0]?.key, () => store.set(entries), ctx.opts.storeTimeout, bytesOf(entries));
+  return track(ctx, write.catch(failed));
 }
 
 /**
  * Writes entries made from an earlier read (a backoff marker), in the background, unless a value
  * under one of the guard keys was stored after `guard.storedAt`: in the store's one round trip where
  * it can (setUnlessNewer), else after reading the guards, and not at all when they cannot be read.
+ * The promise resolves once that settled, never rejects.
  */
-export function writeUnlessNewer(ctx: CacheContext, entries: CacheStoreEntry[], guard: StoreGuard): void {
-  if (entries.length === 0) return;
+export function writeUnlessNewer(ctx: CacheContext, entries: CacheStoreEntry[], guard: StoreGuard): Promise<void> {
+  if (entries.length === 0) return DONE;
   const { store, storeTimeout } = ctx.opts;
   const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
   const setUnlessNewer = store.setUnlessNewer?.bind(store);
   if (setUnlessNewer) {
     const write = (): Promise<boolean> => setUnlessNewer(entries, guard);
-    if (isSync(ctx)) write().catch(failed);
-    else track(ctx, storeCall(ctx, entries[0]?.key, write, storeTimeout, bytesOf(entries)).catch(failed));
-    return;
+    if (isSync(ctx)) {
+      write().catch(failed);
+      return DONE;
+    }
+    return track(ctx, storeCall(ctx, entries[0]?.key, write, storeTimeout, bytesOf(entries)).catch(failed));
   }
   const guarded = Promise.all(guard.keys.map((key) => readValue(ctx, key, storeTimeout))).then((values) => {
     const newer = values.some((v) => v === undefined || (isStoredValue(v) && (storedAtOf(v) ?? 0) > guard.storedAt));
-    if (!newer) writeEntries(ctx, entries);
+    return newer ? undefined : writeEntries(ctx, entries);
   });
-  track(ctx, guarded);
+  return track(ctx, guarded);
 }
 
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */

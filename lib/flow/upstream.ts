@@ -30,6 +30,11 @@ export interface LeaderResult {
    * the final outcome for waiters that do not take early answers. Never rejects.
    */
   later?: Promise<Outcome>;
+  /**
+   * Set when a backoff marker is being written: `shared` is published once it settled, so that until
+   * the marker is in the store, a request of this process still finds the flight (never neither).
+   */
+  settling?: Promise<void> | undefined;
 }
 
 /** An upstream answer: the caller's own response or error, and a copy of the response as an entry. */
@@ -233,7 +238,7 @@ async function answerStale(
   failure: UpstreamFailure,
 ): Promise<LeaderResult> {
   setState(req.config, { meta: stale.meta, url: req.href });
-  if (upstreamsFault(failure)) startBackoff(ctx, req, stale.entry);
+  const settling = upstreamsFault(failure) ? startBackoff(ctx, req, stale.entry) : undefined;
   let own: Settled;
   try {
     own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, req.config, req, ctx.opts.zeroCopy)) };
@@ -243,6 +248,7 @@ async function answerStale(
   return {
     own,
     shared: ownLimit(failure) ? { kind: 'retry' } : { kind: 'answer', entry: stale.entry, meta: stale.meta },
+    settling,
   };
 }
 

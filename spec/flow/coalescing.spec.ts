@@ -1,7 +1,7 @@
 import axios, { type AxiosError } from 'axios';
 import { attachStaleCache } from '../../lib/attach';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
-import { fakeClock, settledFlag, sleep } from '../helpers/time';
+import { fakeClock, settledFlag, sleep, until } from '../helpers/time';
 
 /** Coalescing (DESIGN 3.6, issue 4): concurrent identical misses share one upstream request. */
 describe('coalescing against a real HTTP server', () => {
@@ -27,23 +27,34 @@ describe('coalescing against a real HTTP server', () => {
   });
 
   it('a flight replaced past flightTimeout does not remove its successor when it finally lands', async () => {
-    let n = 0;
-    const delays = [600, 250];
-    upstream.route(
-      '/late',
-      (req, res) => void setTimeout(() => send.json({ n: ++n })(req, res), delays[upstream.calls('/late') - 1] ?? 0),
-    );
-    const http = axios.create({ baseURL: upstream.baseURL });
-    const cache = attachStaleCache(http, { flightTimeout: 300, ttl: 0 });
-    const first = http.get('/late'); // lands at ~600 ms
-    await sleep(420);
-    const second = http.get('/late'); // the first has been silent too long to join: a new flight, landing at ~670 ms
-    await first;
-    const third = await http.get('/late'); // must join the second flight (silent for ~180 ms, under flightTimeout)
-    await second;
-    expect(third.staleCache?.coalesced).toBe(true);
-    expect(upstream.calls('/late')).toBe(2);
-    cache.detach();
+    const clock = fakeClock(); // flights measure silence on performance.now(): the test moves it
+    try {
+      const held: Array<() => void> = [];
+      let n = 0;
+      upstream.route('/late', (req, res) => {
+        const v = ++n;
+        held.push(() => send.json({ n: v })(req, res));
+      });
+      const http = axios.create({ baseURL: upstream.baseURL });
+      const cache = attachStaleCache(http, { flightTimeout: 300, ttl: 0 });
+      const first = http.get('/late');
+      await until(() => held.length === 1);
+      clock.advance(400); // the first flight has been silent longer than flightTimeout
+      const second = http.get('/late'); // not joined: a new flight
+      await until(() => held.length === 2);
+      held[0]?.(); // the first lands: its end must not remove the second's registration
+      expect((await first).data).toEqual({ n: 1 });
+      const third = http.get('/late'); // joins the second flight if it is still registered
+      await sleep(20);
+      held[1]?.();
+      expect((await second).data).toEqual({ n: 2 });
+      const joined = await third;
+      expect([joined.data, joined.staleCache?.coalesced]).toEqual([{ n: 2 }, true]);
+      expect(upstream.calls('/late')).toBe(2);
+      cache.detach();
+    } finally {
+      clock.restore();
+    }
   });
 
   it('every waiter gets its own copy of the answer', async () => {

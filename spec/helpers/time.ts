@@ -1,6 +1,15 @@
 /** The one sleep of the suite. Prefer ordering assertions to elapsed-time ones: a loaded CI machine is slow. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once `condition` holds (checked every 5 ms), or rejects after `ms`: for "the server has seen it". */
+export async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  // Counted in turns, not read off a clock: a test may have faked Date and performance.
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(5);
+  }
+}
+
 /** Tracks whether a promise has settled yet: for "answered before X happened" assertions. */
 export function settledFlag(promise: Promise<unknown>): () => boolean {
   let settled = false;

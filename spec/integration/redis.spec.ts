@@ -319,7 +319,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     // The breaker opened after 5 failed calls: 20 requests did not make 40 errors, nor 5 error events.
     expect(cache.stats().storeErrors).toBeGreaterThanOrEqual(5);
     expect(cache.stats().storeErrors).toBeLessThanOrEqual(5 + 1); // and one call under way when it opened
-    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(errors.filter((e) => e.repeated === undefined).length).toBeLessThanOrEqual(2); // a read, a write
     // Open; on a slow machine a cooldown may pass during the run: its probe fails, and it opens again.
     expect(breaker.join(' ')).toMatch(/^open( half-open open)*$/);
     expect(cache.stats()).toMatchObject({ breaker: 'open' });
