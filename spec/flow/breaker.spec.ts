@@ -227,8 +227,9 @@ describe('the store breaker', () => {
 
   it('a request during the outage is not held by the store: answered while the store still hangs', async () => {
     const { store, http, cache } = setup({ storeBreaker: { failures: 1, cooldown: 60_000 } });
+    store.mode = 'down';
+    await http.get('/x'); // opens it (the read failed)
     store.mode = 'hang';
-    await http.get('/x'); // opens it (the read timed out)
     const answered = settledFlag(http.get('/x'));
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));

@@ -41,3 +41,15 @@ export const LOOK_ALIKE_QUERIES: ReadonlyArray<[string, string]> = [
   ['pretty', 'pretty='],
   ['q=%zz', 'q=%25zz'],
 ];
+
+/** Per-user headers in wide use that a list of credential names once missed (issue 14). */
+export const PER_USER_HEADERS: readonly string[] = [
+  'PRIVATE-TOKEN', // GitLab
+  'apikey', // Kong, Supabase
+  'X-Goog-Api-Key',
+  'Ocp-Apim-Subscription-Key', // Azure API Management
+  'X-Vault-Token',
+  'X-Amz-Security-Token',
+  'X-CSRFToken', // Django
+  'X-Session-Token',
+];

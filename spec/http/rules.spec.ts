@@ -10,6 +10,7 @@ import {
   isStaleWorthy,
   wantsRevalidation,
 } from '../../lib/http/rules';
+import { PER_USER_HEADERS } from '../helpers/instances';
 
 const config = (extra: Partial<InternalAxiosRequestConfig> = {}): InternalAxiosRequestConfig =>
   ({
@@ -124,24 +125,13 @@ describe('request rules', () => {
     expect(credentialsSent(c, facts, false)).toEqual(['x-tenant-token']);
   });
 
-  it.each([
-    'PRIVATE-TOKEN',
-    'apikey',
-    'X-Goog-Api-Key',
-    'Ocp-Apim-Subscription-Key',
-    'X-Vault-Token',
-    'X-Amz-Security-Token',
-    'X-CSRFToken',
-    'X-Session-Token',
-    'X-Client-Secret',
-    'X-Refresh-Jwt',
-    'X-Signature',
-    'Api_Key',
-    'X-Session-Id',
-  ])('the default pattern takes %s for a credential', (name) => {
-    const facts = headerFacts(new AxiosHeaders({ [name]: 'alice' }));
-    expect(facts.credentials).toEqual([name.toLowerCase()]);
-  });
+  it.each([...PER_USER_HEADERS, 'X-Client-Secret', 'X-Refresh-Jwt', 'X-Signature', 'Api_Key', 'X-Session-Id'])(
+    'the default pattern takes %s for a credential',
+    (name) => {
+      const facts = headerFacts(new AxiosHeaders({ [name]: 'alice' }));
+      expect(facts.credentials).toEqual([name.toLowerCase()]);
+    },
+  );
 
   it.each([
     'Accept',

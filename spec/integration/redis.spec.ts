@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import axios, { type AxiosInstance } from 'axios';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
@@ -307,14 +308,18 @@ describe('Redis store: commands per request, counted by the server (a private re
     expect((await timed()).state).toBe('hit');
 
     await local.stop(); // SIGKILL by PID
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     const during = [];
     for (let i = 0; i < 20; i++) {
       during.push(await timed());
       await cache.settled();
     }
     expect(during.every((r) => r.ok && r.state === 'miss')).toBe(true);
-    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(storeTimeout + 50);
+    // The margin grows with how late this process's event loop ran (a loaded machine), measured.
+    expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(storeTimeout + 50 + lag.max / 1e6);
     // Not queued behind a reconnecting client: a request during the outage does not wait at all.
+    lag.disable();
     const sorted = during.map((r) => r.ms).sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(storeTimeout / 4);
     // The breaker opened after 5 failed calls: 20 requests did not make 40 errors, nor 5 error events.

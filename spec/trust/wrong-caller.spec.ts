@@ -3,7 +3,7 @@ import type { RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore } from '../../lib/index';
 import type { CacheEvent } from '../../lib/index';
 import { cleanup, commandCalls, connect, prefixes } from '../helpers/redis';
-import { instances } from '../helpers/instances';
+import { instances, PER_USER_HEADERS } from '../helpers/instances';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { privateRedis } from '../setup/redis-server';
 
@@ -86,14 +86,7 @@ describe('answers never reach a caller they were not meant for', () => {
   });
 
   it.each([
-    'PRIVATE-TOKEN',
-    'apikey',
-    'X-Goog-Api-Key',
-    'Ocp-Apim-Subscription-Key',
-    'X-Vault-Token',
-    'X-Amz-Security-Token',
-    'X-CSRFToken',
-    'X-Session-Token',
+    ...PER_USER_HEADERS,
     'X-Partner-Secret', // in no list: the name pattern catches it
   ])('never hands bob alice’s answer when the caller is told by %s', async (name) => {
     upstream.route('/who', (req, res) => send.json({ who: req.headers[name.toLowerCase()] ?? null })(req, res));
