@@ -176,9 +176,10 @@ const ENV_NAMES = [
 ] as const;
 const NO_PROXIES = ENV_NAMES.map(() => '').join('\n');
 const ENV_TTL_MS = 1_000;
-let env: { at: number; proxies: string; tlsOff: boolean; byOrigin: Map<string, string> } | undefined;
+type Environment = { at: number; proxies: string; tlsOff: boolean; byOrigin: Map<string, string> };
+let env: Environment | undefined;
 
-function environment(): NonNullable<typeof env> {
+function environment(): Environment {
   const now = Date.now();
   if (env && now - env.at < ENV_TTL_MS) return env;
   const proxies = ENV_NAMES.map((name) => process.env[name] ?? '').join('\n');
@@ -189,8 +190,7 @@ function environment(): NonNullable<typeof env> {
 }
 
 /** The environment's proxy for a URL, as axios finds it (proxy-from-env), with its credentials digested. */
-function envProxy(href: string): string {
-  const e = environment();
+function envProxy(e: Environment, href: string): string {
   if (e.proxies === NO_PROXIES) return '';
   const origin = /^[a-z][a-z\d+\-.]*:\/\/[^/?#]*/i.exec(href)?.[0];
   if (origin === undefined) return '';
@@ -214,8 +214,8 @@ function envProxy(href: string): string {
 }
 
 /** True when Node will not check the certificate of an https server reached through this agent. */
-function unverified(agent: unknown): boolean {
-  if (!environment().tlsOff) return false;
+function unverified(e: Environment, agent: unknown): boolean {
+  if (!e.tlsOff) return false;
   const options = (agent as { options?: Record<string, unknown> } | undefined)?.options;
   return !(options && Object.hasOwn(options, 'rejectUnauthorized')); // an explicit value is in agentRoute
 }
@@ -241,10 +241,11 @@ const FETCH_NEUTRAL = new Set([
 function httpRoute(route: RouteConfig, href: string): Record<string, unknown> {
   const config = route as Fields;
   const parts: Record<string, unknown> = {};
+  const e = environment();
   const { proxy } = config;
   if (proxy && typeof proxy === 'object') parts.proxy = proxyTarget(proxy);
   else if (proxy !== false) {
-    const fromEnv = envProxy(href);
+    const fromEnv = envProxy(e, href);
     if (fromEnv) parts.envProxy = fromEnv;
   }
   const httpsAgent = config.httpsAgent ?? https.globalAgent;
@@ -252,7 +253,7 @@ function httpRoute(route: RouteConfig, href: string): Record<string, unknown> {
   const secureAgent = agentRoute(httpsAgent);
   if (httpAgent) parts.httpAgent = httpAgent;
   if (secureAgent) parts.httpsAgent = secureAgent;
-  if (unverified(httpsAgent)) parts.tls = 'unverified';
+  if (unverified(e, httpsAgent)) parts.tls = 'unverified';
   for (const name of ['lookup', 'transport', 'http2Options'] as const) {
     if (config[name] !== undefined && config[name] !== null) parts[name] = canonical(config[name]);
   }
