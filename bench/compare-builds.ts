@@ -9,16 +9,20 @@
  * required. Node resolves the symlink to its real path, so both builds share one axios (and one
  * lru-cache, cockatiel, redis): only our code differs. The directories are removed at exit.
  *
- * Rounds alternate the order (A B, B A, A B, ...) after a warm-up round, with a GC before each
- * measurement; the table gives the median hits/s of each build, B/A as the ratio of the medians, and
- * the median and the min..max of the per-round ratios (each round pairs one run of A with one of B). Run it with A = B to see the noise floor of this machine.
+ * A round runs each build's hits in slices, alternating A B B A A B ... (see round()), after a GC; a
+ * warm-up round, then --rounds rounds, each started by the other build. The table gives the median
+ * hits/s of each build, B/A as the median of the per-round ratios, their min..max, the ratio of the
+ * medians, and how many rounds were measured again because other processes were busy (see compare()).
+ * Run it with A = B to see the noise floor of the machine.
+ * Options: --rounds 15, --only memory|redis, --slices 10, --busy 0.15, --patience 180, --memory-seq 20000,
+ * --memory-c50 40000, --redis-seq 3000, --redis-c50 10000 (hits per build per round).
  *
  * The upstream is an in-process adapter answering at once, as bench/contenders.ts's rawAdapter, so
  * the network does not dominate. It is not imported from there: contenders.ts imports the package
  * itself, which would load this checkout's dist/ (another build than either under comparison).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,10 +46,16 @@ function arg(name: string, fallback: string): string {
 const refs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const ROUNDS = Number(arg('rounds', '15'));
 const ONLY = arg('only', 'all');
-const MEMORY_SEQ = Number(arg('memory-seq', '10000'));
-const MEMORY_C50 = Number(arg('memory-c50', '20000'));
+const MEMORY_SEQ = Number(arg('memory-seq', '20000'));
+const MEMORY_C50 = Number(arg('memory-c50', '40000'));
 const REDIS_SEQ = Number(arg('redis-seq', '3000'));
 const REDIS_C50 = Number(arg('redis-c50', '10000'));
+/** Share of one CPU that other processes may use during a round before it is measured again. */
+const BUSY = Number(arg('busy', '0.15'));
+/** Seconds per scenario spent measuring busy rounds again before keeping them. */
+const PATIENCE = Number(arg('patience', '180'));
+/** Each build's hits of a round are run in this many slices, the builds alternating slice by slice. */
+const SLICES = Number(arg('slices', '10'));
 
 /** A 2 KB JSON document and an adapter that answers it at once, raw, as axios's http adapter would. */
 const BODY_TEXT = JSON.stringify({
@@ -76,11 +86,17 @@ const dirs: string[] = [];
 function cleanup(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+/** Deletes this run's Redis keys, once connected. */
+let deleteRedisKeys: (() => Promise<void>) | undefined;
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    cleanup();
-    process.exit(130);
+    const exit = (): never => {
+      cleanup();
+      process.exit(130);
+    };
+    setTimeout(exit, 2000).unref();
+    void (deleteRedisKeys?.() ?? Promise.resolve()).catch(() => undefined).finally(exit);
   });
 }
 
@@ -104,7 +120,7 @@ function exportRef(ref: string): { dir: string; label: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `asc-build-${sha.slice(0, 7)}-`));
   dirs.push(dir);
   execFileSync('sh', ['-c', `git archive --format=tar ${sha} | tar -x -C "${dir}"`], { cwd: root });
-  return { dir, label: `${ref}@${sha.slice(0, 7)}` };
+  return { dir, label: sha.startsWith(ref) ? sha.slice(0, 7) : `${ref}@${sha.slice(0, 7)}` };
 }
 
 function build(ref: string): Build {
@@ -122,16 +138,16 @@ function build(ref: string): Build {
 
 // ----------------------------------------------------------------------------------------- scenarios
 
-/** Hits per second of wall-clock time, and per second of this process's CPU time (user + system). */
-interface Rate {
-  wall: number;
-  cpu: number;
-}
-type Measure = () => Promise<Rate>;
+/** Runs `n` hits of one build. */
+type Slice = (n: number) => Promise<unknown>;
 interface Scenario {
   name: string;
-  /** One measurement per build, in the order of the builds. */
-  measures: Measure[];
+  /** Hits per build per round. */
+  hits: number;
+  /** One per build, in the order of the builds. */
+  slices: Slice[];
+  /** CPU milliseconds used so far by a process working for this one (a local redis-server). */
+  helperCpuMs?: () => Promise<number>;
 }
 
 async function warm(http: AxiosInstance): Promise<Op> {
@@ -166,30 +182,20 @@ function redisCache(lib: typeof Library, client: RedisClientType, prefix: string
   return http;
 }
 
-/**
- * The CPU-time rate counts only the time this process ran: on a shared machine (a test run beside the
- * benchmark) it moves far less than the wall-clock rate, which also counts the time spent descheduled.
- */
-async function rates(n: number, run: () => Promise<number>): Promise<Rate> {
-  const before = process.cpuUsage();
-  const wall = await run();
-  const used = process.cpuUsage(before);
-  return { wall, cpu: n / ((used.user + used.system) / 1e6) };
-}
 const seq =
-  (op: Op, n: number): Measure =>
-  () =>
-    rates(n, () => sequential(op, n));
+  (op: Op): Slice =>
+  (n) =>
+    sequential(op, n);
 const c50 =
-  (op: Op, n: number): Measure =>
-  () =>
-    rates(n, () => concurrent(op, n, 50));
+  (op: Op): Slice =>
+  (n) =>
+    concurrent(op, n, 50);
 
 async function memoryScenarios(builds: Build[]): Promise<Scenario[]> {
   const ops = await Promise.all(builds.map((b) => warm(memoryCache(b.lib))));
   return [
-    { name: `memory, sequential (${MEMORY_SEQ} hits)`, measures: ops.map((op) => seq(op, MEMORY_SEQ)) },
-    { name: `memory, 50 concurrent (${MEMORY_C50} hits)`, measures: ops.map((op) => c50(op, MEMORY_C50)) },
+    { name: 'memory, sequential', hits: MEMORY_SEQ, slices: ops.map(seq) },
+    { name: 'memory, 50 concurrent', hits: MEMORY_C50, slices: ops.map(c50) },
   ];
 }
 
@@ -203,8 +209,9 @@ async function deleteOwnKeys(client: RedisClientType): Promise<void> {
   }
 }
 
-async function connectRedis(): Promise<RedisClientType | undefined> {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function connectRedis(url: string): Promise<RedisClientType | undefined> {
   const client = createClient({ url, socket: { reconnectStrategy: false } }) as RedisClientType;
   client.on('error', () => undefined);
   try {
@@ -216,13 +223,24 @@ async function connectRedis(): Promise<RedisClientType | undefined> {
   }
 }
 
-async function redisScenarios(builds: Build[], client: RedisClientType): Promise<Scenario[]> {
+/** The CPU time of the Redis server (INFO cpu), when it runs on this machine: its work is ours, not load. */
+function redisCpu(client: RedisClientType, url: string): (() => Promise<number>) | undefined {
+  if (!/^rediss?:\/\/(?:[^@/]*@)?(?:127\.0\.0\.1|localhost|\[::1\])(?::|\/|$)/.test(url)) return undefined;
+  return async () => {
+    const info = await client.info('cpu');
+    const seconds = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+  };
+}
+
+async function redisScenarios(builds: Build[], client: RedisClientType, url: string): Promise<Scenario[]> {
   const ops = await Promise.all(
     builds.map((b, i) => warm(redisCache(b.lib, client, `${RUN_PREFIX}_${String.fromCharCode(65 + i)}`))),
   );
+  const helperCpuMs = redisCpu(client, url);
   return [
-    { name: `redis, sequential (${REDIS_SEQ} hits)`, measures: ops.map((op) => seq(op, REDIS_SEQ)) },
-    { name: `redis, 50 concurrent (${REDIS_C50} hits)`, measures: ops.map((op) => c50(op, REDIS_C50)) },
+    { name: 'redis, sequential', hits: REDIS_SEQ, slices: ops.map(seq), ...(helperCpuMs ? { helperCpuMs } : {}) },
+    { name: 'redis, 50 concurrent', hits: REDIS_C50, slices: ops.map(c50), ...(helperCpuMs ? { helperCpuMs } : {}) },
   ];
 }
 
@@ -230,60 +248,110 @@ async function redisScenarios(builds: Build[], client: RedisClientType): Promise
 
 interface Result {
   name: string;
-  a: Rate[];
-  b: Rate[];
+  hits: number;
+  /** Hits per second of each build, one per round. */
+  a: number[];
+  b: number[];
+  /** Rounds measured again because other processes were busy, and busy rounds kept after too many tries. */
+  retried: number;
+  busyKept: number;
 }
 
-/** A warm-up round, then `rounds` rounds alternating which build goes first; a GC before each run. */
-async function compare(scenario: Scenario, rounds: number): Promise<Result> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const [measureA, measureB] = scenario.measures as [Measure, Measure];
-  const a: Rate[] = [];
-  const b: Rate[] = [];
-  for (let round = 0; round <= rounds; round++) {
-    const order: Array<[Measure, Rate[]]> = [
-      [measureA, a],
-      [measureB, b],
-    ];
-    if (round % 2 === 1) order.reverse();
-    for (const [measure, samples] of order) {
-      gc?.();
-      const rate = await measure();
-      if (round > 0) samples.push(rate);
+/** Milliseconds of CPU every process of the machine used so far (Linux /proc/stat); undefined elsewhere. */
+function machineBusyMs(): number | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * One round: a GC, then SLICES slices of each build, alternating A B B A A B ..., so that both builds
+ * see the same machine (load from other processes comes and goes in seconds, a slice is tens of ms).
+ * Returns each build's hits per second over its slices, and the CPU share other processes used.
+ */
+async function round(scenario: Scenario, first: 0 | 1): Promise<{ rates: [number, number]; foreign: number }> {
+  const wall = [0, 0];
+  const n = Math.max(1, Math.round(scenario.hits / SLICES));
+  (globalThis as { gc?: () => void }).gc?.();
+  const helper0 = (await scenario.helperCpuMs?.()) ?? 0;
+  const [busy0, own0, t0] = [machineBusyMs(), ownCpuMs(), performance.now()];
+  for (let k = 0; k < SLICES; k++) {
+    for (const j of [0, 1]) {
+      const side = (first + k + j) % 2;
+      const started = performance.now();
+      await scenario.slices[side]!(n);
+      wall[side]! += performance.now() - started;
+      // A hit on the memory store never leaves the microtask queue: let timers and signals (^C) run.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  return { name: scenario.name, a, b };
+  const [busy1, own1, t1] = [machineBusyMs(), ownCpuMs(), performance.now()];
+  const helper = ((await scenario.helperCpuMs?.()) ?? 0) - helper0;
+  const foreign = busy0 === undefined || busy1 === undefined ? 0 : (busy1 - busy0 - (own1 - own0) - helper) / (t1 - t0);
+  const rate = (side: number): number => (n * SLICES * 1000) / wall[side]!;
+  return { rates: [rate(0), rate(1)], foreign };
+}
+
+/**
+ * A warm-up round, then `rounds` rounds, alternating which build goes first. A round during which
+ * other processes kept more than BUSY of a CPU busy is measured again a second later, for at most
+ * PATIENCE seconds per scenario (then kept, and counted): a test run beside the benchmark slows
+ * whichever build it lands on by 10-30%.
+ */
+async function compare(scenario: Scenario, rounds: number): Promise<Result> {
+  const result: Result = { name: scenario.name, hits: scenario.hits, a: [], b: [], retried: 0, busyKept: 0 };
+  const giveUp = performance.now() + PATIENCE * 1000;
+  await round(scenario, 0); // the warm-up
+  for (let r = 0; r < rounds; ) {
+    const { rates, foreign } = await round(scenario, (r % 2) as 0 | 1);
+    if (foreign > BUSY) {
+      if (performance.now() < giveUp) {
+        result.retried++;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      result.busyKept++;
+    }
+    result.a.push(rates[0]);
+    result.b.push(rates[1]);
+    r++;
+  }
+  return result;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
-/** B/A of the medians, and the min..max of the per-round ratios (each round pairs a run of A with one of B). */
-function ratio(r: Result, clock: keyof Rate): string {
-  const a = median(r.a.map((x) => x[clock]));
-  const b = median(r.b.map((x) => x[clock]));
-  const rounds = r.b.map((x, i) => x[clock] / r.a[i]![clock]);
-  return `${(b / a).toFixed(3)} (${pct(b / a)}) | ${Math.min(...rounds).toFixed(3)}..${Math.max(...rounds).toFixed(3)}`;
-}
-
 function table(builds: Build[], results: Result[]): string {
   const [a, b] = builds as [Build, Build];
   const lines = [
-    `A = ${a.label}, B = ${b.label}; ${ROUNDS} rounds after a warm-up, medians; node ${process.version}, ` +
-      `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(2)}`,
+    `A = ${a.label}, B = ${b.label}; ${ROUNDS} rounds after a warm-up, ${SLICES} slices each; node ` +
+      `${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(2)}`,
     '',
-    '| scenario | A hits/s | B hits/s | B/A | spread | B/A per CPU-s | spread (CPU) |',
+    '| scenario | A hits/s | B hits/s | B/A | spread: per-round B/A min..max | B/A of the medians | busy rounds: retried, kept |',
     '|---|---:|---:|---:|---|---:|---|',
   ];
   for (const r of results) {
-    const wallA = median(r.a.map((x) => x.wall));
-    const wallB = median(r.b.map((x) => x.wall));
-    lines.push(`| ${r.name} | ${fmt(wallA)} | ${fmt(wallB)} | ${ratio(r, 'wall')} | ${ratio(r, 'cpu')} |`);
+    const [hitsA, hitsB] = [median(r.a), median(r.b)];
+    const rounds = r.b.map((rate, i) => rate / r.a[i]!);
+    const paired = median(rounds);
+    lines.push(
+      `| ${r.name} (${r.hits} hits) | ${fmt(hitsA)} | ${fmt(hitsB)} | **${paired.toFixed(3)}** (${pct(paired)}) | ` +
+        `${Math.min(...rounds).toFixed(3)}..${Math.max(...rounds).toFixed(3)} | ${(hitsB / hitsA).toFixed(3)} | ` +
+        `${r.retried}, ${r.busyKept} |`,
+    );
   }
   lines.push(
     '',
-    'hits/s: wall clock. B/A: ratio of the medians; spread: min..max of the per-round ratios. Per CPU-s: hits',
-    "per second of this process's CPU time, the figure to trust when something else shares the machine.",
+    'hits/s: medians over the rounds. B/A: median of the per-round ratios (each round times A and B on the same',
+    'slices of time, so a machine that drifts during the run moves it less than the ratio of the medians).',
+    `Busy rounds: measured again because other processes used more than ${BUSY} of a CPU meanwhile, and kept`,
+    `anyway after ${PATIENCE} s of retries. Run with A = B for the noise floor.`,
   );
   return lines.join('\n');
 }
@@ -305,14 +373,16 @@ async function main(): Promise<void> {
     }
   }
   if (ONLY !== 'memory') {
-    const client = await connectRedis();
+    const client = await connectRedis(REDIS_URL);
     if (client) {
+      deleteRedisKeys = () => deleteOwnKeys(client);
       try {
-        for (const scenario of await redisScenarios(builds, client)) {
+        for (const scenario of await redisScenarios(builds, client, REDIS_URL)) {
           log(`${scenario.name} ...`);
           results.push(await compare(scenario, ROUNDS));
         }
       } finally {
+        deleteRedisKeys = undefined;
         await deleteOwnKeys(client);
         await client.close();
       }
