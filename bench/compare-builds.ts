@@ -17,18 +17,19 @@
  * Options: --rounds 15, --only memory|redis, --slices 10, --busy 0.15, --patience 180, --memory-seq 20000,
  * --memory-c50 40000, --redis-seq 3000, --redis-c50 10000 (hits per build per round).
  *
- * The upstream is an in-process adapter answering at once, as bench/contenders.ts's rawAdapter, so
- * the network does not dominate. It is not imported from there: contenders.ts imports the package
- * itself, which would load this checkout's dist/ (another build than either under comparison).
+ * The upstream is an in-process adapter answering at once (bench/body.ts), so the network does not
+ * dominate. Nothing here imports bench/contenders.ts, which imports the package itself and would load
+ * this checkout's dist/ (another build than either under comparison).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import axios, { type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { createClient, type RedisClientType } from 'redis';
 import type * as Library from '../lib/index.js';
+import { rawAdapter } from './body.js';
 import { concurrent, median, sequential, type Op } from './measure.js';
 
 type Build = { ref: string; label: string; dir: string; lib: typeof Library };
@@ -56,29 +57,6 @@ const BUSY = Number(arg('busy', '0.15'));
 const PATIENCE = Number(arg('patience', '180'));
 /** Each build's hits of a round are run in this many slices, the builds alternating slice by slice. */
 const SLICES = Number(arg('slices', '10'));
-
-/** A 2 KB JSON document and an adapter that answers it at once, raw, as axios's http adapter would. */
-const BODY_TEXT = JSON.stringify({
-  items: Array.from({ length: 18 }, (_, i) => ({
-    id: i,
-    sku: `SKU-${1000 + i}`,
-    name: `Item number ${i}`,
-    price: 10 + i * 1.25,
-    tags: ['a', 'b', 'c'],
-    stock: i % 3 === 0,
-  })),
-  page: 1,
-  total: 18,
-});
-const rawAdapter: AxiosAdapter = (config: InternalAxiosRequestConfig) =>
-  Promise.resolve({
-    data: BODY_TEXT,
-    status: 200,
-    statusText: 'OK',
-    headers: { 'content-type': 'application/json' },
-    config,
-    request: {},
-  });
 
 // ---------------------------------------------------------------------------------------------- builds
 

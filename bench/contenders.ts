@@ -1,4 +1,4 @@
-import axios, { type AxiosAdapter, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import axios, { type AxiosAdapter, type AxiosInstance } from 'axios';
 import {
   buildMemoryStorage,
   buildStorage,
@@ -9,32 +9,9 @@ import {
 } from 'axios-cache-interceptor';
 import type { RedisClientType } from 'redis';
 import { attachStaleCache, memoryStore, redisStore, type StaleCacheOptions } from 'axios-stale-cache';
+import { BODY, BODY_TEXT, rawAdapter } from './body.js';
 
-/** A 2 KB JSON document, as an API would send it. */
-export const BODY = {
-  items: Array.from({ length: 18 }, (_, i) => ({
-    id: i,
-    sku: `SKU-${1000 + i}`,
-    name: `Item number ${i}`,
-    price: 10 + i * 1.25,
-    tags: ['a', 'b', 'c'],
-    stock: i % 3 === 0,
-  })),
-  page: 1,
-  total: 18,
-};
-export const BODY_TEXT = JSON.stringify(BODY);
-
-/** What axios's http adapter resolves with: the raw text, JSON content type; answers at once. */
-export const rawAdapter: AxiosAdapter = (config: InternalAxiosRequestConfig) =>
-  Promise.resolve({
-    data: BODY_TEXT,
-    status: 200,
-    statusText: 'OK',
-    headers: { 'content-type': 'application/json' },
-    config,
-    request: {},
-  });
+export { BODY, BODY_TEXT, rawAdapter };
 
 /** The axios pipeline floor: an already-parsed object and no transform. No interceptor cache can beat it. */
 export function pipelineFloor(): AxiosInstance {
