@@ -78,31 +78,27 @@ class StoreHealth implements IBreaker {
 }
 
 export function storeBreaker(settings: Settings, events: Emitter, node?: string): StoreBreaker {
-  let policy: CircuitBreakerPolicy | undefined;
+  // Called only once a call failed, after `policy` exists.
   const counts = (error: Error): boolean =>
-    !(error instanceof StoreTimeoutError && error.processLate && policy?.state !== CircuitState.HalfOpen);
-  policy = circuitBreaker(handleWhen(counts), {
+    !(error instanceof StoreTimeoutError && error.processLate && policy.state !== CircuitState.HalfOpen);
+  const policy: CircuitBreakerPolicy = circuitBreaker(handleWhen(counts), {
     halfOpenAfter: settings.cooldown,
     breaker: new StoreHealth(settings.failures),
   });
-  const p = policy;
-  p.onStateChange((state) =>
-    events.emit(
-      'breaker',
-      node === undefined ? { target: 'store', state: NAMES[state] } : { target: 'store', state: NAMES[state], node },
-    ),
+  policy.onStateChange((state) =>
+    events.emit('breaker', { target: 'store', state: NAMES[state], ...(node === undefined ? {} : { node }) }),
   );
   const open = (): BreakerOpenError =>
     new BreakerOpenError(`store breaker is open after ${settings.failures} consecutive store failures`);
   return {
     run<T>(call: () => Promise<T>): Promise<T> {
-      if (p.state === CircuitState.HalfOpen) return Promise.reject(open());
-      return p.execute(call).catch((error: unknown) => {
+      if (policy.state === CircuitState.HalfOpen) return Promise.reject(open());
+      return policy.execute(call).catch((error: unknown) => {
         throw error instanceof BrokenCircuitError ? open() : error;
       });
     },
     get state() {
-      return NAMES[p.state];
+      return NAMES[policy.state];
     },
   };
 }

@@ -2,7 +2,7 @@ import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
 import { flightFor, type Flight, type Outcome } from './flights.js';
 import { fitsOutcome, follow, takeOutcome } from './follow.js';
-import { fetchWithFallback, type CallHooks, type LeaderResult } from './upstream.js';
+import { fetchWithFallback, type CallHooks } from './upstream.js';
 import { softApplies, softFetch } from './soft.js';
 
 /*
@@ -66,37 +66,29 @@ async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent
   const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch, silent) : undefined;
   const abort = silent ? new AbortController() : undefined;
   const hooks: CallHooks = { progress: leader && (() => leader.progress()), signal: abort?.signal };
-  const own = softApplies(req) ? softFetch(ctx, req, hooks) : fetchWithFallback(ctx, req, hooks);
-  let result: LeaderResult;
+  const own = (softApplies(req) ? softFetch(ctx, req, hooks) : fetchWithFallback(ctx, req, hooks)).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  let first: Awaited<typeof own> | { outcome: Final };
   if (silent) {
     const earlier = finalOf(req, silent);
-    const first = await Promise.race([
-      own.then(
-        (r) => ({ own: r }),
-        (error: unknown) => ({ error }),
-      ),
-      earlier.outcome.then((outcome) => ({ outcome })),
-    ]);
+    first = await Promise.race([own, earlier.outcome.then((outcome) => ({ outcome }))]);
     earlier.leave();
-    if ('outcome' in first) {
-      abort?.abort();
-      own.catch(() => undefined);
-      leader?.publish(first.outcome);
-      return takeOutcome(ctx, req, first.outcome);
-    }
-    if ('error' in first) {
-      leader?.publish({ kind: 'retry' });
-      throw first.error;
-    }
-    result = first.own;
   } else {
-    try {
-      result = await own;
-    } catch (error) {
-      leader?.publish({ kind: 'retry' });
-      throw error;
-    }
+    first = await own;
   }
+  if ('outcome' in first) {
+    // The silent flight answered first: everyone's answer; this request is aborted.
+    abort?.abort();
+    leader?.publish(first.outcome);
+    return takeOutcome(ctx, req, first.outcome);
+  }
+  if ('error' in first) {
+    leader?.publish({ kind: 'retry' });
+    throw first.error;
+  }
+  const { result } = first;
   const { shared, later, settling } = result;
   if (later) {
     // Answered early (softTimeout): the flight stays open until the upstream request it waits on ends.

@@ -100,8 +100,8 @@ function agedNow(outcome: Extract<Outcome, { kind: 'answer' }>): { age?: number 
 export function fitsOutcome(req: CacheRequest, outcome: Outcome): boolean {
   if (outcome.kind === 'error') return true;
   if (outcome.kind !== 'answer') return false;
-  if (!fitsVary(req, outcome.entry) || !fitsRedirects(req, outcome.entry)) return false;
-  return outcome.meta.state !== 'stale' || servesStale(req, outcome.entry);
+  if (!fitsVary(req, outcome.entry)) return false;
+  return outcome.meta.state === 'stale' ? servesStale(req, outcome.entry) : fitsRedirects(req, outcome.entry);
 }
 
 /** A flight's answer or error (one fitsOutcome accepts) as this caller's own. */
