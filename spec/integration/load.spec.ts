@@ -3,7 +3,7 @@ import type { RedisClientType } from 'redis';
 import { attachStaleCache } from '../../lib/attach';
 import { StoreTimeoutError } from '../../lib/errors';
 import { redisStore } from '../../lib/stores/redis';
-import { cleanup, connect, prefixes } from '../helpers/redis';
+import { connect, prefixes } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { privateRedis } from '../setup/redis-server';
 

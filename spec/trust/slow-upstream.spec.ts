@@ -2,7 +2,7 @@ import type { AxiosError } from 'axios';
 import { memoryStore } from '../../lib/index';
 import { instances } from '../helpers/instances';
 import { send, startUpstream, type Handler, type Upstream } from '../helpers/upstream';
-import { sleep } from '../helpers/time';
+import { sleep, until } from '../helpers/time';
 
 /**
  * A slow but healthy upstream is never made slower, nor asked more, than plain axios would make it
@@ -72,7 +72,7 @@ describe('a slow upstream is never made slower', () => {
     });
     const { http } = instance({ flightTimeout: 200 });
     void http.get('/hang-once', { timeout: 5_000 }).catch(() => undefined);
-    await sleep(20);
+    await until(() => upstream.calls('/hang-once') === 1); // the leader's request is the one that hangs
     const timers = jest.spyOn(global, 'setTimeout');
     try {
       const waiters = await Promise.all(Array.from({ length: 10 }, () => http.get('/hang-once')));
