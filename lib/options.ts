@@ -40,6 +40,9 @@ export interface RequestPolicy {
   key: string | undefined;
   softTimeout: number;
   failureBackoff: number;
+  refreshAhead: number;
+  cacheControl: boolean;
+  conditional: boolean;
 }
 
 export const DEFAULTS = {
@@ -314,6 +317,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       key: undefined,
       softTimeout: integer(where, 'softTimeout', o.softTimeout, DEFAULTS.softTimeout),
       failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, DEFAULTS.failureBackoff),
+      refreshAhead: 0,
+      cacheControl: false,
+      conditional: false,
     },
   };
 }
@@ -347,5 +353,8 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     key: o.key ?? base.key,
     softTimeout: integer(where, 'softTimeout', o.softTimeout, base.softTimeout),
     failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, base.failureBackoff),
+    refreshAhead: base.refreshAhead,
+    cacheControl: base.cacheControl,
+    conditional: base.conditional,
   };
 }

@@ -97,9 +97,10 @@ export interface StaleCacheMeta {
   age?: number;
   /**
    * Why a stale answer was served instead of the upstream's (`slow`: softTimeout; `backoff`: a recent
-   * failure, see failureBackoff), or why a `failed` request failed.
+   * failure, see failureBackoff; `max-stale`: the request's Cache-Control accepts it), or why a
+   * `failed` request failed (`only-if-cached`: the request asked for a stored answer and none fits: 504).
    */
-  cause?: FailureCause | 'revalidating' | 'slow' | 'backoff';
+  cause?: FailureCause | 'revalidating' | 'slow' | 'backoff' | 'max-stale' | 'only-if-cached';
   /** The upstream's HTTP status, when it answered (miss, failed, and stale after a failure status). */
   status?: number;
   /** A background refresh was started (stale-while-revalidate). */

@@ -1,16 +1,19 @@
 import * as zlib from 'node:zlib';
 import { EntryError } from '../errors.js';
+import type { Freshness } from '../http/freshness.js';
 import type { StoredValue } from '../types.js';
 
 /**
- * Entry layout (version 2): one line of JSON, a newline, then the body bytes as they came.
- *   [2, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl(, until)]\n<body>
+ * Entry layout (version 3): one line of JSON, a newline, then the body bytes as they came.
+ *   [3, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, {facts}]\n<body>
  * The meta line is JSON, so it never holds a raw newline; bodyBytes catches a truncated value, `id`
  * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
- * `until` is only on a backoff marker (see flow/backoff.ts): an ordinary entry keeps 14 fields, so a
- * reader of an earlier 0.x release still reads it.
+ * The last field is an object of named facts (its freshness, see http/freshness.ts; a backoff
+ * marker's `until`): fields added later go there, by name, and a reader ignores names it does not
+ * know. Version 2 entries (the same fields with `ttl` and `until` by position) are still read, so the
+ * stale tier survives an upgrade.
  */
-export const ENTRY_VERSION = 2;
+export const ENTRY_VERSION = 3;
 
 /**
  * t: text a custom adapter returned; j: a JSON value a custom adapter returned; b: bytes; a:
@@ -34,24 +37,17 @@ export interface Snapshot {
   url: string | undefined;
 }
 
-export interface Entry extends Snapshot {
-  storedAt: number;
-  /**
-   * Milliseconds the entry is fresh for (the primary tier's ttl it was written with): an entry carries
-   * its own freshness, so a reader need not know the writer's options.
-   */
-  ttl: number;
+/**
+ * An entry carries its own freshness (storedAt, ttl, and what the server said of it), so a reader
+ * need not know the writer's options.
+ */
+export interface Entry extends Snapshot, Freshness {
   /** The key (after its prefix) the entry belongs to: an entry found under another key is not answered. */
   id: string;
   /** The response's `Vary` header names, lower-cased and sorted, when it has one. */
   vary: readonly string[] | undefined;
   /** Digest of the request's values of those headers: only a request with the same values gets this entry. */
   varied: string | undefined;
-  /**
-   * Set on a backoff marker only: a stale entry written back into the primary tier after a failure;
-   * epoch ms until which it is answered (stale, cause `backoff`) without asking the upstream.
-   */
-  until?: number;
   /**
    * Set on an entry kept in the decoded-entries cache, read by more than one request: it may then
    * hold the parsed JSON of its body (`template`, never handed out itself unless zeroCopy), or null
@@ -65,6 +61,44 @@ const NEWLINE = 0x0a;
 const KINDS = new Set<string>(['t', 'j', 'b', 'a', 'u']);
 // zlib.crc32 is in Node >= 20.15; on older versions entries are written and read without the check.
 const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+// The optional facts, by the names they are stored under. `ttl` is always written.
+const FACTS = {
+  explicit: 'boolean',
+  swr: 'number',
+  sie: 'number',
+  mustRevalidate: 'boolean',
+  noCache: 'boolean',
+  etag: 'string',
+  lastModified: 'string',
+  until: 'number',
+} as const satisfies Partial<Record<keyof Freshness, 'boolean' | 'number' | 'string'>>;
+type Fact = keyof typeof FACTS;
+const FACT_NAMES = Object.keys(FACTS) as Fact[];
+
+function factsOf(entry: Freshness): Record<string, unknown> {
+  const out: Record<string, unknown> = { ttl: entry.ttl };
+  for (const name of FACT_NAMES) if (entry[name] !== undefined) out[name] = entry[name];
+  return out;
+}
+
+/** The facts of a version 3 entry; throws on a known name with a value of the wrong type. */
+function readFacts(value: unknown, into: Entry): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new EntryError('not an entry: bad facts');
+  const facts = value as Record<string, unknown>;
+  const ttl = facts.ttl;
+  if (typeof ttl !== 'number' || !(ttl >= 0)) throw new EntryError('not an entry: bad field');
+  into.ttl = ttl;
+  for (const name of FACT_NAMES) {
+    const v = facts[name];
+    if (v === undefined) continue;
+    if (typeof v !== FACTS[name] || (typeof v === 'number' && !(Number.isFinite(v) && v >= 0))) {
+      throw new EntryError(`not an entry: bad ${name}`);
+    }
+    (into as unknown as Record<string, unknown>)[name] = v;
+  }
+}
 
 export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
   const { body } = entry;
@@ -82,9 +116,8 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
     entry.redirects,
     entry.url ?? null,
     crc32 ? crc32(body) : null,
-    entry.ttl,
+    factsOf(entry),
   ];
-  if (entry.until !== undefined) fields.push(entry.until);
   const meta = JSON.stringify(fields);
   const metaBytes = Buffer.byteLength(meta);
   const out = Buffer.allocUnsafe(metaBytes + 1 + body.byteLength);
@@ -136,13 +169,14 @@ export function decodeEntry(value: StoredValue): Entry {
     throw new EntryError('not an entry: meta line is not JSON');
   }
   if (!Array.isArray(meta)) throw new EntryError('not an entry: bad meta line');
-  if (meta[0] !== ENTRY_VERSION) throw new EntryError(`unknown entry version ${String(meta[0])}`);
-  if (meta.length !== 14 && meta.length !== 15) throw new EntryError('not an entry: bad meta line');
-  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, ttl, until] =
+  const version = meta[0];
+  if (version !== ENTRY_VERSION && version !== 2) throw new EntryError(`unknown entry version ${String(version)}`);
+  if (meta.length !== 14 && !(version === 2 && meta.length === 15)) throw new EntryError('not an entry: bad meta line');
+  const [, storedAt, status, statusText, headers, kind, bodyBytes, id, vary, varied, redirects, url, crc, last, until] =
     meta as unknown[];
+  // Version 2 kept ttl and a marker's until by position.
+  const facts = version === 2 ? (until === undefined ? { ttl: last } : { ttl: last, until }) : last;
   if (
-    typeof ttl !== 'number' ||
-    !(ttl >= 0) ||
     typeof storedAt !== 'number' ||
     !Number.isFinite(storedAt) ||
     typeof status !== 'number' ||
@@ -159,8 +193,7 @@ export function decodeEntry(value: StoredValue): Entry {
     !optional(varied, isString) ||
     typeof redirects !== 'number' ||
     !optional(url, isString) ||
-    (crc !== null && typeof crc !== 'number') ||
-    (until !== undefined && (typeof until !== 'number' || !Number.isFinite(until)))
+    (crc !== null && typeof crc !== 'number')
   ) {
     throw new EntryError('not an entry: bad field');
   }
@@ -171,7 +204,7 @@ export function decodeEntry(value: StoredValue): Entry {
   if (crc !== null && crc32 && crc32(body) !== crc) throw new EntryError('corrupt entry: body checksum differs');
   const entry: Entry = {
     storedAt,
-    ttl,
+    ttl: 0,
     status,
     statusText: statusText ?? undefined,
     headers,
@@ -183,6 +216,6 @@ export function decodeEntry(value: StoredValue): Entry {
     redirects,
     url: url ?? undefined,
   };
-  if (until !== undefined) entry.until = until;
+  readFacts(facts, entry);
   return entry;
 }

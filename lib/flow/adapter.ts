@@ -1,16 +1,17 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { fitsRedirects, servesStale, staleMeta } from './stale.js';
+import { fitsRedirects, staleMeta } from './stale.js';
+import { answerFrom } from './answer.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import { resolveRequestPolicy } from '../options.js';
-import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
-import { ageOf, freshness } from '../http/freshness.js';
+import { settle, type RawResponse } from '../entry/response.js';
+import { ageOf, evaluate, readsPrimary } from '../http/freshness.js';
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
-import { backingOff } from './backoff.js';
+import { probeOut } from './backoff.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -59,36 +60,44 @@ function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassRea
   return upstream(config) as Promise<RawResponse>;
 }
 
-/** The algorithm: lookup, short-circuit on a hit; else upstream with stale fallback. */
+/** The algorithm: lookup, short-circuit on what the entry may answer (http/freshness.ts); else upstream with stale fallback. */
 async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
-  const { ttl: ownTtl, failureBackoff } = req.policy;
-  // With ttl 0 the primary tier is read for backoff markers only.
-  const skipPrimary = req.revalidate || (ownTtl === 0 && failureBackoff === 0);
-  let cached = skipPrimary ? null : await readTier(ctx, req, 'primary'); // 1. lookup
+  const { policy, directives } = req;
+  const cached = readsPrimary(policy, directives) ? await readTier(ctx, req, 'primary') : null; // 1. lookup
   const now = Date.now();
-  if (cached?.until !== undefined) {
-    if (!backingOff(ctx, req, cached.until) || !servesStale(req, cached, now)) return ask(ctx, req);
-    return (await fromCache(ctx, req, cached, staleMeta(req, cached, 'backoff'))) ?? ask(ctx, req);
-  }
-  if (ownTtl === 0) cached = null;
-  if (cached && fitsRedirects(req, cached)) {
-    const fresh = freshness(cached, req.policy, now);
-    if (fresh === 'fresh') {
-      // 2. short-circuit
-      const hit = await fromCache(ctx, req, cached, {
-        state: 'hit',
-        key: req.keys.primary,
-        storedAt: cached.storedAt,
-        age: ageOf(cached, now),
-      });
-      if (hit) return hit;
-    } else if (fresh === 'revalidate' && servesStale(req, cached, now)) {
-      const revalidating = revalidate(ctx, req); //    stale-while-revalidate
-      const meta: StaleCacheMeta = { ...staleMeta(req, cached, 'revalidating'), revalidating };
-      const early = await fromCache(ctx, req, cached, meta);
-      if (early) return early;
+  const use =
+    cached && fitsRedirects(req, cached) ? evaluate(cached, policy, directives, now, () => probeOut(ctx, req)) : 'miss';
+  if (cached) {
+    let early: RawResponse | undefined; //                                                    2. short-circuit
+    switch (use) {
+      case 'fresh':
+      case 'refresh-ahead': {
+        const meta: StaleCacheMeta = {
+          state: 'hit',
+          key: req.keys.primary,
+          storedAt: cached.storedAt,
+          age: ageOf(cached, now),
+        };
+        if (use === 'refresh-ahead') meta.revalidating = revalidate(ctx, req);
+        early = await fromCache(ctx, req, cached, meta);
+        break;
+      }
+      case 'revalidating': //                                                                   stale-while-revalidate
+        early = await fromCache(ctx, req, cached, {
+          ...staleMeta(req, cached, 'revalidating'),
+          revalidating: revalidate(ctx, req),
+        });
+        break;
+      case 'max-stale':
+        early = await fromCache(ctx, req, cached, staleMeta(req, cached, 'max-stale'));
+        break;
+      case 'backoff':
+        early = await fromCache(ctx, req, cached, staleMeta(req, cached, 'backoff'));
+        break;
     }
+    if (early) return early;
   }
+  if (directives.onlyIfCached) return notCached(req);
   return ask(ctx, req); // 3. upstream, 4. stale fallback
 }
 
@@ -102,17 +111,27 @@ async function fromCache(
   entry: Entry,
   meta: StaleCacheMeta,
 ): Promise<RawResponse | undefined> {
-  let raw: RawResponse;
   try {
-    raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+    return await answerFrom(ctx, req, entry, meta);
   } catch (error) {
-    if (axios.isAxiosError(error)) {
-      setState(req.config, { meta, url: req.href });
-      throw error;
-    }
+    if (axios.isAxiosError(error)) throw error;
     storeError(ctx, 'decode', req.keys.primary, error);
     return undefined;
   }
-  setState(req.config, { meta, url: req.href });
-  return settleAsync(raw);
+}
+
+/** `only-if-cached` with nothing that fits: 504 (RFC 9111 §5.2.1.7), without asking the upstream. */
+function notCached(req: CacheRequest): RawResponse {
+  setState(req.config, {
+    meta: { state: 'failed', key: req.keys.primary, cause: 'only-if-cached', status: 504 },
+    url: req.href,
+  });
+  return settle({
+    data: req.config.responseType === 'arraybuffer' ? new ArrayBuffer(0) : '',
+    status: 504,
+    statusText: 'Gateway Timeout',
+    headers: {},
+    config: req.config,
+    request: undefined,
+  });
 }

@@ -44,11 +44,9 @@ export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry)
 }
 
 /**
- * Whether a backoff marker (answering until `until`) is this request's answer: inside its window, or
- * after it while this process's probe (a flight for the key) is still out. Otherwise this request is
- * the probe. A request with failureBackoff 0 never takes it.
+ * Whether this process's probe of a key under backoff is still out (a flight for it): a marker past
+ * its window still answers the other requests meanwhile (see http/freshness.ts evaluate).
  */
-export function backingOff(ctx: CacheContext, req: CacheRequest, until: number): boolean {
-  if (req.policy.failureBackoff === 0) return false;
-  return Date.now() < until || flightFor(ctx, req, ctx.opts.flightTimeout) !== undefined;
+export function probeOut(ctx: CacheContext, req: CacheRequest): boolean {
+  return flightFor(ctx, req, ctx.opts.flightTimeout) !== undefined;
 }

@@ -7,6 +7,7 @@ import type { Flood } from './store-errors.js';
 import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
+import type { Directives } from '../http/freshness.js';
 import type { RequestPolicy, ResolvedOptions } from '../options.js';
 import type { CacheStats, StaleCacheMeta } from '../types.js';
 import type { AdapterKind, WireUrl } from '../http/wire.js';
@@ -58,8 +59,8 @@ export interface CacheRequest {
    * answer that took a redirect is then neither answered to it nor shared from it.
    */
   readonly guardsRedirects: boolean;
-  /** The request asked for revalidation (Cache-Control / Pragma: no-cache): skip the primary read. */
-  readonly revalidate: boolean;
+  /** The request's own Cache-Control (and Pragma: no-cache). */
+  readonly directives: Directives;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
   /** performance.now() at dispatch. */

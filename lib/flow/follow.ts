@@ -2,7 +2,8 @@ import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } fro
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import { fitsRedirects, servesStale, staleAnswer } from './stale.js';
 import { aliveUntil, type Flight, type Outcome } from './flights.js';
-import { settleAsync, toRawResponse, type RawResponse } from '../entry/response.js';
+import type { RawResponse } from '../entry/response.js';
+import { answerFrom } from './answer.js';
 import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
 import { failedMeta, timeLeft } from './upstream.js';
@@ -116,8 +117,7 @@ export async function takeOutcome(
     throw errorFor(outcome.error, config);
   }
   // An early answer may be taken long after the leader got it: the age is this caller's.
-  setState(config, { meta: { ...outcome.meta, ...agedNow(outcome), coalesced: true }, url: req.href });
-  return settleAsync(toRawResponse(outcome.entry, config, req, ctx.opts.zeroCopy));
+  return answerFrom(ctx, req, outcome.entry, { ...outcome.meta, ...agedNow(outcome), coalesced: true });
 }
 
 /**
@@ -147,8 +147,7 @@ export async function follow(
         setState(config, { meta, url: req.href });
         throw outcome.error;
       }
-      setState(config, { meta: { ...stale.meta, coalesced: true }, url: req.href });
-      return settleAsync(toRawResponse(stale.entry, config, req, ctx.opts.zeroCopy));
+      return answerFrom(ctx, req, stale.entry, { ...stale.meta, coalesced: true });
     }
     default:
       return outcome.kind;

@@ -3,7 +3,8 @@ import type { Address, CacheContext, CacheRequest, TrackedConfig } from './conte
 import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } from '../http/key.js';
 import { routeOf } from '../http/route.js';
 import type { RequestPolicy } from '../options.js';
-import { bypassReason, credentialsSent, headerFacts, wantsRevalidation, type HeaderFacts } from '../http/rules.js';
+import { bypassReason, credentialsSent, headerFacts, type HeaderFacts } from '../http/rules.js';
+import { requestDirectives } from '../http/freshness.js';
 import type { BypassReason } from '../types.js';
 import { adapterKind, wireUrl, type AdapterKind } from '../http/wire.js';
 
@@ -113,7 +114,7 @@ export function describeRequest(
     }),
     upstream,
     guardsRedirects: typeof config.beforeRedirect === 'function',
-    revalidate: wantsRevalidation(facts),
+    directives: requestDirectives(facts.cacheControl, facts.pragma),
     epoch: ctx.invalidations.current,
     started,
     waited: 0,

@@ -1,9 +1,9 @@
 import { AxiosError, CanceledError } from 'axios';
-import { askUser, setState, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import { askUser, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection } from '../http/rules.js';
-import { settleAsync, toRawResponse } from '../entry/response.js';
+import { answerFrom } from './answer.js';
 import { keep } from './revalidate.js';
 import { configCopy, ownRequest } from './own-request.js';
 import { readStale, servesStale, staleMeta } from './stale.js';
@@ -145,13 +145,12 @@ async function answerSlow(
   call: Promise<Called>,
 ): Promise<LeaderResult> {
   const meta = staleMeta(req, entry, 'slow');
-  setState(req.config, { meta, url: req.href });
   // From here on only `own` (captured at dispatch) is read: the caller's config is the caller's.
   const later = call.then((called) => finish(ctx, own, called, entry));
   track(ctx, later);
   let answered: Settled;
   try {
-    answered = { ok: true, value: await settleAsync(toRawResponse(entry, req.config, req, ctx.opts.zeroCopy)) };
+    answered = { ok: true, value: await answerFrom(ctx, req, entry, meta) };
   } catch (error) {
     answered = { ok: false, error };
   }

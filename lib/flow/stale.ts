@@ -1,6 +1,6 @@
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { ageOf, withinStaleTtl } from '../http/freshness.js';
+import { ageOf, mayServeStale } from '../http/freshness.js';
 import { readTier } from './tiers.js';
 import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
@@ -66,10 +66,10 @@ export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry |
 
 /**
  * Whether an entry may be this request's stale answer now, whichever way it leaves (after a failure,
- * a backoff, a soft timeout, a coalesced waiter): within this request's staleTtl, and its redirects fit.
+ * a backoff, a soft timeout, a coalesced waiter): what http/freshness.ts allows, and its redirects fit.
  */
 export function servesStale(req: CacheRequest, entry: Entry, now = Date.now()): boolean {
-  return withinStaleTtl(entry, req.policy, now) && fitsRedirects(req, entry);
+  return mayServeStale(entry, req.policy, now) && fitsRedirects(req, entry);
 }
 
 /**

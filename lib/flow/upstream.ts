@@ -5,14 +5,8 @@ import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
-import {
-  bytesFor,
-  parseDeclaredJson,
-  settleAsync,
-  toRawResponse,
-  toSnapshot,
-  type RawResponse,
-} from '../entry/response.js';
+import { bytesFor, parseDeclaredJson, toSnapshot, type RawResponse } from '../entry/response.js';
+import { answerFrom } from './answer.js';
 import { storeError } from './store-errors.js';
 import { variedDigest } from './tiers.js';
 import { startBackoff } from './backoff.js';
@@ -237,11 +231,10 @@ async function answerStale(
   stale: NonNullable<Awaited<ReturnType<typeof staleAnswer>>>,
   failure: UpstreamFailure,
 ): Promise<LeaderResult> {
-  setState(req.config, { meta: stale.meta, url: req.href });
   const settling = upstreamsFault(failure) ? startBackoff(ctx, req, stale.entry) : undefined;
   let own: Settled;
   try {
-    own = { ok: true, value: await settleAsync(toRawResponse(stale.entry, req.config, req, ctx.opts.zeroCopy)) };
+    own = { ok: true, value: await answerFrom(ctx, req, stale.entry, stale.meta) };
   } catch (error) {
     own = { ok: false, error };
   }

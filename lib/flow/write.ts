@@ -3,6 +3,7 @@ import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
 import { variantKeys } from '../http/key.js';
 import { cacheableBy, isCacheableResponse } from '../http/rules.js';
+import { storeTtls } from '../http/freshness.js';
 import { writeEntries } from './store-io.js';
 import { storeError } from './store-errors.js';
 import type { CacheSkipEvent, CacheStoreEntry } from '../types.js';
@@ -18,26 +19,27 @@ function keyedByVary(req: CacheRequest, entry: Entry): boolean {
 }
 
 /**
- * Writes both tiers in one store call: primary for ttl (plus the stale-while-revalidate window,
- * in which a primary entry is answered while it is refreshed), stale for staleTtl. An answer that
- * varies is written under its variant keys too, where the store can remove them by prefix (so that
- * invalidate() reaches them); elsewhere only the base keys hold it. Nothing is written once the
- * cache is detached, or when the URL was invalidated after this request began.
+ * Writes both tiers in one store call, each for as long as http/freshness.ts storeTtls says the
+ * entry is of use there. An answer that varies is written under its variant keys too, where the
+ * store can remove them by prefix (so that invalidate() reaches them); elsewhere only the base keys
+ * hold it. Nothing is written once the cache is detached, or when the URL was invalidated after this
+ * request began.
  */
 export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
-  const { keys, policy } = req;
+  const { keys } = req;
+  const ttls = storeTtls(entry, req.policy);
+  if (ttls.primary === 0 && ttls.stale === 0) return;
   const encoded = encodeForWrite(ctx, req, entry);
   if (!encoded) return;
   const entries: CacheStoreEntry[] = [];
   const variant = variantOf(ctx, req, entry);
-  if (policy.ttl > 0) {
-    const ttl = policy.ttl + policy.staleWhileRevalidate;
-    entries.push({ key: keys.primary, value: encoded, ttl });
-    if (variant) entries.push({ key: variant.primary, value: encoded, ttl });
+  if (ttls.primary > 0) {
+    entries.push({ key: keys.primary, value: encoded, ttl: ttls.primary });
+    if (variant) entries.push({ key: variant.primary, value: encoded, ttl: ttls.primary });
   }
-  if (policy.staleTtl > 0) {
-    entries.push({ key: keys.stale, value: encoded, ttl: policy.staleTtl });
-    if (variant) entries.push({ key: variant.stale, value: encoded, ttl: policy.staleTtl });
+  if (ttls.stale > 0) {
+    entries.push({ key: keys.stale, value: encoded, ttl: ttls.stale });
+    if (variant) entries.push({ key: variant.stale, value: encoded, ttl: ttls.stale });
   }
   writeEntries(ctx, entries);
 }

@@ -1,24 +1,65 @@
 /*
- * How old an entry is, and what that allows, decided from the entry and the request every time: the
- * store's TTL only bounds storage (a store may keep an entry longer than a request allows, and an
- * entry written with a longer ttl is read by requests that ask for a shorter one). Pure: no I/O, the
- * time is an argument.
+ * The one place that decides what an entry may answer: how old it is, whether it is fresh, may be
+ * answered while it is refreshed, must be revalidated first, or may be a stale answer, for this
+ * request now. Every path that answers from an entry asks here (a hit, stale-while-revalidate, a
+ * backoff marker, a stale answer after a failure or a soft timeout, a coalesced waiter taking
+ * another's stale answer), and the store TTLs an entry is written with follow from the same facts.
+ *
+ * An entry carries its own freshness, recorded when it was written (by the seed's options, or from
+ * the response's Cache-Control with `cacheControl: true`, see cache-control.ts); the store's TTL only
+ * bounds storage (a store may keep an entry longer than a request allows, and an entry written with
+ * a longer ttl is read by requests that ask for a shorter one). Pure: no I/O, the time is an argument.
  */
 
-/** What an entry carries of its own freshness. */
-export interface Dated {
+/** What an entry records of its own freshness when it is written. */
+export interface Freshness {
   /** Epoch ms at which it was stored. */
   storedAt: number;
-  /** The primary ttl it was written with. */
+  /** Milliseconds after storedAt it is fresh for (its primary ttl, or the server's lifetime less its Age). */
   ttl: number;
+  /** The lifetime is the server's (Cache-Control, Expires): a request's `ttl` does not shorten it. */
+  explicit?: boolean;
+  /** The server's stale-while-revalidate, ms after freshness (it replaces the request's window). */
+  swr?: number;
+  /** The server's stale-if-error, ms after freshness: how long it may answer a failure. */
+  sie?: number;
+  /** must-revalidate, proxy-revalidate or s-maxage: never a stale answer past freshness, unless `sie`. */
+  mustRevalidate?: boolean;
+  /** no-cache: stored, but never answered without revalidation. */
+  noCache?: boolean;
+  /** Validators, for a conditional request once it expired. */
+  etag?: string;
+  lastModified?: string;
+  /** A backoff marker (flow/backoff.ts): answered stale until this epoch ms. */
+  until?: number;
 }
 
-/** What a request asks of freshness (its policy). */
+/** What a request asks of freshness: its policy. */
 export interface Asked {
   ttl: number;
   staleTtl: number;
   staleWhileRevalidate: number;
+  failureBackoff: number;
+  /** Fraction of the freshness after which a hit starts a background refresh; 0 never. */
+  refreshAhead: number;
+  /** Freshness from the response's Cache-Control (cache-control.ts). */
+  cacheControl: boolean;
+  /** An expired entry with validators is revalidated with a conditional request. */
+  conditional: boolean;
 }
+
+/** The request's own Cache-Control (RFC 9111 §5.2.1), and Pragma: no-cache. */
+export interface Directives {
+  noCache: boolean;
+  onlyIfCached: boolean;
+  /** Seconds. */
+  maxAge?: number;
+  minFresh?: number;
+  /** Seconds; Infinity for a bare `max-stale` (any staleness). */
+  maxStale?: number;
+}
+
+export const NO_DIRECTIVES: Directives = Object.freeze({ noCache: false, onlyIfCached: false });
 
 /**
  * How far a writer's clock may run ahead of this process's (clocks of a fleet differ by a little)
@@ -28,27 +69,159 @@ export interface Asked {
 export const CLOCK_SKEW_MS = 1_000;
 
 /** Milliseconds since the entry was stored, never below 0 (a writer's clock a little ahead). */
-export function ageOf(entry: Dated, now: number): number {
+export function ageOf(entry: Pick<Freshness, 'storedAt'>, now: number): number {
   return Math.max(0, now - entry.storedAt);
 }
 
-/**
- * What a primary-tier entry is to this request now: `fresh` (a hit) while younger than both this
- * request's ttl and the entry's own; then `revalidate` (answered while it is refreshed) for this
- * request's staleWhileRevalidate; then `expired`. An entry from the future is `expired`.
- */
-export function freshness(entry: Dated, asked: Asked, now: number): 'fresh' | 'revalidate' | 'expired' {
-  if (entry.storedAt > now + CLOCK_SKEW_MS) return 'expired';
-  const age = ageOf(entry, now);
-  const lifetime = Math.min(asked.ttl, entry.ttl);
-  if (age < lifetime) return 'fresh';
-  return age < lifetime + asked.staleWhileRevalidate ? 'revalidate' : 'expired';
+/** The `Age` an answer from the cache carries (RFC 9111 §5.1): the upstream's Age plus the time stored, in seconds. */
+export function ageHeader(entry: Pick<Freshness, 'storedAt'>, upstreamAge: unknown, now: number): string {
+  const initial = Number.parseInt(String(upstreamAge ?? 0), 10);
+  return String((Number.isFinite(initial) && initial > 0 ? initial : 0) + Math.floor(ageOf(entry, now) / 1000));
+}
+
+/** Milliseconds the entry is fresh for this request: the server's lifetime, or the shorter of both ttls. */
+function lifetime(entry: Freshness, asked: Asked): number {
+  if (entry.noCache) return 0;
+  return entry.explicit && asked.cacheControl ? entry.ttl : Math.min(asked.ttl, entry.ttl);
+}
+
+/** Milliseconds after freshness in which the entry is answered while it is refreshed. */
+function revalidatingWindow(entry: Freshness, asked: Asked): number {
+  if (entry.swr !== undefined && asked.cacheControl) return entry.swr;
+  return entry.mustRevalidate || entry.noCache ? 0 : asked.staleWhileRevalidate;
+}
+
+function hasValidators(entry: Freshness): boolean {
+  return entry.etag !== undefined || entry.lastModified !== undefined;
 }
 
 /**
- * Whether an entry may still be a stale answer to this request: younger than its staleTtl. An entry
- * from the future may (it is the newest the cache has, and a stale answer says its age).
+ * What a primary-tier entry is to this request now:
+ * - `fresh`: a hit; `refresh-ahead`: a hit past the refreshAhead fraction of its freshness, which
+ *   starts one background refresh;
+ * - `revalidating`: answered stale while it is refreshed in the background (stale-while-revalidate);
+ * - `max-stale`: answered stale because the request accepts that much staleness;
+ * - `backoff`: a backoff marker inside its window (or while this process's probe is out: `probeOut`);
+ * - `revalidate`: expired (or no-cache) with validators, and conditional: ask the upstream with them;
+ * - `miss`: ask the upstream.
+ * An entry from the future is never fresh.
  */
-export function withinStaleTtl(entry: Dated, asked: Asked, now: number): boolean {
-  return asked.staleTtl > 0 && ageOf(entry, now) < asked.staleTtl;
+export type Use = 'fresh' | 'refresh-ahead' | 'revalidating' | 'max-stale' | 'backoff' | 'revalidate' | 'miss';
+
+export function evaluate(
+  entry: Freshness,
+  asked: Asked,
+  directives: Directives,
+  now: number,
+  probeOut: () => boolean = () => false,
+): Use {
+  const expired = (): Use => (asked.conditional && hasValidators(entry) ? 'revalidate' : 'miss');
+  if (entry.until !== undefined) {
+    if (directives.noCache || asked.failureBackoff === 0) return expired();
+    return (now < entry.until || probeOut()) && mayServeStale(entry, asked, now) ? 'backoff' : expired();
+  }
+  if (directives.noCache || entry.storedAt > now + CLOCK_SKEW_MS) return expired();
+  // ttl 0: the primary tier is read for backoff markers (and validators) only.
+  if (asked.ttl === 0 && !(entry.explicit && asked.cacheControl)) return expired();
+  const age = ageOf(entry, now);
+  const life = lifetime(entry, asked);
+  const maxAge = directives.maxAge === undefined ? Number.POSITIVE_INFINITY : directives.maxAge * 1000;
+  const minFresh = (directives.minFresh ?? 0) * 1000;
+  if (age < life && age <= maxAge && life - age >= minFresh) {
+    const ahead = asked.refreshAhead;
+    return ahead > 0 && age >= life * ahead ? 'refresh-ahead' : 'fresh';
+  }
+  const { maxStale } = directives;
+  if (maxStale !== undefined && age >= life && age <= maxAge && age - life <= maxStale * 1000) {
+    if (!entry.mustRevalidate && !entry.noCache) return 'max-stale';
+  }
+  // A request that bounds the age it takes wants no stale answer it did not ask for.
+  const bounded = directives.maxAge !== undefined || directives.minFresh !== undefined;
+  if (!bounded && age >= life && age < life + revalidatingWindow(entry, asked) && mayServeStale(entry, asked, now)) {
+    return 'revalidating';
+  }
+  return expired();
+}
+
+/**
+ * Whether an entry may be this request's stale answer now, whichever way it leaves (after a failure,
+ * a backoff, a soft timeout, a coalesced waiter, while it is refreshed): within this request's
+ * staleTtl; and, when the entry keeps the server's word (cacheControl), past its freshness only as
+ * long as stale-if-error allows, and not at all after must-revalidate or no-cache without it. An
+ * entry from the future may (it is the newest the cache has, and a stale answer says its age).
+ */
+export function mayServeStale(entry: Freshness, asked: Pick<Asked, 'staleTtl'>, now: number): boolean {
+  const age = ageOf(entry, now);
+  if (!(asked.staleTtl > 0) || age >= asked.staleTtl) return false;
+  const past = age - (entry.noCache ? 0 : entry.ttl);
+  if (past < 0) return true;
+  if (entry.sie !== undefined) return past < entry.sie;
+  return !(entry.mustRevalidate || entry.noCache);
+}
+
+/**
+ * How long each tier keeps an entry, from its own freshness and the writer's policy (0: not written).
+ * The primary tier keeps it while a request may answer from it: fresh, then its revalidating window;
+ * an entry with validators, when conditional is on, longer (twice its freshness, a minute at least),
+ * so that the request after it expired can revalidate it instead of downloading it again. The stale
+ * tier keeps it for staleTtl, cut to what the server's stale-if-error allows, and not at all when
+ * the server forbids every stale answer.
+ */
+export function storeTtls(entry: Freshness, asked: Asked): { primary: number; stale: number } {
+  const life = lifetime(entry, asked);
+  let primary = life > 0 ? life + revalidatingWindow(entry, asked) : 0;
+  if (asked.conditional && hasValidators(entry)) primary = Math.max(primary, 2 * life, life + 60_000);
+  let stale = asked.staleTtl;
+  const past = entry.noCache ? 0 : entry.ttl;
+  if (entry.sie !== undefined) stale = Math.min(stale, past + entry.sie);
+  else if (entry.mustRevalidate || entry.noCache) stale = 0;
+  return { primary, stale: Math.max(stale, 0) };
+}
+
+/**
+ * Whether the primary tier is read at all: not for a request that will not take its answer (no-cache,
+ * unless validators may come from it) nor for one with ttl 0 and nothing else to find there.
+ */
+export function readsPrimary(asked: Asked, directives: Directives): boolean {
+  if (directives.noCache) return asked.conditional;
+  return asked.ttl > 0 || asked.failureBackoff > 0 || asked.cacheControl || asked.conditional;
+}
+
+/** Reads a request's Cache-Control and Pragma values into its directives. */
+export function requestDirectives(cacheControl: unknown, pragma: unknown): Directives {
+  const noCachePragma = pragma !== undefined && pragma !== null && /(^|,)\s*no-cache\s*(,|$)/i.test(String(pragma));
+  if (cacheControl === undefined || cacheControl === null || cacheControl === '') {
+    return noCachePragma ? { noCache: true, onlyIfCached: false } : NO_DIRECTIVES;
+  }
+  const out: Directives = { noCache: noCachePragma, onlyIfCached: false };
+  const text = Array.isArray(cacheControl) ? cacheControl.join(',') : String(cacheControl);
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    const value = eq === -1 ? undefined : seconds(part.slice(eq + 1));
+    switch (name) {
+      case 'no-cache':
+        out.noCache = true;
+        break;
+      case 'only-if-cached':
+        out.onlyIfCached = true;
+        break;
+      case 'max-age':
+        if (value !== undefined) out.maxAge = Math.min(out.maxAge ?? value, value);
+        break;
+      case 'min-fresh':
+        if (value !== undefined) out.minFresh = Math.max(out.minFresh ?? value, value);
+        break;
+      case 'max-stale':
+        out.maxStale = eq === -1 ? Number.POSITIVE_INFINITY : (value ?? 0);
+        break;
+    }
+  }
+  return out;
+}
+
+/** A delta-seconds value (RFC 9111 §1.2.2), quoted or not; undefined when it is not one. */
+function seconds(raw: string): number | undefined {
+  const text = raw.trim().replace(/^"(.*)"$/, '$1');
+  return /^\d+$/.test(text) ? Number(text) : undefined;
 }

@@ -293,8 +293,3 @@ export function bypassReason(
   if (hasDirective(facts.cacheControl, 'no-store')) return 'no-store';
   return undefined;
 }
-
-/** Request `Cache-Control: no-cache` (or `Pragma: no-cache`): skip the primary read, still refresh. */
-export function wantsRevalidation(facts: HeaderFacts): boolean {
-  return hasDirective(facts.cacheControl, 'no-cache') || hasDirective(facts.pragma, 'no-cache');
-}

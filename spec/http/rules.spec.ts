@@ -8,7 +8,6 @@ import {
   headerFacts,
   isCacheableResponse,
   isStaleWorthy,
-  wantsRevalidation,
 } from '../../lib/http/rules';
 import { PER_USER_HEADERS } from '../helpers/instances';
 
@@ -153,12 +152,5 @@ describe('request rules', () => {
       true,
       true,
     ]);
-  });
-
-  it('Cache-Control: no-cache and Pragma: no-cache ask for revalidation', () => {
-    expect(wantsRevalidation(headerFacts(new AxiosHeaders({ 'Cache-Control': 'no-cache' })))).toBe(true);
-    expect(wantsRevalidation(headerFacts(new AxiosHeaders({ Pragma: 'no-cache' })))).toBe(true);
-    expect(wantsRevalidation(headerFacts({ 'CACHE-CONTROL': 'max-age=0, no-cache' }))).toBe(true);
-    expect(wantsRevalidation(headerFacts(new AxiosHeaders()))).toBe(false);
   });
 });

@@ -1,0 +1,26 @@
+import { setState, type CacheContext, type CacheRequest } from './context.js';
+import type { Entry, Headers } from '../entry/codec.js';
+import { settle, toRawResponse, type RawResponse } from '../entry/response.js';
+import { ageHeader } from '../http/freshness.js';
+import type { StaleCacheMeta } from '../types.js';
+
+/**
+ * The one function that turns an entry into a caller's answer, whichever path it leaves by (a hit,
+ * a stale answer, a backoff marker, a coalesced waiter taking another's answer): the request's
+ * metadata, the caller's own copy decoded for its response options, an `Age` header on an answer
+ * from either tier (RFC 9111 §5.1), settled by the caller's validateStatus. Rejects as the adapter
+ * would (a body over maxContentLength, a refused status); a body that will not decode throws as it is.
+ */
+export async function answerFrom(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry,
+  meta: StaleCacheMeta,
+): Promise<RawResponse> {
+  setState(req.config, { meta, url: req.href });
+  const raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+  if (meta.state === 'hit' || meta.state === 'stale') {
+    (raw.headers as Headers).age = ageHeader(entry, entry.headers.age, Date.now());
+  }
+  return settle(raw);
+}
