@@ -9,6 +9,7 @@ import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } 
 import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
 import { deleteKeys } from './flow/store-io.js';
+import { storeError } from './flow/store-errors.js';
 import type { InvalidateTarget } from './types.js';
 import { adapterKind, wireUrl } from './http/wire.js';
 
@@ -100,4 +101,39 @@ export async function invalidate(
   }
   ctx.invalidations.invalidate(digests);
   await deleteKeys(ctx, keys, prefixes);
+}
+
+/** What names a resource for the cache: its URL as sent, and where the request goes beyond it. */
+export interface Resource {
+  /** The URL as sent, query sorted (WireUrl.canonical). */
+  canonical: string;
+  host: unknown;
+  socketPath: string | null | undefined;
+}
+
+/**
+ * Removes both tiers of every variant of resources, for each method this instance caches: what an
+ * unsafe request that succeeded changed (RFC 9111 §4.4). Never rejects: a store that is slow or
+ * down is an error event, bounded by storeTimeout.
+ */
+export async function invalidateResources(ctx: CacheContext, resources: readonly Resource[]): Promise<void> {
+  const { primaryKeyPrefix, staleKeyPrefix, store } = ctx.opts;
+  const digests: string[] = [];
+  const keys: string[] = [];
+  for (const r of resources) {
+    for (const method of ctx.opts.methods) {
+      const urlDigest = digest(
+        keySource({ method, url: r.canonical, customKey: false, host: r.host, socketPath: r.socketPath }),
+      );
+      digests.push(urlDigest);
+      const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, {});
+      keys.push(k.primary, k.stale);
+    }
+  }
+  ctx.invalidations.invalidate(digests);
+  try {
+    await deleteKeys(ctx, keys, store.deletePrefixed ? keys : []);
+  } catch (error) {
+    storeError(ctx, 'delete', keys[0], error); // the unsafe request's answer stands
+  }
 }

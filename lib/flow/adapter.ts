@@ -1,7 +1,7 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { fitsRedirects, staleMeta } from './stale.js';
+import { fitsRedirects, readStale, staleMeta } from './stale.js';
 import { answerFrom } from './answer.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
@@ -12,6 +12,7 @@ import { revalidate } from './revalidate.js';
 import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
 import { probeOut } from './backoff.js';
+import { invalidateChanged, unsafeTarget } from './unsafe.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -35,7 +36,7 @@ export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): Cac
     const started = performance.now();
     try {
       const req = typeof policy === 'string' ? policy : describeRequest(ctx, config, policy, upstream, started);
-      const raw = typeof req === 'string' ? await bypass(config, upstream, req) : await answer(ctx, req);
+      const raw = typeof req === 'string' ? await bypass(ctx, config, upstream, req) : await answer(ctx, req);
       timed(config, started);
       tagResponse(config, raw);
       return raw;
@@ -54,10 +55,21 @@ function timed(config: TrackedConfig, started: number): void {
   if (state) state.duration = performance.now() - started;
 }
 
-/** Puts the metadata on the response before any response interceptor runs, whatever their order. */
-function bypass(config: TrackedConfig, upstream: AxiosAdapter, reason: BypassReason): Promise<RawResponse> {
+/**
+ * Puts the metadata on the response before any response interceptor runs, whatever their order. An
+ * unsafe method's success removes what it changed before its caller is answered (see unsafe.ts).
+ */
+async function bypass(
+  ctx: CacheContext,
+  config: TrackedConfig,
+  upstream: AxiosAdapter,
+  reason: BypassReason,
+): Promise<RawResponse> {
   setState(config, { meta: { state: 'bypass', reason }, url: config.url ?? '' });
-  return upstream(config) as Promise<RawResponse>;
+  const changes = reason === 'method' ? unsafeTarget(ctx, config, upstream) : undefined;
+  const raw = (await upstream(config)) as RawResponse;
+  if (changes) await invalidateChanged(ctx, changes, raw);
+  return raw;
 }
 
 /** The algorithm: lookup, short-circuit on what the entry may answer (http/freshness.ts); else upstream with stale fallback. */
@@ -97,8 +109,23 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
     }
     if (early) return early;
   }
+  if (directives.maxStale !== undefined) {
+    const kept = await acceptedStale(ctx, req);
+    if (kept) return kept;
+  }
   if (directives.onlyIfCached) return notCached(req);
   return ask(ctx, req); // 3. upstream, 4. stale fallback
+}
+
+/**
+ * `max-stale`: the stale tier's entry, when this request accepts its staleness (the primary tier
+ * keeps an entry only while it may be fresh or revalidated; the stale tier is the long-lived copy).
+ */
+async function acceptedStale(ctx: CacheContext, req: CacheRequest): Promise<RawResponse | undefined> {
+  const entry = await readStale(ctx, req);
+  if (!entry || !fitsRedirects(req, entry)) return undefined;
+  if (evaluate(entry, req.policy, req.directives, Date.now()) !== 'max-stale') return undefined;
+  return fromCache(ctx, req, entry, staleMeta(req, entry, 'max-stale'));
 }
 
 /**

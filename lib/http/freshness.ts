@@ -125,7 +125,8 @@ export function evaluate(
   if (asked.ttl === 0 && !(entry.explicit && asked.cacheControl)) return expired();
   const age = ageOf(entry, now);
   const life = lifetime(entry, asked);
-  const maxAge = directives.maxAge === undefined ? Number.POSITIVE_INFINITY : directives.maxAge * 1000;
+  // max-age=0 asks for an answer no older than now: every stored one is (as browsers mean it on reload).
+  const maxAge = directives.maxAge === undefined ? Number.POSITIVE_INFINITY : directives.maxAge * 1000 || -1;
   const minFresh = (directives.minFresh ?? 0) * 1000;
   if (age < life && age <= maxAge && life - age >= minFresh) {
     const ahead = asked.refreshAhead;

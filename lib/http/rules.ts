@@ -14,14 +14,20 @@ export function hasDirective(header: unknown, directive: string): boolean {
   return false;
 }
 
-/** Default `isCacheable`: a 2xx answer (not a 206 part) its server does not forbid a shared cache to keep. */
+/**
+ * Default `isCacheable`: a success whose status is cacheable by default (RFC 9110 §15.1: 200, 203,
+ * 204; not 201 or 202, which report an action, nor a 206 part), that its server does not forbid a
+ * shared cache to keep.
+ */
 export function isCacheableResponse(response: AxiosResponse): boolean {
   return cacheableBy(response.status, readHeader(response.headers, 'cache-control'));
 }
 
+const CACHEABLE_SUCCESS = new Set([200, 203, 204]);
+
 /** The default rule on a status and a Cache-Control value. */
 export function cacheableBy(status: number, cacheControl: unknown): boolean {
-  if (status < 200 || status > 299 || status === 206) return false;
+  if (!CACHEABLE_SUCCESS.has(status)) return false;
   return !hasDirective(cacheControl, 'no-store') && !hasDirective(cacheControl, 'private');
 }
 
@@ -60,8 +66,11 @@ export function isStaleWorthy(failure: UpstreamFailure): boolean {
     case 'timeout':
     case 'bad-response':
       return true;
-    case 'status':
-      return (failure.status ?? 0) >= 500;
+    case 'status': {
+      // A server error, not a status outside HTTP's classes (a test origin's 999 says "wrong request").
+      const status = failure.status ?? 0;
+      return status >= 500 && status <= 599;
+    }
     default:
       return false;
   }

@@ -53,13 +53,13 @@ describe('failures are visible', () => {
     const { http, mock, cache, seen } = setup();
     mock.onGet('/ok').reply(() => {
       clock.advance(80);
-      return [201, { ok: true }];
+      return [203, { ok: true }];
     });
     await http.get('/ok');
     await cache.settled();
     await http.get('/ok');
     expect(seen.map(([n, e]) => [n, e.status, e.duration])).toEqual([
-      ['miss', 201, 80],
+      ['miss', 203, 80],
       ['hit', undefined, 0],
     ]);
     cache.detach();

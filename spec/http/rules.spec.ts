@@ -68,6 +68,7 @@ describe('classifyRejection and the default staleIf', () => {
     ['a 500 from a mock (no code)', withResponse(500), 'status', true],
     ['a 404', withResponse(404, 'ERR_BAD_REQUEST'), 'status', false],
     ['a 429', withResponse(429, 'ERR_BAD_REQUEST'), 'status', false],
+    ['a status outside HTTP’s classes (999)', withResponse(999, 'ERR_BAD_RESPONSE'), 'status', false],
     [
       'maxContentLength exceeded',
       new AxiosError('maxContentLength size of 10 exceeded', 'ERR_BAD_RESPONSE', config()),

@@ -5,6 +5,7 @@ import { attachStaleCache } from '../../lib/attach';
 import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
+import { httpSemantics } from '../helpers/http-semantics';
 import { missHitStale } from '../helpers/store-scenario';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { pauseServer } from '../helpers/redis';
@@ -33,6 +34,14 @@ describe('Redis Cluster (three masters started by the test)', () => {
 
   describe('the store contract', () => {
     storeContract(() => redisStore(cluster));
+  });
+
+  describe('HTTP semantics', () => {
+    const p = prefixes();
+    httpSemantics(
+      () => redisStore(cluster),
+      () => p,
+    );
   });
 
   it('runs miss, hit, stale through createCluster; both tiers of a key sit in one slot', async () => {

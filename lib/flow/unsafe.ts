@@ -1,0 +1,58 @@
+import type { AxiosAdapter } from 'axios';
+import type { CacheContext, TrackedConfig } from './context.js';
+import type { RawResponse } from '../entry/response.js';
+import { invalidateResources, type Resource } from '../invalidate.js';
+import { readHeader } from '../http/rules.js';
+import { adapterKind, wireUrl } from '../http/wire.js';
+
+/*
+ * An unsafe request that succeeded changed its target (RFC 9111 §4.4): a POST, PUT, PATCH or DELETE
+ * through the instance that answers below 400 removes both tiers of its URL, and of the URLs its
+ * Location and Content-Location name on the same origin, every variant, in the store (so every
+ * process sharing it sees it). A method the instance caches (`methods`) is taken as safe.
+ */
+
+const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
+
+/** The target of an unsafe request as sent, captured at dispatch; undefined for a safe one. */
+export function unsafeTarget(ctx: CacheContext, config: TrackedConfig, upstream: AxiosAdapter): Resource | undefined {
+  const method = (config.method ?? 'get').toLowerCase();
+  if (!UNSAFE.has(method) || ctx.opts.methods.has(method)) return undefined;
+  try {
+    const wire = wireUrl(config, adapterKind(upstream, config));
+    return { canonical: wire.canonical, host: readHeader(config.headers, 'host'), socketPath: config.socketPath };
+  } catch {
+    return undefined; // the adapter cannot build this URL either, and will say why
+  }
+}
+
+/** Same origin as `target`: scheme, host and port. */
+function sameOrigin(target: URL, other: URL): boolean {
+  return target.origin === other.origin && other.origin !== 'null';
+}
+
+/** The resources an unsafe request's answer changed, once it answered below 400; then removed. */
+export async function invalidateChanged(ctx: CacheContext, target: Resource, raw: RawResponse): Promise<void> {
+  if (!(raw.status >= 200 && raw.status < 400)) return;
+  const changed = [target];
+  let base: URL | undefined;
+  try {
+    base = new URL(target.canonical);
+  } catch {
+    base = undefined; // a relative URL (a custom adapter's): Location cannot be resolved against it
+  }
+  for (const name of ['location', 'content-location']) {
+    const value = readHeader(raw.headers, name);
+    if (!base || typeof value !== 'string' || value === '') continue;
+    try {
+      const url = new URL(value, base);
+      if (!sameOrigin(base, url)) continue;
+      url.hash = '';
+      const wire = wireUrl({ url: url.href }, 'http');
+      if (wire.canonical !== target.canonical) changed.push({ ...target, canonical: wire.canonical });
+    } catch {
+      // not a URL: nothing to remove
+    }
+  }
+  await invalidateResources(ctx, changed);
+}
