@@ -98,12 +98,15 @@ function onResponse(ctx: CacheContext, response: AxiosResponse): AxiosResponse {
   return response;
 }
 
-/** Response interceptor, failure side: reports and rethrows the very same error. */
+/** Response interceptor, failure side: stores an error kept by cacheControl, reports and rethrows the very same error. */
 function onResponseError(ctx: CacheContext, error: unknown): Promise<never> {
   const config = axios.isAxiosError(error) ? (error.config as TrackedConfig | undefined) : undefined;
   const state = config?.[STATE];
   if (config && state) {
+    const pending = state.pending;
     state.pending = undefined;
+    const response = axios.isAxiosError(error) ? error.response : undefined;
+    if (pending && response && !ctx.detached) storeAnswer(ctx, response, pending.entry, pending.req);
     if (axios.isAxiosError(error)) tagResponse(config, error.response);
     report(ctx, config, state);
   }

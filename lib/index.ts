@@ -23,6 +23,7 @@ export type {
   CacheStore,
   CacheStoreEntry,
   FailureCause,
+  HttpSemanticsOptions,
   InvalidateTarget,
   SkipReason,
   StaleCacheHandle,

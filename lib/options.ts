@@ -84,6 +84,9 @@ const OPTION_NAMES = new Set<string>([
   'softTimeout',
   'failureBackoff',
   'storeBreaker',
+  'cacheControl',
+  'conditional',
+  'refreshAhead',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>([
   'ttl',
@@ -93,6 +96,9 @@ const REQUEST_OPTION_NAMES = new Set<string>([
   'staleWhileRevalidate',
   'softTimeout',
   'failureBackoff',
+  'cacheControl',
+  'conditional',
+  'refreshAhead',
 ]);
 const BREAKER_OPTION_NAMES = new Set<string>(['failures', 'cooldown']);
 /** The methods axios knows, lower-cased (also the per-method header defaults of an instance). */
@@ -150,6 +156,20 @@ function integer(
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     fail(where, name, `must be an integer >= ${min} (${unit})`, value);
   }
+  return value;
+}
+
+function flag(where: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(where, name, 'must be a boolean', value);
+  return value;
+}
+
+/** A fraction of an entry's freshness: 0 (off) up to 1 excluded (1 would be the end of freshness). */
+function fraction(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value < 1))
+    fail(where, name, 'must be a number >= 0 and < 1', value);
   return value;
 }
 
@@ -317,9 +337,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       key: undefined,
       softTimeout: integer(where, 'softTimeout', o.softTimeout, DEFAULTS.softTimeout),
       failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, DEFAULTS.failureBackoff),
-      refreshAhead: 0,
-      cacheControl: false,
-      conditional: false,
+      refreshAhead: fraction(where, 'refreshAhead', o.refreshAhead, 0),
+      cacheControl: flag(where, 'cacheControl', o.cacheControl, false),
+      conditional: flag(where, 'conditional', o.conditional, false),
     },
   };
 }
@@ -353,8 +373,8 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     key: o.key ?? base.key,
     softTimeout: integer(where, 'softTimeout', o.softTimeout, base.softTimeout),
     failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, base.failureBackoff),
-    refreshAhead: base.refreshAhead,
-    cacheControl: base.cacheControl,
-    conditional: base.conditional,
+    refreshAhead: fraction(where, 'refreshAhead', o.refreshAhead, base.refreshAhead),
+    cacheControl: flag(where, 'cacheControl', o.cacheControl, base.cacheControl),
+    conditional: flag(where, 'conditional', o.conditional, base.conditional),
   };
 }

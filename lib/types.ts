@@ -103,8 +103,13 @@ export interface StaleCacheMeta {
   cause?: FailureCause | 'revalidating' | 'slow' | 'backoff' | 'max-stale' | 'only-if-cached';
   /** The upstream's HTTP status, when it answered (miss, failed, and stale after a failure status). */
   status?: number;
-  /** A background refresh was started (stale-while-revalidate). */
+  /** A background refresh was started (stale-while-revalidate, refreshAhead). */
   revalidating?: boolean;
+  /**
+   * The stored answer was revalidated with the upstream (`conditional`): it answered 304 and the
+   * stored body was answered (state `hit`, status 304), both tiers refreshed.
+   */
+  revalidated?: boolean;
   /** The answer came from another caller's identical in-flight request. */
   coalesced?: boolean;
   /** Why the cache was bypassed. */
@@ -136,6 +141,38 @@ export interface StaleCacheRequestOptions {
   softTimeout?: number;
   /** See the instance option; 0 turns it off for this request. @default the instance's `failureBackoff` */
   failureBackoff?: number;
+  /** See the instance option. @default the instance's `cacheControl` */
+  cacheControl?: boolean;
+  /** See the instance option. @default the instance's `conditional` */
+  conditional?: boolean;
+  /** See the instance option; 0 turns it off for this request. @default the instance's `refreshAhead` */
+  refreshAhead?: number;
+}
+
+/** HTTP caching options, per instance and per request (see the README's HTTP semantics). */
+export interface HttpSemanticsOptions {
+  /**
+   * Freshness as the server gives it: `s-maxage`, `max-age` or `Expires` (less `Age`); `ttl` for
+   * answers without explicit freshness. `no-cache` answers are stored but revalidated before use,
+   * `must-revalidate` / `proxy-revalidate` / `s-maxage` forbid stale answers past freshness unless
+   * `stale-if-error` allows them, `stale-if-error` bounds the stale tier, `stale-while-revalidate`
+   * opens a background window, `private` is never stored.
+   * @default false
+   */
+  cacheControl?: boolean;
+  /**
+   * An expired entry with an `ETag` or `Last-Modified` is revalidated with `If-None-Match` /
+   * `If-Modified-Since`; a 304 answers the stored body (state `hit`, `revalidated: true`) and
+   * refreshes both tiers. Off by default: it adds request headers.
+   * @default false
+   */
+  conditional?: boolean;
+  /**
+   * Fraction (0 to 1) of an entry's freshness after which a hit starts one background refresh
+   * (coalesced, bounded), so that a hot key never misses; 0 never.
+   * @default 0
+   */
+  refreshAhead?: number;
 }
 
 /** The store breaker's settings (see `storeBreaker`). */
@@ -148,7 +185,7 @@ export interface StoreBreakerOptions {
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-export interface StaleCacheOptions {
+export interface StaleCacheOptions extends HttpSemanticsOptions {
   /** Where entries live. @default memoryStore() */
   store?: CacheStore;
   /**

@@ -7,7 +7,7 @@ import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import { resolveRequestPolicy } from '../options.js';
 import { settle, type RawResponse } from '../entry/response.js';
-import { ageOf, evaluate, readsPrimary } from '../http/freshness.js';
+import { ageOf, evaluate, hasValidators, readsPrimary } from '../http/freshness.js';
 import { revalidate } from './revalidate.js';
 import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
@@ -79,6 +79,12 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   const now = Date.now();
   const use =
     cached && fitsRedirects(req, cached) ? evaluate(cached, policy, directives, now, () => probeOut(ctx, req)) : 'miss';
+  // Conditional: whatever goes upstream for this entry (a revalidation, a refresh) sends its validators.
+  if (cached && use !== 'miss' && policy.conditional && hasValidators(cached)) req.validating = cached;
+  // A caller with validators of its own is answered from a fresh entry; else its request goes as it is.
+  if (req.callerValidators && use !== 'fresh' && use !== 'refresh-ahead') {
+    return bypass(ctx, req.config, req.upstream, 'conditional');
+  }
   if (cached) {
     let early: RawResponse | undefined; //                                                    2. short-circuit
     switch (use) {

@@ -2,6 +2,7 @@ import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry, Headers } from '../entry/codec.js';
 import { settle, toRawResponse, type RawResponse } from '../entry/response.js';
 import { ageHeader } from '../http/freshness.js';
+import { notModified } from '../http/validators.js';
 import type { StaleCacheMeta } from '../types.js';
 
 /**
@@ -19,8 +20,16 @@ export async function answerFrom(
 ): Promise<RawResponse> {
   setState(req.config, { meta, url: req.href });
   const raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
-  if (meta.state === 'hit' || meta.state === 'stale') {
-    (raw.headers as Headers).age = ageHeader(entry, entry.headers.age, Date.now());
+  const headers = raw.headers as Headers;
+  if (meta.state === 'hit' || meta.state === 'stale') headers.age = ageHeader(entry, entry.headers.age, Date.now());
+  // The caller's own validators match the stored answer: 304, its headers, no body (RFC 9110 §15.4.5).
+  if (req.callerValidators && meta.state === 'hit' && notModified(req.callerValidators, entry)) {
+    for (const name of BODY_HEADERS) delete headers[name];
+    raw.status = 304;
+    raw.statusText = 'Not Modified';
+    raw.data = req.config.responseType === 'arraybuffer' ? new ArrayBuffer(0) : '';
   }
   return settle(raw);
 }
+
+const BODY_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding', 'content-range'];

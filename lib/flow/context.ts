@@ -8,6 +8,7 @@ import type { Coalescer } from './flights.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
 import type { Directives } from '../http/freshness.js';
+import type { CallerValidators } from '../http/validators.js';
 import type { RequestPolicy, ResolvedOptions } from '../options.js';
 import type { CacheStats, StaleCacheMeta } from '../types.js';
 import type { AdapterKind, WireUrl } from '../http/wire.js';
@@ -61,6 +62,10 @@ export interface CacheRequest {
   readonly guardsRedirects: boolean;
   /** The request's own Cache-Control (and Pragma: no-cache). */
   readonly directives: Directives;
+  /** The caller's own If-None-Match / If-Modified-Since: a fresh entry answers them (a 304 when they match). */
+  readonly callerValidators: CallerValidators | undefined;
+  /** The stored entry this request revalidates (conditional): its validators are sent, a 304 refreshes it. */
+  validating?: Entry | undefined;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
   /** performance.now() at dispatch. */

@@ -5,6 +5,7 @@ import { routeOf } from '../http/route.js';
 import type { RequestPolicy } from '../options.js';
 import { bypassReason, credentialsSent, headerFacts, type HeaderFacts } from '../http/rules.js';
 import { requestDirectives } from '../http/freshness.js';
+import { callerValidators } from '../http/validators.js';
 import type { BypassReason } from '../types.js';
 import { adapterKind, wireUrl, type AdapterKind } from '../http/wire.js';
 
@@ -115,6 +116,7 @@ export function describeRequest(
     upstream,
     guardsRedirects: typeof config.beforeRedirect === 'function',
     directives: requestDirectives(facts.cacheControl, facts.pragma),
+    callerValidators: callerValidators(facts.ifNoneMatch, facts.ifModifiedSince),
     epoch: ctx.invalidations.current,
     started,
     waited: 0,

@@ -6,18 +6,19 @@ import { readHeader } from '../http/rules.js';
 import { adapterKind, wireUrl } from '../http/wire.js';
 
 /*
- * An unsafe request that succeeded changed its target (RFC 9111 §4.4): a POST, PUT, PATCH or DELETE
- * through the instance that answers below 400 removes both tiers of its URL, and of the URLs its
+ * An unsafe request that succeeded changed its target (RFC 9111 §4.4): a POST, PUT, PATCH, DELETE
+ * (or a method the cache does not know) through the instance that answers below 400 removes both tiers of its URL, and of the URLs its
  * Location and Content-Location name on the same origin, every variant, in the store (so every
  * process sharing it sees it). A method the instance caches (`methods`) is taken as safe.
  */
 
-const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
+// Safe methods (RFC 9110 §9.2.1, and QUERY): any other method, an unknown one included, is unsafe.
+const SAFE = new Set(['get', 'head', 'options', 'trace', 'query']);
 
 /** The target of an unsafe request as sent, captured at dispatch; undefined for a safe one. */
 export function unsafeTarget(ctx: CacheContext, config: TrackedConfig, upstream: AxiosAdapter): Resource | undefined {
   const method = (config.method ?? 'get').toLowerCase();
-  if (!UNSAFE.has(method) || ctx.opts.methods.has(method)) return undefined;
+  if (SAFE.has(method) || ctx.opts.methods.has(method)) return undefined;
   try {
     const wire = wireUrl(config, adapterKind(upstream, config));
     return { canonical: wire.canonical, host: readHeader(config.headers, 'host'), socketPath: config.socketPath };

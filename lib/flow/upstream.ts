@@ -1,12 +1,14 @@
 import { types } from 'node:util';
 import axios, { type GenericAbortSignal, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import type { Entry } from '../entry/codec.js';
+import type { Entry, Headers } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
-import { bytesFor, parseDeclaredJson, toSnapshot, type RawResponse } from '../entry/response.js';
+import { bytesFor, parseDeclaredJson, settle, toRawResponse, toSnapshot, type RawResponse } from '../entry/response.js';
+import { refreshedBy, withValidators } from './conditional.js';
 import { answerFrom } from './answer.js';
+import { ageHeader, freshnessOf } from '../http/freshness.js';
 import { storeError } from './store-errors.js';
 import { variedDigest } from './tiers.js';
 import { startBackoff } from './backoff.js';
@@ -33,7 +35,7 @@ export interface LeaderResult {
 
 /** An upstream answer: the caller's own response or error, and a copy of the response as an entry. */
 export type Called =
-  | { ok: true; raw: RawResponse; entry: Entry | undefined }
+  | { ok: true; raw: RawResponse; entry: Entry | undefined; revalidated?: boolean }
   | { ok: false; error: unknown; entry: Entry | undefined };
 
 /**
@@ -55,8 +57,8 @@ export function entryOf(
     const names = vary === '*' ? undefined : vary;
     return {
       ...snapshot,
+      ...freshnessOf(req.policy, { method: req.method, url: req.href }, snapshot),
       storedAt: Date.now(),
-      ttl: req.policy.ttl,
       id: req.keys.id,
       vary: names,
       varied: names && variedDigest(req, names),
@@ -131,6 +133,7 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
     config.timeout = left;
     config.timeoutErrorMessage = timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
   }
+  if (req.validating) withValidators(config, req.validating);
   const { progress } = hooks;
   const abort = hooks.signal ? either(config.signal, hooks.signal) : undefined;
   if (abort) config.signal = abort.signal;
@@ -154,7 +157,21 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
   if (asBytes && response && result.entry && (Buffer.isBuffer(response.data) || types.isArrayBuffer(response.data))) {
     response.data = await bytesFor(result.entry, req.config, req.kind, false);
   }
+  if (req.validating && result.ok && result.raw.status === 304)
+    return notModified(ctx, req, req.validating, result.raw);
   return result;
+}
+
+/** A 304 to a revalidation: the stored entry, refreshed, is the answer (its caller's own decoding of it). */
+async function notModified(ctx: CacheContext, req: CacheRequest, stored: Entry, raw: RawResponse): Promise<Called> {
+  const entry = refreshedBy(req, stored, raw);
+  try {
+    const answer = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+    (answer.headers as Headers).age = ageHeader(entry, entry.headers.age, entry.storedAt);
+    return { ok: true, raw: settle(answer), entry, revalidated: true };
+  } catch (error) {
+    return { ok: false, error, entry: undefined };
+  }
 }
 
 /** True when a failure came from this caller's own limits, which its waiters do not share. */
@@ -216,7 +233,10 @@ function remember(
   if (parsed) raw.data = parsed.value; // axios passes a non-string through: no second parse
   const shareable = shareableOf(ctx, req, called);
   const { entry } = called;
-  const meta: StaleCacheMeta = { state: 'miss', key: req.keys.primary, status: raw.status };
+  const meta: StaleCacheMeta =
+    called.ok && called.revalidated && entry
+      ? { state: 'hit', key: req.keys.primary, storedAt: entry.storedAt, age: 0, status: 304, revalidated: true }
+      : { state: 'miss', key: req.keys.primary, status: raw.status };
   setState(req.config, { meta, url: req.href, pending: shareable && entry ? { entry, req } : undefined });
   return {
     own: { ok: true, value: raw },
@@ -252,10 +272,12 @@ async function answerStale(
  */
 function original(ctx: CacheContext, req: CacheRequest, called: Called, failure: UpstreamFailure): LeaderResult {
   const meta = failedMeta(req, failure);
-  setState(req.config, { meta, url: req.href });
   const { entry } = called;
-  const answered: Outcome =
-    entry && shareableOf(ctx, req, called) ? { kind: 'answer', entry, meta } : { kind: 'alone' };
+  const shareable = entry !== undefined && shareableOf(ctx, req, called);
+  // With cacheControl an error the server gives freshness to (a 404 for an hour) is kept like any answer.
+  const pending = shareable && req.policy.cacheControl && failure.cause === 'status' ? { entry, req } : undefined;
+  setState(req.config, { meta, url: req.href, pending });
+  const answered: Outcome = shareable ? { kind: 'answer', entry, meta } : { kind: 'alone' };
   if (!called.ok) {
     const shared: Outcome = ownLimit(failure)
       ? { kind: 'retry' }

@@ -2,7 +2,7 @@ import type { AxiosResponse } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
 import { variantKeys } from '../http/key.js';
-import { cacheableBy, isCacheableResponse } from '../http/rules.js';
+import { cacheableBy, isCacheableResponse, type Freshened } from '../http/rules.js';
 import { storeTtls } from '../http/freshness.js';
 import { writeEntries } from './store-io.js';
 import { storeError } from './store-errors.js';
@@ -93,11 +93,16 @@ export function variantOf(
     : undefined;
 }
 
+function freshened(req: CacheRequest, entry: Entry): Freshened {
+  if (!req.policy.cacheControl) return 'seed';
+  return entry.explicit ? 'explicit' : 'heuristic';
+}
+
 /** Stores a fresh answer once axios has transformed it, if isCacheable accepts the final response. */
 export function storeAnswer(ctx: CacheContext, response: AxiosResponse, entry: Entry, req: CacheRequest): void {
   const cacheable =
     ctx.opts.isCacheable === isCacheableResponse
-      ? cacheableBy(entry.status, entry.headers['cache-control']) // the snapshot's names are lower-cased already
+      ? cacheableBy(entry.status, entry.headers['cache-control'], freshened(req, entry)) // names lower-cased already
       : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
   if (cacheable) writeTiers(ctx, req, entry);
 }

@@ -11,6 +11,9 @@
  * a longer ttl is read by requests that ask for a shorter one). Pure: no I/O, the time is an argument.
  */
 
+import type { Headers } from '../entry/codec.js';
+import { serverFreshness } from './cache-control.js';
+
 /** What an entry records of its own freshness when it is written. */
 export interface Freshness {
   /** Epoch ms at which it was stored. */
@@ -91,7 +94,7 @@ function revalidatingWindow(entry: Freshness, asked: Asked): number {
   return entry.mustRevalidate || entry.noCache ? 0 : asked.staleWhileRevalidate;
 }
 
-function hasValidators(entry: Freshness): boolean {
+export function hasValidators(entry: Freshness): boolean {
   return entry.etag !== undefined || entry.lastModified !== undefined;
 }
 
@@ -166,9 +169,9 @@ export function mayServeStale(entry: Freshness, asked: Pick<Asked, 'staleTtl'>, 
  * an entry with validators, when conditional is on, longer (twice its freshness, a minute at least),
  * so that the request after it expired can revalidate it instead of downloading it again. The stale
  * tier keeps it for staleTtl, cut to what the server's stale-if-error allows, and not at all when
- * the server forbids every stale answer.
+ * the server forbids every stale answer, or for an error (a 404 the server let the cache keep).
  */
-export function storeTtls(entry: Freshness, asked: Asked): { primary: number; stale: number } {
+export function storeTtls(entry: Freshness & { status: number }, asked: Asked): { primary: number; stale: number } {
   const life = lifetime(entry, asked);
   let primary = life > 0 ? life + revalidatingWindow(entry, asked) : 0;
   if (asked.conditional && hasValidators(entry)) primary = Math.max(primary, 2 * life, life + 60_000);
@@ -176,6 +179,7 @@ export function storeTtls(entry: Freshness, asked: Asked): { primary: number; st
   const past = entry.noCache ? 0 : entry.ttl;
   if (entry.sie !== undefined) stale = Math.min(stale, past + entry.sie);
   else if (entry.mustRevalidate || entry.noCache) stale = 0;
+  if (entry.status >= 400) stale = 0; // the stale tier keeps the last good answer, never an error
   return { primary, stale: Math.max(stale, 0) };
 }
 
@@ -186,6 +190,26 @@ export function storeTtls(entry: Freshness, asked: Asked): { primary: number; st
 export function readsPrimary(asked: Asked, directives: Directives): boolean {
   if (directives.noCache) return asked.conditional;
   return asked.ttl > 0 || asked.failureBackoff > 0 || asked.cacheControl || asked.conditional;
+}
+
+const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * What an answer's entry records of its freshness, by the writer's policy: the seed's (its `ttl`),
+ * or the server's (`cacheControl`, see cache-control.ts); and its validators, for a conditional
+ * request once it expired.
+ */
+export function freshnessOf(
+  asked: Asked,
+  request: { method: string; url: string },
+  response: { status: number; headers: Headers },
+): Omit<Freshness, 'storedAt'> {
+  const record = asked.cacheControl ? serverFreshness(request, response, asked.ttl) : { ttl: asked.ttl };
+  const etag = first(response.headers.etag);
+  if (etag) record.etag = etag;
+  const lastModified = first(response.headers['last-modified']);
+  if (lastModified) record.lastModified = lastModified;
+  return record;
 }
 
 /** Reads a request's Cache-Control and Pragma values into its directives. */

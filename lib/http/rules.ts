@@ -24,10 +24,28 @@ export function isCacheableResponse(response: AxiosResponse): boolean {
 }
 
 const CACHEABLE_SUCCESS = new Set([200, 203, 204]);
+// Cacheable by default (RFC 9110 §15.1): may be given heuristic freshness.
+const CACHEABLE_BY_DEFAULT = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
 
-/** The default rule on a status and a Cache-Control value. */
-export function cacheableBy(status: number, cacheControl: unknown): boolean {
-  if (!CACHEABLE_SUCCESS.has(status)) return false;
+/**
+ * How an answer got its freshness: `seed` (the instance's ttl: successes only), `heuristic`
+ * (cacheControl without explicit freshness: statuses cacheable by default) or `explicit` (the
+ * server's max-age, s-maxage or Expires: any final status).
+ */
+export type Freshened = 'seed' | 'heuristic' | 'explicit';
+
+/**
+ * The default rule on a status and a Cache-Control value. Never a 206 part, nor a server error:
+ * a 5xx is a reason to answer from the stale tier, never an answer to keep.
+ */
+export function cacheableBy(status: number, cacheControl: unknown, how: Freshened = 'seed'): boolean {
+  const allowed =
+    how === 'seed'
+      ? CACHEABLE_SUCCESS.has(status)
+      : how === 'heuristic'
+        ? CACHEABLE_BY_DEFAULT.has(status)
+        : status >= 200 && status < 500 && status !== 206;
+  if (!allowed || status >= 500) return false;
   return !hasDirective(cacheControl, 'no-store') && !hasDirective(cacheControl, 'private');
 }
 
@@ -55,6 +73,10 @@ export function responseVary(headers: unknown): readonly string[] | '*' | undefi
 export function isShareable(headers: unknown, storeSetCookie: boolean): boolean {
   const cc = readHeader(headers, 'cache-control');
   if (hasDirective(cc, 'private') || hasDirective(cc, 'no-store')) return false;
+  // Surrogate-Control speaks to the origin's own caches (a CDN): its no-store is kept (a cache
+  // nearer the client must not keep what the origin's own may not), its freshness is not ours.
+  const surrogate = readHeader(headers, 'surrogate-control');
+  if (surrogate !== undefined && hasDirective(String(surrogate).replace(/;[^,]*/g, ''), 'no-store')) return false;
   if (responseVary(headers) === '*') return false;
   return storeSetCookie || !present(readHeader(headers, 'set-cookie'));
 }
@@ -193,8 +215,9 @@ export function credentialMatcher(list: ReadonlyArray<string | RegExp>): Credent
 
 const DEFAULT_MATCHER = credentialMatcher([...DEFAULT_CREDENTIAL_HEADERS, DEFAULT_CREDENTIAL_PATTERN]);
 
-// Preconditions: the answer (a 304, a 412, a part) is for this caller's copy, not the resource.
-const PRECONDITIONS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range']);
+// Preconditions: the answer (a 412, a part) is for this caller's copy, not the resource. If-None-Match
+// and If-Modified-Since are a cache validating its copy: answered from a fresh entry (http/validators.ts).
+const PRECONDITIONS = new Set(['if-match', 'if-unmodified-since', 'if-range']);
 
 // Headers that make a GET do something else on servers that honour them.
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
@@ -208,8 +231,11 @@ export interface HeaderFacts {
   contentType: unknown;
   contentEncoding: unknown;
   methodOverride: boolean;
-  /** A precondition (If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since, If-Range). */
+  /** A precondition (If-Match, If-Unmodified-Since, If-Range). */
   conditional: boolean;
+  /** The caller's own validators, a cache's (If-None-Match, If-Modified-Since). */
+  ifNoneMatch: unknown;
+  ifModifiedSince: unknown;
   /** Lower-cased names of the credential headers the request carries. */
   credentials: string[];
 }
@@ -224,6 +250,8 @@ export function headerFacts(headers: unknown, isCredential: CredentialMatcher = 
     contentEncoding: undefined,
     methodOverride: false,
     conditional: false,
+    ifNoneMatch: undefined,
+    ifModifiedSince: undefined,
     credentials: [],
   };
   if (headers === null || typeof headers !== 'object') return facts;
@@ -255,6 +283,12 @@ export function headerFacts(headers: unknown, isCredential: CredentialMatcher = 
         break;
       case 'content-encoding':
         facts.contentEncoding = value;
+        break;
+      case 'if-none-match':
+        if (present(value)) facts.ifNoneMatch = value;
+        break;
+      case 'if-modified-since':
+        if (present(value)) facts.ifModifiedSince = value;
         break;
       default:
         if (METHOD_OVERRIDES.has(lower) && present(value)) facts.methodOverride = true;

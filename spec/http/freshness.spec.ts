@@ -159,16 +159,18 @@ describe('freshness', () => {
   });
 
   it('store TTLs follow from the entry', () => {
-    expect(storeTtls(entry, asked)).toEqual({ primary: 60_000, stale: 300_000 });
-    expect(storeTtls(entry, { ...asked, staleWhileRevalidate: 5_000 })).toEqual({ primary: 65_000, stale: 300_000 });
-    expect(storeTtls({ ...entry, etag: '"a"' }, { ...asked, conditional: true })).toEqual({
+    const ok = { ...entry, status: 200 };
+    expect(storeTtls(ok, asked)).toEqual({ primary: 60_000, stale: 300_000 });
+    expect(storeTtls(ok, { ...asked, staleWhileRevalidate: 5_000 })).toEqual({ primary: 65_000, stale: 300_000 });
+    expect(storeTtls({ ...ok, etag: '"a"' }, { ...asked, conditional: true })).toEqual({
       primary: 120_000,
       stale: 300_000,
     });
-    expect(storeTtls({ ...entry, ttl: 1_000, etag: '"a"' }, { ...asked, conditional: true }).primary).toBe(61_000);
-    expect(storeTtls({ ...entry, mustRevalidate: true }, asked)).toEqual({ primary: 60_000, stale: 0 });
-    expect(storeTtls({ ...entry, sie: 10_000 }, asked)).toEqual({ primary: 60_000, stale: 70_000 });
-    expect(storeTtls(entry, { ...asked, ttl: 0 }).primary).toBe(0);
+    expect(storeTtls({ ...ok, ttl: 1_000, etag: '"a"' }, { ...asked, conditional: true }).primary).toBe(61_000);
+    expect(storeTtls({ ...ok, mustRevalidate: true }, asked)).toEqual({ primary: 60_000, stale: 0 });
+    expect(storeTtls({ ...ok, sie: 10_000 }, asked)).toEqual({ primary: 60_000, stale: 70_000 });
+    expect(storeTtls(ok, { ...asked, ttl: 0 }).primary).toBe(0);
+    expect(storeTtls({ ...ok, status: 404 }, asked)).toEqual({ primary: 60_000, stale: 0 }); // never an error in the stale tier
   });
 
   it('Age is the upstream’s Age plus the seconds stored', () => {

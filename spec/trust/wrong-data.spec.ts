@@ -113,7 +113,10 @@ describe('every answer is the one its own request would have got', () => {
         upstream.route('/doc', (req, res) =>
           setTimeout(() => {
             if (req.headers[name.toLowerCase()] === undefined)
-              send.json({ full: true }, 200, { etag: '"v1"' })(req, res);
+              send.json({ full: true }, 200, { etag: '"v1"', 'last-modified': 'Sun, 29 Nov 2026 00:00:00 GMT' })(
+                req,
+                res,
+              );
             else {
               res.writeHead(304, { etag: '"v1"' });
               res.end();
@@ -126,9 +129,39 @@ describe('every answer is the one its own request would have got', () => {
         expect([mine.status, mine.staleCache?.reason]).toEqual([304, 'conditional']);
         expect([plain.status, plain.data]).toEqual([200, { full: true }]);
         await cache.settled();
-        expect((await http.get('/doc', conditional)).status).toBe(304);
+        const again = await http.get('/doc', conditional);
+        // A cache's validators (If-None-Match, If-Modified-Since) are answered from the fresh entry: 304
+        // because they match the stored answer, not because another caller got one.
+        const validator = name === 'If-None-Match' || name === 'If-Modified-Since';
+        expect([again.status, again.staleCache?.state]).toEqual([304, validator ? 'hit' : 'bypass']);
         expect((await http.get('/doc')).staleCache?.state).toBe('hit');
-        expect(upstream.calls('/doc')).toBe(3);
+        expect(upstream.calls('/doc')).toBe(validator ? 2 : 3);
+      },
+    );
+
+    it.each([
+      ['If-None-Match', '"v0"', 'W/"v1"'],
+      ['If-Modified-Since', 'Sat, 28 Nov 2026 00:00:00 GMT', 'Sun, 29 Nov 2026 00:00:00 GMT'],
+    ])(
+      'a fresh entry answers %s by its own validators: the stored 200 when they differ, 304 when they match',
+      async (name, older, same) => {
+        upstream.route(
+          '/doc',
+          send.json({ full: true }, 200, { etag: '"v1"', 'last-modified': 'Sun, 29 Nov 2026 00:00:00 GMT' }),
+        );
+        const { http, cache } = instance();
+        await http.get('/doc');
+        await cache.settled();
+        const differs = await http.get('/doc', { headers: { [name]: older } });
+        expect([differs.status, differs.data, differs.staleCache?.state]).toEqual([200, { full: true }, 'hit']);
+        const matches = await http.get('/doc', { headers: { [name]: same }, validateStatus: () => true });
+        expect([matches.status, matches.data, matches.headers.etag, matches.headers['content-length']]).toEqual([
+          304,
+          '',
+          '"v1"',
+          undefined,
+        ]);
+        expect(upstream.calls('/doc')).toBe(1);
       },
     );
 
