@@ -209,4 +209,213 @@ export function httpSemantics(store: () => CacheStore, prefixes: () => Partial<S
       expect((await http.get('/r')).staleCache?.state).toBe('hit');
     });
   });
+
+  describe('cacheControl: freshness as the server gives it', () => {
+    const headers = (value: Record<string, string>): Handler => counted(200, value);
+
+    it('max-age less Age is the freshness; the instance’s ttl does not shorten it', async () => {
+      upstream.route('/r', headers({ 'cache-control': 'max-age=60', age: '20' }));
+      const { http, cache } = instance({ cacheControl: true, ttl: 1_000 });
+      await http.get('/r');
+      await cache.settled();
+      clock.advance(39_000);
+      expect(state(await http.get('/r'))).toEqual(['hit', { n: 1 }]);
+      clock.advance(1_000);
+      expect(state(await http.get('/r'))).toEqual(['miss', { n: 2 }]);
+    });
+
+    it('s-maxage wins over max-age; Expires counts from Date', async () => {
+      upstream.route('/r', headers({ 'cache-control': 'max-age=1, s-maxage=30' }));
+      const { http, cache } = instance({ cacheControl: true });
+      await http.get('/r');
+      await cache.settled();
+      clock.advance(29_000);
+      expect(state(await http.get('/r'))).toEqual(['hit', { n: 1 }]);
+      // Counted from Date, not from this clock: a server whose clock is off gives the same freshness.
+      const date = new Date(Date.now() - 100_000);
+      upstream.route(
+        '/e',
+        counted(200, { date: date.toUTCString(), expires: new Date(date.getTime() + 10_000).toUTCString() }),
+      );
+      await http.get('/e');
+      await cache.settled();
+      clock.advance(9_000);
+      expect((await http.get('/e')).staleCache?.state).toBe('hit');
+      clock.advance(2_000);
+      expect((await http.get('/e')).staleCache?.state).toBe('miss');
+    });
+
+    it('without explicit freshness: a tenth of the time since Last-Modified (at most ttl), else never a hit', async () => {
+      upstream.route('/r', counted());
+      const { http, cache } = instance({ cacheControl: true, ttl: 10_000 });
+      await http.get('/r');
+      await cache.settled();
+      expect(state(await http.get('/r'))).toEqual(['miss', { n: 2 }]);
+      const lastModified = new Date(Date.now() - 50_000).toUTCString();
+      upstream.route('/lm', counted(200, { 'last-modified': lastModified }));
+      await http.get('/lm');
+      await cache.settled();
+      clock.advance(4_000);
+      expect((await http.get('/lm')).staleCache?.state).toBe('hit'); // 5 s of heuristic freshness
+      clock.advance(1_500);
+      expect((await http.get('/lm')).staleCache?.state).toBe('miss');
+    });
+
+    it('private and no-store are never stored; a request without cacheControl keeps its own ttl', async () => {
+      upstream.route('/p', headers({ 'cache-control': 'private, max-age=60' }));
+      upstream.route('/r', headers({ 'cache-control': 'max-age=600' }));
+      const { http, cache } = instance({ cacheControl: true, ttl: 10_000 });
+      await http.get('/p');
+      await http.get('/r');
+      await cache.settled();
+      expect((await http.get('/p')).staleCache?.state).toBe('miss');
+      clock.advance(20_000);
+      expect((await http.get('/r')).staleCache?.state).toBe('hit');
+      expect((await http.get('/r', { staleCache: { cacheControl: false } })).staleCache?.state).toBe('miss');
+    });
+
+    it('must-revalidate: no stale answer past freshness; stale-if-error bounds it', async () => {
+      upstream.route('/mr', headers({ 'cache-control': 'max-age=1, must-revalidate' }));
+      upstream.route('/sie', headers({ 'cache-control': 'max-age=1, stale-if-error=10' }));
+      const { http, cache } = instance({ cacheControl: true });
+      await http.get('/mr');
+      await http.get('/sie');
+      await cache.settled();
+      upstream.route('/mr', send.status(503));
+      upstream.route('/sie', send.status(503));
+      clock.advance(2_000);
+      await expect(http.get('/mr')).rejects.toMatchObject({ response: { status: 503 } });
+      expect((await http.get('/sie')).staleCache?.state).toBe('stale');
+      clock.advance(9_000);
+      await expect(http.get('/sie')).rejects.toMatchObject({ response: { status: 503 } });
+    });
+
+    it('stale-while-revalidate: answered at once, refreshed in the background', async () => {
+      upstream.route('/r', headers({ 'cache-control': 'max-age=1, stale-while-revalidate=30' }));
+      const { http, cache } = instance({ cacheControl: true });
+      await http.get('/r');
+      await cache.settled();
+      clock.advance(5_000);
+      const early = await http.get('/r');
+      expect([early.staleCache?.state, early.staleCache?.cause, early.data]).toEqual([
+        'stale',
+        'revalidating',
+        { n: 1 },
+      ]);
+      await cache.settled();
+      expect(state(await http.get('/r'))).toEqual(['hit', { n: 2 }]);
+    });
+
+    it('no-cache: stored, but never answered without asking the upstream', async () => {
+      upstream.route('/r', headers({ 'cache-control': 'no-cache, max-age=600' }));
+      const { http, cache } = instance({ cacheControl: true });
+      await http.get('/r');
+      await cache.settled();
+      expect(state(await http.get('/r'))).toEqual(['miss', { n: 2 }]);
+    });
+
+    it('an explicitly fresh 404 is kept (primary tier only); a 503 never', async () => {
+      upstream.route('/gone', counted(404, { 'cache-control': 'max-age=60' }));
+      upstream.route('/down', counted(503, { 'cache-control': 'max-age=60' }));
+      const { http, cache } = instance({ cacheControl: true });
+      const ok = { validateStatus: () => true };
+      await http.get('/gone', ok);
+      await http.get('/down', ok);
+      await cache.settled();
+      const again = await http.get('/gone', ok);
+      expect([again.status, again.staleCache?.state, again.data]).toEqual([404, 'hit', { n: 1 }]);
+      await expect(http.get('/gone')).rejects.toMatchObject({ response: { status: 404 } });
+      expect((await http.get('/down', ok)).staleCache?.state).toBe('failed');
+      clock.advance(61_000);
+      upstream.route('/gone', send.status(503));
+      // the stale tier never held the 404: nothing to answer the outage with
+      expect((await http.get('/gone', ok)).staleCache?.state).toBe('failed');
+    });
+  });
+
+  describe('conditional: revalidation instead of a download', () => {
+    let lastSeen: Record<string, unknown> = {};
+    beforeEach(() => {
+      lastSeen = {};
+      upstream.route('/doc', (req, res) => {
+        lastSeen = { inm: req.headers['if-none-match'], ims: req.headers['if-modified-since'] };
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"', 'x-version': 'checked', 'content-type': 'text/html' });
+          res.end();
+          return;
+        }
+        send.json({ n: ++n }, 200, {
+          etag: '"v1"',
+          'x-version': 'first',
+          'last-modified': 'Sun, 29 Nov 2026 00:00:00 GMT',
+        })(req, res);
+      });
+    });
+
+    it('an expired entry is revalidated: a 304 answers the stored body as a 200 and refreshes both tiers', async () => {
+      const { http, cache } = instance({ conditional: true, ttl: 1_000 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(2_000);
+      const res = await http.get('/doc');
+      expect(lastSeen).toEqual({ inm: '"v1"', ims: 'Sun, 29 Nov 2026 00:00:00 GMT' });
+      expect([res.status, res.data, res.headers['x-version'], res.headers['content-type']]).toEqual([
+        200,
+        { n: 1 },
+        'checked', // the 304's headers merged
+        'text/html',
+      ]);
+      expect(res.staleCache).toMatchObject({ state: 'hit', revalidated: true, status: 304 });
+      await cache.settled();
+      const hit = await http.get('/doc');
+      expect([hit.staleCache?.state, hit.headers['x-version']]).toEqual(['hit', 'checked']);
+      expect(upstream.calls('/doc')).toBe(2);
+    });
+
+    it('a 304 during stale-while-revalidate refreshes the entry too', async () => {
+      const { http, cache } = instance({ conditional: true, ttl: 1_000, staleWhileRevalidate: 10_000 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(2_000);
+      expect((await http.get('/doc')).staleCache?.cause).toBe('revalidating');
+      await cache.settled();
+      const hit = await http.get('/doc');
+      expect([hit.staleCache?.state, hit.headers['x-version'], hit.data]).toEqual(['hit', 'checked', { n: 1 }]);
+    });
+
+    it('without conditional, no validators are sent', async () => {
+      const { http, cache } = instance({ ttl: 1_000 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(2_000);
+      expect(state(await http.get('/doc'))).toEqual(['miss', { n: 2 }]);
+      expect(lastSeen).toEqual({ inm: undefined, ims: undefined });
+    });
+
+    it('a caller who sent no validators never sees the 304', async () => {
+      const { http, cache } = instance({ conditional: true, ttl: 1_000 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(2_000);
+      const all = await Promise.all([http.get('/doc'), http.get('/doc'), http.get('/doc', { responseType: 'text' })]);
+      expect(all.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(all[2]?.data).toBe('{"n":1}');
+    });
+  });
+
+  it('refreshAhead: a hit late in its freshness refreshes it in the background; a hot key never misses', async () => {
+    const { http, cache } = instance({ ttl: 10_000, refreshAhead: 0.5 });
+    await http.get('/r');
+    await cache.settled();
+    clock.advance(4_000);
+    const early = await http.get('/r');
+    expect([early.staleCache?.state, early.staleCache?.revalidating]).toEqual(['hit', undefined]);
+    clock.advance(2_000);
+    const late = await http.get('/r');
+    expect([late.staleCache?.state, late.staleCache?.revalidating, late.data]).toEqual(['hit', true, { n: 1 }]);
+    await cache.settled();
+    clock.advance(6_000); // past the first entry's freshness: the refreshed one answers
+    expect(state(await http.get('/r'))).toEqual(['hit', { n: 2 }]);
+    expect(upstream.calls('/r')).toBe(2);
+  });
 }
