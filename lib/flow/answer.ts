@@ -19,9 +19,9 @@ export async function answerFrom(
   meta: StaleCacheMeta,
 ): Promise<RawResponse> {
   setState(req.config, { meta, url: req.href });
-  const raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+  const fromTier = meta.state === 'hit' || meta.state === 'stale';
+  const raw = await rawFrom(ctx, req, entry, fromTier);
   const headers = raw.headers as Headers;
-  if (meta.state === 'hit' || meta.state === 'stale') headers.age = ageHeader(entry, entry.headers.age, Date.now());
   // The caller's own validators match the stored answer: 304, its headers, no body (RFC 9110 §15.4.5).
   if (req.callerValidators && meta.state === 'hit' && notModified(req.callerValidators, entry)) {
     for (const name of BODY_HEADERS) delete headers[name];
@@ -33,3 +33,13 @@ export async function answerFrom(
 }
 
 const BODY_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding', 'content-range'];
+
+/**
+ * An entry as this caller's raw answer, before it is settled: its own copy decoded for its response
+ * options, and, for an answer from either tier, the `Age` it has now (RFC 9111 §5.1).
+ */
+export async function rawFrom(ctx: CacheContext, req: CacheRequest, entry: Entry, aged: boolean): Promise<RawResponse> {
+  const raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+  if (aged) (raw.headers as Headers).age = ageHeader(entry, entry.headers.age, Date.now());
+  return raw;
+}

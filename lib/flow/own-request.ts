@@ -4,8 +4,9 @@ import { STATE, type CacheRequest, type TrackedConfig } from './context.js';
 
 /*
  * Requests of the cache's own: the upstream request softTimeout lets finish after its caller was
- * answered, and the stale-while-revalidate refresh. They are captured at dispatch, before the caller
- * is answered: what they send, and everything their answer is bound by (the varied headers an entry
+ * answered, and the background refresh (stale-while-revalidate, refreshAhead; with `conditional`,
+ * a revalidation carrying the entry's validators, which callUpstream adds as it does for a caller's
+ * revalidation). They are captured at dispatch, before the caller is answered: what they send, and everything their answer is bound by (the varied headers an entry
  * is written for, its redirects), comes from that capture, never from the caller's config as later
  * code leaves it (an app's response interceptor may tidy headers, params or auth off it).
  */
@@ -59,4 +60,32 @@ export function configCopy(config: TrackedConfig): TrackedConfig {
  */
 export function ownRequest(req: CacheRequest, config: TrackedConfig): CacheRequest {
   return { ...req, config };
+}
+
+/**
+ * The refresh, captured now: the caller's request, detached from the caller (its abort signal and
+ * progress hooks stay with it), bounded like any request: by its own timeout, or by flightTimeout
+ * when it has none, so that settled() always resolves.
+ */
+export function refreshRequest(req: CacheRequest, cap: number): CacheRequest {
+  const copy = configCopy(req.config);
+  copy.onDownloadProgress = undefined;
+  copy.onUploadProgress = undefined;
+  if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
+  return ownRequest(req, copy);
+}
+
+/**
+ * The caller's request as a request of the cache's own, captured now, with a signal of its own; its
+ * progress hooks hear of the request only while `waiting()` (the caller still waits on it).
+ */
+export function detachedRequest(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): CacheRequest {
+  const { config } = req;
+  const copy = configCopy(config);
+  copy.signal = signal;
+  for (const hook of ['onDownloadProgress', 'onUploadProgress'] as const) {
+    const own = config[hook];
+    if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
+  }
+  return ownRequest(req, copy);
 }

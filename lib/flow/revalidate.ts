@@ -1,26 +1,14 @@
 import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
-import { configCopy, ownRequest } from './own-request.js';
+import { refreshRequest } from './own-request.js';
 import type { Entry } from '../entry/codec.js';
-import { parseDeclaredJson, type RawResponse } from '../entry/response.js';
+import type { RawResponse } from '../entry/response.js';
 import { track } from './store-io.js';
 import { flightFor } from './flights.js';
-import { callUpstream, mayShare, type Called } from './upstream.js';
+import { callUpstream, judge, mayShare, type Called } from './upstream.js';
+import type { UpstreamFailure } from '../types.js';
 import { writeTiers } from './write.js';
 import { redactUrl } from '../http/wire.js';
-
-/**
- * The refresh, captured now: the caller's request, detached from the caller (its abort signal and
- * progress hooks stay with it), bounded like any request: by its own timeout, or by flightTimeout
- * when it has none, so that settled() always resolves.
- */
-function refreshRequest(req: CacheRequest, cap: number): CacheRequest {
-  const copy = configCopy(req.config);
-  copy.onDownloadProgress = undefined;
-  copy.onUploadProgress = undefined;
-  if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
-  return ownRequest(req, copy);
-}
 
 /** axios's response transform, for an answer that does not travel through axios. */
 function transformed(raw: RawResponse, data: unknown): AxiosResponse {
@@ -31,26 +19,41 @@ function transformed(raw: RawResponse, data: unknown): AxiosResponse {
   return { ...raw, data, headers } as AxiosResponse;
 }
 
-/** Refreshes the entry; returns it when it may be handed to waiters. */
+/** Refreshes the entry; returns it when it may be handed to waiters. Rejects with why it failed. */
 async function refresh(ctx: CacheContext, own: CacheRequest, progress: () => void): Promise<Entry | undefined> {
-  return keep(ctx, own, await callUpstream(ctx, own, { progress }));
+  const kept = keep(ctx, own, await callUpstream(ctx, own, { progress }));
+  if ('failure' in kept) {
+    const { failure } = kept;
+    throw (
+      failure.error ??
+      new Error(
+        `revalidation of ${redactUrl(own.href)} answered ${failure.cause === 'bad-response' ? 'malformed JSON' : failure.status}`,
+      )
+    );
+  }
+  return kept.entry;
 }
 
 /**
- * A background request's answer, which no caller takes: written to both tiers if isCacheable accepts
- * it as axios would have transformed it; returned when it may be handed to waiters. Throws for a failure.
+ * A background request's answer, which no caller takes, judged as any answer is (upstream.ts judge):
+ * a success is written to both tiers if isCacheable accepts it as axios would have transformed it,
+ * and returned when it may be handed to waiters; otherwise why it failed (an abort at the cap of a
+ * background request is its timeout).
  */
-export function keep(ctx: CacheContext, req: CacheRequest, called: Called): Entry | undefined {
-  if (!called.ok) throw called.error;
-  const raw = called.raw;
-  if (raw.status >= 400) throw new Error(`revalidation of ${redactUrl(req.href)} answered ${raw.status}`);
-  const json = parseDeclaredJson(raw);
-  if (json?.ok === false) throw new Error(`revalidation of ${redactUrl(req.href)} answered malformed JSON`);
+export function keep(
+  ctx: CacheContext,
+  req: CacheRequest,
+  called: Called,
+): { entry: Entry | undefined } | { failure: UpstreamFailure } {
+  const verdict = judge(called);
+  if (verdict.kind === 'cancelled') return { failure: { cause: 'timeout', error: verdict.error } };
+  if (verdict.kind === 'failure') return { failure: verdict.failure };
+  const { raw, parsed } = verdict;
   const entry = called.entry;
-  if (!entry || !mayShare(ctx, req, raw.headers, entry)) return undefined;
-  const response = transformed(raw, json?.ok ? json.value : raw.data);
+  if (!entry || !mayShare(ctx, req, raw.headers, entry)) return { entry: undefined };
+  const response = transformed(raw, parsed ? parsed.value : raw.data);
   if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response)) writeTiers(ctx, req, entry);
-  return entry;
+  return { entry };
 }
 
 /**

@@ -2,10 +2,9 @@ import { AxiosError, CanceledError } from 'axios';
 import { askUser, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
-import { classifyRejection } from '../http/rules.js';
 import { answerFrom } from './answer.js';
 import { keep } from './revalidate.js';
-import { configCopy, ownRequest } from './own-request.js';
+import { detachedRequest } from './own-request.js';
 import { readStale, servesStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
@@ -19,7 +18,6 @@ import {
   type LeaderResult,
   type Settled,
 } from './upstream.js';
-import type { UpstreamFailure } from '../types.js';
 
 /*
  * softTimeout (FusionCache's soft timeout, nginx's proxy_cache_use_stale updating): when the upstream
@@ -38,21 +36,6 @@ import type { UpstreamFailure } from '../types.js';
 /** True when softTimeout applies to this request. */
 export function softApplies(req: CacheRequest): boolean {
   return req.policy.softTimeout > 0 && req.policy.staleTtl > 0;
-}
-
-/**
- * The caller's request as a request of the cache's own, captured now, with a signal of its own; its
- * progress hooks hear of the request only while `waiting()` (the caller still waits on it).
- */
-function detachedRequest(req: CacheRequest, signal: AbortSignal, waiting: () => boolean): CacheRequest {
-  const { config } = req;
-  const copy = configCopy(config);
-  copy.signal = signal;
-  for (const hook of ['onDownloadProgress', 'onUploadProgress'] as const) {
-    const own = config[hook];
-    if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
-  }
-  return ownRequest(req, copy);
 }
 
 /** Rejects when the caller cancels (aborting the upstream request with it), until unlinked. */
@@ -200,15 +183,11 @@ function capped(
  */
 async function finish(ctx: CacheContext, req: CacheRequest, called: Called, stale: Entry): Promise<Outcome> {
   const key = req.keys.primary;
-  let failure: UpstreamFailure;
-  try {
-    const fresh = keep(ctx, req, called);
-    return fresh ? { kind: 'answer', entry: fresh, meta: { state: 'miss', key } } : { kind: 'alone' };
-  } catch {
-    failure = called.ok
-      ? { cause: called.raw.status >= 400 ? 'status' : 'bad-response', status: called.raw.status }
-      : (classifyRejection(called.error) ?? { cause: 'timeout' }); // aborted at the cap: a timeout
+  const kept = keep(ctx, req, called);
+  if (!('failure' in kept)) {
+    return kept.entry ? { kind: 'answer', entry: kept.entry, meta: { state: 'miss', key } } : { kind: 'alone' };
   }
+  const { failure } = kept;
   // The flight stays open until the marker is in the store: a request of this process finds one or the other.
   if (upstreamsFault(failure)) await startBackoff(ctx, req, stale);
   if (!askUser(ctx, 'staleIf', key, ctx.opts.staleIf, failure)) return { kind: 'retry' };

@@ -1,14 +1,14 @@
 import { types } from 'node:util';
 import axios, { type GenericAbortSignal, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import type { Entry, Headers } from '../entry/codec.js';
+import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
-import { bytesFor, parseDeclaredJson, settle, toRawResponse, toSnapshot, type RawResponse } from '../entry/response.js';
+import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
 import { refreshedBy, withValidators } from './conditional.js';
-import { answerFrom } from './answer.js';
-import { ageHeader, freshnessOf } from '../http/freshness.js';
+import { answerFrom, rawFrom } from './answer.js';
+import { freshnessOf } from '../http/freshness.js';
 import { storeError } from './store-errors.js';
 import { variedDigest } from './tiers.js';
 import { startBackoff } from './backoff.js';
@@ -166,9 +166,7 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
 async function notModified(ctx: CacheContext, req: CacheRequest, stored: Entry, raw: RawResponse): Promise<Called> {
   const entry = refreshedBy(req, stored, raw);
   try {
-    const answer = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
-    (answer.headers as Headers).age = ageHeader(entry, entry.headers.age, entry.storedAt);
-    return { ok: true, raw: settle(answer), entry, revalidated: true };
+    return { ok: true, raw: settle(await rawFrom(ctx, req, entry, true)), entry, revalidated: true };
   } catch (error) {
     return { ok: false, error, entry: undefined };
   }
@@ -191,12 +189,17 @@ export function upstreamsFault(failure: UpstreamFailure): boolean {
  * What an upstream answer amounts to: a success (with its JSON parsed once, when axios would parse
  * it), a failure with its cause, or the caller's own cancellation.
  */
-type Verdict =
+export type Verdict =
   | { kind: 'success'; raw: RawResponse; parsed: { ok: true; value: unknown } | undefined }
   | { kind: 'failure'; failure: UpstreamFailure }
   | { kind: 'cancelled'; error: unknown };
 
-function judge(called: Called): Verdict {
+/**
+ * The one judge of an upstream answer, for a caller's request and for the cache's own (the refresh,
+ * softTimeout's background end): a success (a 304 to a revalidation arrives here as the refreshed
+ * entry's 200), a failure and its cause, or a cancellation.
+ */
+export function judge(called: Called): Verdict {
   if (!called.ok) {
     const failure = classifyRejection(called.error);
     return failure ? { kind: 'failure', failure } : { kind: 'cancelled', error: called.error };

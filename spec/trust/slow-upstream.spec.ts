@@ -70,7 +70,8 @@ describe('a slow upstream is never made slower', () => {
       if (++n === 1) return; // the leader's request never gets an answer
       send.json({ v: n })(req, res);
     });
-    const { http } = instance({ flightTimeout: 200 });
+    // Long enough that the second request, answered at once, never looks silent on a loaded machine.
+    const { http } = instance({ flightTimeout: 500 });
     void http.get('/hang-once', { timeout: 5_000 }).catch(() => undefined);
     await until(() => upstream.calls('/hang-once') === 1); // the leader's request is the one that hangs
     const timers = jest.spyOn(global, 'setTimeout');
