@@ -24,6 +24,7 @@ import {
 } from './contenders.js';
 import { concurrent, interleaved, latency, sequential, type Op } from './measure.js';
 import { outageBench, outageMarkdown } from './outage.js';
+import { revalidationBench, revalidationMarkdown } from './revalidation.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 5;
@@ -248,6 +249,7 @@ async function main(): Promise<void> {
   // 7. Outage mode: a hanging upstream, a 503 storm, a fleet of three, a paused Redis.
   log('outage: upstream hang, 503 storm, three instances, Redis paused');
   const outage = await outageBench(redisUrl);
+  const revalidation = await revalidationBench(oursClient, quick ? 100 : 300);
 
   // Report.
   const r = (name: string): Row => rows.get(name) ?? { name };
@@ -348,6 +350,7 @@ async function main(): Promise<void> {
     );
   }
   lines.push('', ...outageMarkdown(outage));
+  lines.push('', ...revalidationMarkdown(revalidation));
   const md = lines.join('\n');
   console.log(md);
   mkdirSync(path.join(root, '.bench-out'), { recursive: true });
@@ -360,6 +363,7 @@ async function main(): Promise<void> {
         targets: targets.map(([n, v, w]) => ({ name: n, value: v, wanted: w })),
         wire,
         outage,
+        revalidation,
       },
       null,
       2,
