@@ -133,6 +133,29 @@ export function count(results: Results): Counts {
   return c;
 }
 
+/**
+ * The issue's view of a result: "passed / required failed / optional failed", where passed is every ✅
+ * (required passed + optional passed; Squid 4.13: 122 + 49 = 171).
+ */
+export function passed(c: Counts): number {
+  return c.requiredPassed + c.optionalPassed;
+}
+
+/** Results quoted from elsewhere, in the issue's view only: no per-test file to recount. */
+export interface Quoted {
+  name: string;
+  passed: number;
+  requiredFailed: number;
+  optionalFailed: number;
+  source: string;
+}
+
+export const QUOTED: readonly Quoted[] = [
+  // undici's cache interceptor, as the issue this harness serves counts it; http-cache-tests 0.4.5
+  // ships no results file for undici, so these three numbers cannot be recounted here.
+  { name: 'undici', passed: 186, requiredFailed: 17, optionalFailed: 26, source: 'from the issue' },
+];
+
 export interface Published {
   name: string;
   type: string;
