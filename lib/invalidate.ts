@@ -112,12 +112,14 @@ export interface Resource {
 }
 
 /**
- * Removes both tiers of every variant of resources, for each method this instance caches: what an
- * unsafe request that succeeded changed (RFC 9111 §4.4). Never rejects: a store that is slow or
- * down is an error event, bounded by storeTimeout.
+ * Removes both tiers of resources, for each method this instance caches: what an unsafe request that
+ * succeeded changed (RFC 9111 §4.4). One delete of the keys it can name, never a sweep by prefix (on
+ * a single Redis that is a SCAN of the whole keyspace: per POST, it would cost more than the POST):
+ * the base keys, through which every response variant is reached. Never rejects: a store that is
+ * slow or down is an error event, bounded by storeTimeout.
  */
 export async function invalidateResources(ctx: CacheContext, resources: readonly Resource[]): Promise<void> {
-  const { primaryKeyPrefix, staleKeyPrefix, store } = ctx.opts;
+  const { primaryKeyPrefix, staleKeyPrefix } = ctx.opts;
   const digests: string[] = [];
   const keys: string[] = [];
   for (const r of resources) {
@@ -132,7 +134,7 @@ export async function invalidateResources(ctx: CacheContext, resources: readonly
   }
   ctx.invalidations.invalidate(digests);
   try {
-    await deleteKeys(ctx, keys, store.deletePrefixed ? keys : []);
+    await deleteKeys(ctx, keys, []);
   } catch (error) {
     storeError(ctx, 'delete', keys[0], error); // the unsafe request's answer stands
   }

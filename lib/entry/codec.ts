@@ -10,8 +10,8 @@ import type { StoredValue } from '../types.js';
  * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
  * The last field is an object of named facts (its freshness, see http/freshness.ts; a backoff
  * marker's `until`): fields added later go there, by name, and a reader ignores names it does not
- * know. Version 2 entries (the same fields with `ttl` and `until` by position) are still read, so the
- * stale tier survives an upgrade.
+ * know. Version 2 (the same fields with `ttl` and `until` by position) is still read, and still
+ * written for an entry that needs no more (see needsV3), so processes of both releases share a store.
  */
 export const ENTRY_VERSION = 3;
 
@@ -69,8 +69,6 @@ const FACTS = {
   sie: 'number',
   mustRevalidate: 'boolean',
   noCache: 'boolean',
-  etag: 'string',
-  lastModified: 'string',
   until: 'number',
 } as const satisfies Partial<Record<keyof Freshness, 'boolean' | 'number' | 'string'>>;
 type Fact = keyof typeof FACTS;
@@ -100,10 +98,21 @@ function readFacts(value: unknown, into: Entry): void {
   }
 }
 
+/**
+ * Written as version 2 when it needs nothing version 2 lacks (the seed's options: ttl, and until on a
+ * marker): a process of an earlier release sharing the store reads it, so a rolling upgrade keeps
+ * the stale tier for every process. Facts beyond those make it version 3.
+ */
+function needsV3(entry: Freshness): boolean {
+  for (const name of FACT_NAMES) if (name !== 'until' && entry[name] !== undefined) return true;
+  return false;
+}
+
 export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
   const { body } = entry;
+  const v3 = needsV3(entry);
   const fields = [
-    ENTRY_VERSION,
+    v3 ? ENTRY_VERSION : 2,
     entry.storedAt,
     entry.status,
     entry.statusText,
@@ -116,7 +125,7 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
     entry.redirects,
     entry.url ?? null,
     crc32 ? crc32(body) : null,
-    factsOf(entry),
+    ...(v3 ? [factsOf(entry)] : entry.until === undefined ? [entry.ttl] : [entry.ttl, entry.until]),
   ];
   const meta = JSON.stringify(fields);
   const metaBytes = Buffer.byteLength(meta);

@@ -1,8 +1,8 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
-import { fitsRedirects, readStale, staleMeta } from './stale.js';
-import { answerFrom } from './answer.js';
+import { fitsRedirects, staleMeta } from './stale.js';
+import { answerFrom, emptyBody } from './answer.js';
 import { ask } from './coalesce.js';
 import { describeRequest } from './request.js';
 import { resolveRequestPolicy } from '../options.js';
@@ -75,6 +75,8 @@ async function bypass(
 /** The algorithm: lookup, short-circuit on what the entry may answer (http/freshness.ts); else upstream with stale fallback. */
 async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
   const { policy, directives } = req;
+  // max-stale may take the stale tier's entry: read beside the primary, within the same bound.
+  const staleRead = directives.maxStale === undefined ? undefined : readTier(ctx, req, 'stale').catch(() => null);
   const cached = readsPrimary(policy, directives) ? await readTier(ctx, req, 'primary') : null; // 1. lookup
   const now = Date.now();
   const use =
@@ -83,7 +85,7 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
   if (cached && use !== 'miss' && policy.conditional && hasValidators(cached)) req.validating = cached;
   // A caller with validators of its own is answered from a fresh entry; else its request goes as it is.
   if (req.callerValidators && use !== 'fresh' && use !== 'refresh-ahead') {
-    return bypass(ctx, req.config, req.upstream, 'conditional');
+    return directives.onlyIfCached ? notCached(req) : bypass(ctx, req.config, req.upstream, 'conditional');
   }
   if (cached) {
     let early: RawResponse | undefined; //                                                    2. short-circuit
@@ -115,8 +117,8 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
     }
     if (early) return early;
   }
-  if (directives.maxStale !== undefined) {
-    const kept = await acceptedStale(ctx, req);
+  if (staleRead) {
+    const kept = await acceptedStale(ctx, req, await staleRead);
     if (kept) return kept;
   }
   if (directives.onlyIfCached) return notCached(req);
@@ -127,8 +129,11 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
  * `max-stale`: the stale tier's entry, when this request accepts its staleness (the primary tier
  * keeps an entry only while it may be fresh or revalidated; the stale tier is the long-lived copy).
  */
-async function acceptedStale(ctx: CacheContext, req: CacheRequest): Promise<RawResponse | undefined> {
-  const entry = await readStale(ctx, req);
+async function acceptedStale(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry | null,
+): Promise<RawResponse | undefined> {
   if (!entry || !fitsRedirects(req, entry)) return undefined;
   if (evaluate(entry, req.policy, req.directives, Date.now()) !== 'max-stale') return undefined;
   return fromCache(ctx, req, entry, staleMeta(req, entry, 'max-stale'));
@@ -154,13 +159,13 @@ async function fromCache(
 }
 
 /** `only-if-cached` with nothing that fits: 504 (RFC 9111 §5.2.1.7), without asking the upstream. */
-function notCached(req: CacheRequest): RawResponse {
+async function notCached(req: CacheRequest): Promise<RawResponse> {
   setState(req.config, {
     meta: { state: 'failed', key: req.keys.primary, cause: 'only-if-cached', status: 504 },
     url: req.href,
   });
   return settle({
-    data: req.config.responseType === 'arraybuffer' ? new ArrayBuffer(0) : '',
+    data: await emptyBody(req),
     status: 504,
     statusText: 'Gateway Timeout',
     headers: {},

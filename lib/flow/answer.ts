@@ -1,6 +1,6 @@
 import { setState, type CacheContext, type CacheRequest } from './context.js';
-import type { Entry, Headers } from '../entry/codec.js';
-import { settle, toRawResponse, type RawResponse } from '../entry/response.js';
+import type { Entry, Headers, Snapshot } from '../entry/codec.js';
+import { bytesFor, settle, toRawResponse, type RawResponse } from '../entry/response.js';
 import { ageHeader } from '../http/freshness.js';
 import { notModified } from '../http/validators.js';
 import type { StaleCacheMeta } from '../types.js';
@@ -23,13 +23,29 @@ export async function answerFrom(
   const raw = await rawFrom(ctx, req, entry, fromTier);
   const headers = raw.headers as Headers;
   // The caller's own validators match the stored answer: 304, its headers, no body (RFC 9110 §15.4.5).
-  if (req.callerValidators && meta.state === 'hit' && notModified(req.callerValidators, entry)) {
+  // Preconditions speak of a 2xx representation (RFC 9110 §13.2.1): a kept 404 is answered as it is.
+  const ok = entry.status >= 200 && entry.status < 300;
+  if (req.callerValidators && meta.state === 'hit' && ok && notModified(req.callerValidators, entry)) {
     for (const name of BODY_HEADERS) delete headers[name];
     raw.status = 304;
     raw.statusText = 'Not Modified';
-    raw.data = req.config.responseType === 'arraybuffer' ? new ArrayBuffer(0) : '';
+    raw.data = await emptyBody(req);
   }
   return settle(raw);
+}
+
+/** No body, in the form this caller's adapter would give it (a Buffer, an ArrayBuffer, a Blob, ''). */
+export function emptyBody(req: CacheRequest): unknown {
+  const none: Snapshot = {
+    status: 204,
+    statusText: undefined,
+    headers: {},
+    kind: req.kind === 'other' ? 'u' : 'b',
+    body: new Uint8Array(0),
+    redirects: 0,
+    url: undefined,
+  };
+  return req.kind === 'other' ? '' : bytesFor(none, req.config, req.kind, false);
 }
 
 const BODY_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding', 'content-range'];

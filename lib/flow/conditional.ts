@@ -2,7 +2,7 @@ import { AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
 import type { CacheRequest } from './context.js';
 import type { Entry, Headers } from '../entry/codec.js';
 import { toSnapshot, type RawResponse } from '../entry/response.js';
-import { freshnessOf } from '../http/freshness.js';
+import { freshnessOf, validatorsOf } from '../http/freshness.js';
 
 /*
  * `conditional: true`: an expired entry with validators is revalidated instead of downloaded again
@@ -24,8 +24,9 @@ const KEEP_STORED = new Set([
 /** The request sent to revalidate `entry`: its validators added, a 304 accepted, on a copy of the headers. */
 export function withValidators(config: InternalAxiosRequestConfig, entry: Entry): void {
   const headers = new AxiosHeaders(config.headers);
-  if (entry.etag !== undefined) headers.set('If-None-Match', entry.etag);
-  if (entry.lastModified !== undefined) headers.set('If-Modified-Since', entry.lastModified);
+  const { etag, lastModified } = validatorsOf(entry);
+  if (etag !== undefined) headers.set('If-None-Match', etag);
+  if (lastModified !== undefined) headers.set('If-Modified-Since', lastModified);
   config.headers = headers;
   const validate = config.validateStatus;
   config.validateStatus = (status) => status === 304 || !validate || validate(status);
@@ -42,7 +43,7 @@ export function refreshedBy(req: CacheRequest, stored: Entry, notModified: Omit<
   for (const [name, value] of Object.entries(fresh?.headers ?? {})) {
     if (!KEEP_STORED.has(name)) headers[name] = value;
   }
-  const { until: _until, reusable: _reusable, template: _template, etag: _e, lastModified: _l, ...kept } = stored;
+  const { until: _until, reusable: _reusable, template: _template, ...kept } = stored;
   return {
     ...kept,
     explicit: undefined,

@@ -102,7 +102,9 @@ export function fitsOutcome(req: CacheRequest, outcome: Outcome): boolean {
   if (outcome.kind === 'error') return true;
   if (outcome.kind !== 'answer') return false;
   if (!fitsVary(req, outcome.entry)) return false;
-  return outcome.meta.state === 'stale' ? servesStale(req, outcome.entry) : fitsRedirects(req, outcome.entry);
+  if (outcome.meta.state !== 'stale') return fitsRedirects(req, outcome.entry);
+  const cause = outcome.meta.cause;
+  return servesStale(req, outcome.entry, Date.now(), cause !== 'slow' && cause !== 'revalidating');
 }
 
 /** A flight's answer or error (one fitsOutcome accepts) as this caller's own. */

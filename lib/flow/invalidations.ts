@@ -2,7 +2,7 @@
  * Which requests started before an `invalidate()` of their URL: their answers must not be written,
  * nor their flights joined, once the invalidation has begun. Each request takes the current
  * sequence number when it starts; an invalidation takes the next one and records it per URL digest.
- * Bounded: past `max` URLs the record collapses into one floor, which only ever drops more writes.
+ * Bounded: past `max` URLs the oldest record becomes a floor, which only ever drops more writes.
  */
 export class Invalidations {
   private seq = 0;
@@ -16,13 +16,18 @@ export class Invalidations {
     return this.seq;
   }
 
-  /** Marks these URL digests invalidated from now on. */
+  /**
+   * Marks these URL digests invalidated from now on. Past `max` URLs the oldest record is dropped and
+   * the floor rises to it: only requests that started before that oldest invalidation lose their write.
+   */
   invalidate(urlDigests: Iterable<string>): void {
     this.seq++;
     for (const d of urlDigests) {
+      this.byUrl.delete(d); // kept in the order of their last invalidation
       if (this.byUrl.size >= this.max) {
-        this.byUrl.clear();
-        this.floor = this.seq;
+        const [oldest, at] = this.byUrl.entries().next().value as [string, number];
+        this.byUrl.delete(oldest);
+        this.floor = Math.max(this.floor, at);
       }
       this.byUrl.set(d, this.seq);
     }

@@ -11,6 +11,8 @@ import { STATE, type CacheRequest, type TrackedConfig } from './context.js';
  * code leaves it (an app's response interceptor may tidy headers, params or auth off it).
  */
 
+const PRECONDITIONS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range'];
+
 /** A copy of what a request body may be, that later changes to the caller's buffer do not reach. */
 function copyBody(data: unknown): unknown {
   if (types.isUint8Array(data)) return Buffer.from(data);
@@ -45,6 +47,9 @@ export function configCopy(config: TrackedConfig): TrackedConfig {
   copy.signal = undefined;
   copy.cancelToken = undefined;
   copy.headers = new AxiosHeaders(config.headers);
+  // The caller's own validators are about the caller's copy: the cache's request asks for the resource
+  // (or sends the entry's validators, which callUpstream adds for a revalidation).
+  for (const name of PRECONDITIONS) copy.headers.delete(name);
   copy.auth = copyObject(config.auth);
   const proxy = copyObject(config.proxy);
   if (proxy) proxy.auth = copyObject(proxy.auth);

@@ -98,6 +98,8 @@ export function describeRequest(
   const credentials = credentialsSent(config, facts, address.userinfo !== undefined);
   const reason = bypassReason(config, policy.vary, facts, credentials);
   if (reason) return reason;
+  const validators = callerValidators(facts.ifNoneMatch, facts.ifModifiedSince);
+  if (validators === null) return 'conditional';
   const variant = policy.vary.length > 0 ? headersDigest(config, policy.vary, address.userinfo) : undefined;
   return {
     config,
@@ -116,7 +118,7 @@ export function describeRequest(
     upstream,
     guardsRedirects: typeof config.beforeRedirect === 'function',
     directives: requestDirectives(facts.cacheControl, facts.pragma),
-    callerValidators: callerValidators(facts.ifNoneMatch, facts.ifModifiedSince),
+    callerValidators: validators,
     epoch: ctx.invalidations.current,
     started,
     waited: 0,

@@ -99,7 +99,7 @@ export async function softFetch(ctx: CacheContext, req: CacheRequest, hooks: Cal
       const read = staleRead.then((stale) => ({ stale }));
       const next = await Promise.race([call, read, caller.gone]);
       const entry = 'stale' in next ? next.stale : null;
-      if (entry && servesStale(req, entry)) {
+      if (entry && servesStale(req, entry, Date.now(), false)) {
         waiting = false;
         caller.unlink();
         return answerSlow(

@@ -66,17 +66,21 @@ export function readStale(ctx: CacheContext, req: CacheRequest): Promise<Entry |
 
 /**
  * Whether an entry may be this request's stale answer now, whichever way it leaves (after a failure,
- * a backoff, a soft timeout, a coalesced waiter): what http/freshness.ts allows, and its redirects fit.
+ * a backoff, a soft timeout, a coalesced waiter): what http/freshness.ts allows (`afterError`: the
+ * cause is a failure, not a slow upstream), and its redirects fit.
  */
-export function servesStale(req: CacheRequest, entry: Entry, now = Date.now()): boolean {
-  return mayServeStale(entry, req.policy, now) && fitsRedirects(req, entry);
+export function servesStale(req: CacheRequest, entry: Entry, now = Date.now(), afterError = true): boolean {
+  return mayServeStale(entry, req.policy, now, afterError) && fitsRedirects(req, entry);
 }
 
 /**
  * An entry that took more redirects than this caller allows is not its answer (the adapter would have
- * stopped), nor one that took any for a caller whose beforeRedirect might have refused it.
+ * stopped), nor one that took any for a caller whose beforeRedirect might have refused it, nor a
+ * redirect itself for a caller that would have followed it.
  */
 export function fitsRedirects(req: CacheRequest, entry: Entry): boolean {
+  // A kept redirect (cacheControl, maxRedirects: 0) is no answer to a request that follows redirects.
+  if (entry.status >= 300 && entry.status < 400 && req.config.maxRedirects !== 0) return false;
   if (entry.redirects === 0) return true;
   if (req.guardsRedirects) return false;
   const max = req.config.maxRedirects;

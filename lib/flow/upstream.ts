@@ -4,7 +4,7 @@ import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
-import { classifyRejection, isShareable, responseVary } from '../http/rules.js';
+import { classifyRejection, isShareable, readHeader, responseVary } from '../http/rules.js';
 import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
 import { refreshedBy, withValidators } from './conditional.js';
 import { answerFrom, rawFrom } from './answer.js';
@@ -48,6 +48,9 @@ export function entryOf(
   raw: Omit<RawResponse, 'config'> | undefined,
 ): Entry | undefined {
   if (!raw) return undefined;
+  // A 304 is about a copy: the entry it refreshes when this request revalidates one (notModified),
+  // never an entry of its own.
+  if (raw.status === 304) return undefined;
   try {
     // axios's own adapters were asked for bytes for the cache alone: their callers get a decoding of
     // their own (callUpstream), so the entry keeps the adapter's bytes without a copy.
@@ -166,7 +169,12 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
 async function notModified(ctx: CacheContext, req: CacheRequest, stored: Entry, raw: RawResponse): Promise<Called> {
   const entry = refreshedBy(req, stored, raw);
   try {
-    return { ok: true, raw: settle(await rawFrom(ctx, req, entry, true)), entry, revalidated: true };
+    const answer = await rawFrom(ctx, req, entry, true);
+    // The 304's cookie is this caller's (the entry never keeps one); with it the answer is neither
+    // stored nor shared, as a 200 with a cookie would not be (see mayShare).
+    const cookie = readHeader(raw.headers, 'set-cookie');
+    if (cookie !== undefined && cookie !== null) (answer.headers as Record<string, unknown>)['set-cookie'] = cookie;
+    return { ok: true, raw: settle(answer), entry, revalidated: true };
   } catch (error) {
     return { ok: false, error, entry: undefined };
   }

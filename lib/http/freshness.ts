@@ -14,6 +14,8 @@
 import type { Headers } from '../entry/codec.js';
 import { serverFreshness } from './cache-control.js';
 
+const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
 /** What an entry records of its own freshness when it is written. */
 export interface Freshness {
   /** Epoch ms at which it was stored. */
@@ -30,12 +32,15 @@ export interface Freshness {
   mustRevalidate?: boolean;
   /** no-cache: stored, but never answered without revalidation. */
   noCache?: boolean;
-  /** Validators, for a conditional request once it expired. */
-  etag?: string;
-  lastModified?: string;
   /** A backoff marker (flow/backoff.ts): answered stale until this epoch ms. */
   until?: number;
 }
+
+/** An entry as this module judges it: its freshness, its status and its headers (for validators). */
+export type Stored = Freshness & { status: number; headers: Headers };
+
+// The statuses the seed's options keep (http/rules.ts cacheableBy): any other was kept by cacheControl.
+const SEED_STATUSES = new Set([200, 203, 204]);
 
 /** What a request asks of freshness: its policy. */
 export interface Asked {
@@ -94,8 +99,18 @@ function revalidatingWindow(entry: Freshness, asked: Asked): number {
   return entry.mustRevalidate || entry.noCache ? 0 : asked.staleWhileRevalidate;
 }
 
-export function hasValidators(entry: Freshness): boolean {
-  return entry.etag !== undefined || entry.lastModified !== undefined;
+/** The stored answer's validators (ETag, Last-Modified), read from its headers. */
+export function validatorsOf(entry: { headers: Headers }): { etag?: string; lastModified?: string } {
+  const out: { etag?: string; lastModified?: string } = {};
+  const etag = first(entry.headers.etag);
+  if (etag) out.etag = etag;
+  const lastModified = first(entry.headers['last-modified']);
+  if (lastModified) out.lastModified = lastModified;
+  return out;
+}
+
+export function hasValidators(entry: { headers: Headers }): boolean {
+  return entry.headers.etag !== undefined || entry.headers['last-modified'] !== undefined;
 }
 
 /**
@@ -112,12 +127,14 @@ export function hasValidators(entry: Freshness): boolean {
 export type Use = 'fresh' | 'refresh-ahead' | 'revalidating' | 'max-stale' | 'backoff' | 'revalidate' | 'miss';
 
 export function evaluate(
-  entry: Freshness,
+  entry: Stored,
   asked: Asked,
   directives: Directives,
   now: number,
   probeOut: () => boolean = () => false,
 ): Use {
+  // An answer kept only by the server's word (an explicitly fresh 404) answers only who takes it.
+  if (!SEED_STATUSES.has(entry.status) && !asked.cacheControl) return 'miss';
   const expired = (): Use => (asked.conditional && hasValidators(entry) ? 'revalidate' : 'miss');
   if (entry.until !== undefined) {
     if (directives.noCache || asked.failureBackoff === 0) return expired();
@@ -133,15 +150,17 @@ export function evaluate(
   const minFresh = (directives.minFresh ?? 0) * 1000;
   if (age < life && age <= maxAge && life - age >= minFresh) {
     const ahead = asked.refreshAhead;
-    return ahead > 0 && age >= life * ahead ? 'refresh-ahead' : 'fresh';
+    // only-if-cached asks nothing of the upstream, not even in the background.
+    return ahead > 0 && age >= life * ahead && !directives.onlyIfCached ? 'refresh-ahead' : 'fresh';
   }
   const { maxStale } = directives;
   if (maxStale !== undefined && age >= life && age <= maxAge && age - life <= maxStale * 1000) {
     if (!entry.mustRevalidate && !entry.noCache) return 'max-stale';
   }
   // A request that bounds the age it takes wants no stale answer it did not ask for.
-  const bounded = directives.maxAge !== undefined || directives.minFresh !== undefined;
-  if (!bounded && age >= life && age < life + revalidatingWindow(entry, asked) && mayServeStale(entry, asked, now)) {
+  const bounded = directives.maxAge !== undefined || directives.minFresh !== undefined || directives.onlyIfCached;
+  const window = revalidatingWindow(entry, asked);
+  if (!bounded && age >= life && age < life + window && mayServeStale(entry, asked, now, false)) {
     return 'revalidating';
   }
   return expired();
@@ -150,17 +169,25 @@ export function evaluate(
 /**
  * Whether an entry may be this request's stale answer now, whichever way it leaves (after a failure,
  * a backoff, a soft timeout, a coalesced waiter, while it is refreshed): within this request's
- * staleTtl; and, when the entry keeps the server's word (cacheControl), past its freshness only as
- * long as stale-if-error allows, and not at all after must-revalidate or no-cache without it. An
- * entry from the future may (it is the newest the cache has, and a stale answer says its age).
+ * staleTtl; and, when the entry keeps the server's word (cacheControl), past its freshness not at all
+ * after must-revalidate or no-cache, except `afterError` (a failure, a backoff) while stale-if-error
+ * allows, which also bounds every answer after an error. An entry from the future may (it is the
+ * newest the cache has, and a stale answer says its age).
  */
-export function mayServeStale(entry: Freshness, asked: Pick<Asked, 'staleTtl'>, now: number): boolean {
+export function mayServeStale(
+  entry: Freshness,
+  asked: Pick<Asked, 'staleTtl'>,
+  now: number,
+  afterError = true,
+): boolean {
   const age = ageOf(entry, now);
   if (!(asked.staleTtl > 0) || age >= asked.staleTtl) return false;
   const past = age - (entry.noCache ? 0 : entry.ttl);
   if (past < 0) return true;
-  if (entry.sie !== undefined) return past < entry.sie;
-  return !(entry.mustRevalidate || entry.noCache);
+  const forbidden = entry.mustRevalidate || entry.noCache;
+  // stale-if-error speaks of errors only: a slow answer or a revalidating window is not one.
+  if (entry.sie !== undefined && afterError) return past < entry.sie;
+  return !forbidden;
 }
 
 /**
@@ -169,9 +196,9 @@ export function mayServeStale(entry: Freshness, asked: Pick<Asked, 'staleTtl'>, 
  * an entry with validators, when conditional is on, longer (twice its freshness, a minute at least),
  * so that the request after it expired can revalidate it instead of downloading it again. The stale
  * tier keeps it for staleTtl, cut to what the server's stale-if-error allows, and not at all when
- * the server forbids every stale answer, or for an error (a 404 the server let the cache keep).
+ * the server forbids every stale answer, or for an error or a redirect the server let the cache keep.
  */
-export function storeTtls(entry: Freshness & { status: number }, asked: Asked): { primary: number; stale: number } {
+export function storeTtls(entry: Stored, asked: Asked): { primary: number; stale: number } {
   const life = lifetime(entry, asked);
   let primary = life > 0 ? life + revalidatingWindow(entry, asked) : 0;
   if (asked.conditional && hasValidators(entry)) primary = Math.max(primary, 2 * life, life + 60_000);
@@ -179,7 +206,7 @@ export function storeTtls(entry: Freshness & { status: number }, asked: Asked): 
   const past = entry.noCache ? 0 : entry.ttl;
   if (entry.sie !== undefined) stale = Math.min(stale, past + entry.sie);
   else if (entry.mustRevalidate || entry.noCache) stale = 0;
-  if (entry.status >= 400) stale = 0; // the stale tier keeps the last good answer, never an error
+  if (entry.status >= 300) stale = 0; // the stale tier keeps the last good answer: no error, no redirect
   return { primary, stale: Math.max(stale, 0) };
 }
 
@@ -192,24 +219,16 @@ export function readsPrimary(asked: Asked, directives: Directives): boolean {
   return asked.ttl > 0 || asked.failureBackoff > 0 || asked.cacheControl || asked.conditional;
 }
 
-const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
-
 /**
  * What an answer's entry records of its freshness, by the writer's policy: the seed's (its `ttl`),
- * or the server's (`cacheControl`, see cache-control.ts); and its validators, for a conditional
- * request once it expired.
+ * or the server's (`cacheControl`, see cache-control.ts). Its validators stay in its headers.
  */
 export function freshnessOf(
   asked: Asked,
   request: { method: string; url: string },
   response: { status: number; headers: Headers },
 ): Omit<Freshness, 'storedAt'> {
-  const record = asked.cacheControl ? serverFreshness(request, response, asked.ttl) : { ttl: asked.ttl };
-  const etag = first(response.headers.etag);
-  if (etag) record.etag = etag;
-  const lastModified = first(response.headers['last-modified']);
-  if (lastModified) record.lastModified = lastModified;
-  return record;
+  return asked.cacheControl ? serverFreshness(request, response, asked.ttl) : { ttl: asked.ttl };
 }
 
 /** Reads a request's Cache-Control and Pragma values into its directives. */

@@ -15,6 +15,16 @@ export function hasDirective(header: unknown, directive: string): boolean {
 }
 
 /**
+ * `Surrogate-Control: no-store` (targeted or not). Surrogate-Control speaks to the origin's own caches
+ * (a CDN): with cacheControl its no-store is kept (a cache nearer the client does not keep what the
+ * origin's own may not); its freshness is not this cache's.
+ */
+export function surrogateNoStore(headers: Record<string, unknown>): boolean {
+  const value = headers['surrogate-control'];
+  return value !== undefined && hasDirective(String(value).replace(/;[^,]*/g, ''), 'no-store');
+}
+
+/**
  * Default `isCacheable`: a success whose status is cacheable by default (RFC 9110 §15.1: 200, 203,
  * 204; not 201 or 202, which report an action, nor a 206 part), that its server does not forbid a
  * shared cache to keep.
@@ -73,10 +83,6 @@ export function responseVary(headers: unknown): readonly string[] | '*' | undefi
 export function isShareable(headers: unknown, storeSetCookie: boolean): boolean {
   const cc = readHeader(headers, 'cache-control');
   if (hasDirective(cc, 'private') || hasDirective(cc, 'no-store')) return false;
-  // Surrogate-Control speaks to the origin's own caches (a CDN): its no-store is kept (a cache
-  // nearer the client must not keep what the origin's own may not), its freshness is not ours.
-  const surrogate = readHeader(headers, 'surrogate-control');
-  if (surrogate !== undefined && hasDirective(String(surrogate).replace(/;[^,]*/g, ''), 'no-store')) return false;
   if (responseVary(headers) === '*') return false;
   return storeSetCookie || !present(readHeader(headers, 'set-cookie'));
 }

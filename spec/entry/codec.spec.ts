@@ -17,7 +17,9 @@ const entry: Entry = {
 };
 
 describe('entry codec', () => {
-  const good = Buffer.from(encodeEntry(entry));
+  const good = Buffer.from(encodeEntry(entry)); // version 2
+  const v3 = Buffer.from(encodeEntry({ ...entry, explicit: true }));
+  const meta = (value: Uint8Array): unknown[] => JSON.parse(Buffer.from(value).toString().split('\n')[0] ?? '');
   it('round-trips every field, from bytes and from a string', () => {
     const encoded = encodeEntry(entry);
     for (const value of [encoded, Buffer.from(encoded).toString('utf8')]) {
@@ -39,38 +41,37 @@ describe('entry codec', () => {
     expect({ ...back, body: undefined }).toEqual({ ...plain, body: undefined });
   });
 
-  it('keeps its facts by name in the last field: a backoff marker and the server’s word add names, not positions', () => {
-    const facts = {
-      until: 1_700_000_010_000,
-      explicit: true,
-      swr: 1,
-      sie: 2,
-      mustRevalidate: true,
-      noCache: true,
-      etag: '"x"',
-      lastModified: 'Tue, 01 Jan 2030 00:00:00 GMT',
-    };
-    const marker = encodeEntry({ ...entry, ...facts });
-    expect(decodeEntry(marker)).toMatchObject(facts);
-    const meta = (value: Uint8Array): unknown[] => JSON.parse(Buffer.from(value).toString().split('\n')[0] ?? '');
-    expect(meta(marker)).toHaveLength(14);
+  it('keeps the server’s facts by name in the last field (version 3): new facts add names, not positions', () => {
+    const facts = { until: 1_700_000_010_000, explicit: true, swr: 1, sie: 2, mustRevalidate: true, noCache: true };
+    const encoded = encodeEntry({ ...entry, ...facts });
+    expect(decodeEntry(encoded)).toMatchObject(facts);
+    expect(meta(encoded)).toHaveLength(14);
+    expect(meta(encoded)[0]).toBe(3);
+    expect(meta(encoded)[13]).toEqual({ ttl: 5_000, ...facts });
+  });
+
+  it('writes what the seed’s options need as version 2, which a process of the previous release reads', () => {
+    expect(meta(encodeEntry(entry))).toEqual(expect.arrayContaining([2]));
+    expect(meta(encodeEntry(entry))[0]).toBe(2);
     expect(meta(encodeEntry(entry))).toHaveLength(14);
-    expect(meta(encodeEntry(entry))[13]).toEqual({ ttl: 5_000 });
+    const marker = encodeEntry({ ...entry, until: 1_700_000_010_000 });
+    expect(meta(marker)).toHaveLength(15); // as the previous release writes a backoff marker
+    expect(decodeEntry(marker).until).toBe(1_700_000_010_000);
     expect('until' in decodeEntry(encodeEntry(entry))).toBe(false);
   });
 
   it('ignores facts it does not know (written by a later release)', () => {
-    const later = good.toString().replace('{"ttl":5000}', '{"ttl":5000,"tags":["a"]}');
+    const later = v3.toString().replace('{"ttl":5000,"explicit":true}', '{"ttl":5000,"explicit":true,"tags":["a"]}');
     expect(decodeEntry(later).ttl).toBe(5_000);
     expect('tags' in decodeEntry(later)).toBe(false);
   });
 
-  it('reads a version 2 entry (ttl and a marker’s until by position): the stale tier survives an upgrade', () => {
-    const v2 = (tail: string): string => good.toString().replace(/^\[3,/, '[2,').replace('{"ttl":5000}', tail);
+  it('reads version 2 (ttl and a marker’s until by position)', () => {
+    const v2 = (tail: string): string => good.toString().replace(/,5000\]\n/, `,${tail}]\n`);
     expect(decodeEntry(v2('5000'))).toMatchObject({ ttl: 5_000, status: 200, storedAt: entry.storedAt });
     expect(decodeEntry(v2('5000,1700000010000')).until).toBe(1_700_000_010_000);
     expect(() => decodeEntry(v2('5000,"soon"'))).toThrow(/bad until/);
-    expect(() => decodeEntry(good.toString().replace('{"ttl":5000}', '5000,1'))).toThrow(/bad meta line/);
+    expect(() => decodeEntry(v3.toString().replace('{"ttl":5000,"explicit":true}', '5000,1'))).toThrow(/bad meta line/);
   });
 
   it('keeps an absent statusText absent', () => {
@@ -84,21 +85,21 @@ describe('entry codec', () => {
     ['an empty value', '', /no meta line/],
     ['a truncated body', good.subarray(0, good.length - 3), /truncated/],
     ['a truncated meta line', good.subarray(0, 20), /no meta line/],
-    ['a future version', good.toString().replace(/^\[3,/, '[4,'), /unknown entry version 4/],
-    ['an entry of an earlier version', good.toString().replace(/^\[3,/, '[1,'), /unknown entry version 1/],
+    ['a future version', v3.toString().replace(/^\[3,/, '[4,'), /unknown entry version 4/],
+    ['an entry of an earlier version', good.toString().replace(/^\[2,/, '[1,'), /unknown entry version 1/],
     ['a flipped bit in the body', Buffer.from(good.toString().replace('break', 'brEak')), /checksum/],
     ['an id that is not a string', good.toString().replace('"{DIGEST}:VARIANT"', '7'), /bad field/],
     ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
     ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
     [
       'a backoff end that is not a number',
-      good.toString().replace('{"ttl":5000}', '{"ttl":5000,"until":"soon"}'),
+      v3.toString().replace('"explicit":true}', '"explicit":true,"until":"soon"}'),
       /bad until/,
     ],
-    ['a negative stale-if-error', good.toString().replace('{"ttl":5000}', '{"ttl":5000,"sie":-1}'), /bad sie/],
-    ['facts that are not an object', good.toString().replace('{"ttl":5000}', '[5000]'), /bad facts/],
-    ['facts without a ttl', good.toString().replace('{"ttl":5000}', '{}'), /bad field/],
-    ['a meta line of 15 fields', good.toString().replace('{"ttl":5000}', '{"ttl":5000},1'), /bad meta line/],
+    ['a negative stale-if-error', v3.toString().replace('"explicit":true}', '"explicit":true,"sie":-1}'), /bad sie/],
+    ['facts that are not an object', v3.toString().replace('{"ttl":5000,"explicit":true}', '[5000]'), /bad facts/],
+    ['facts without a ttl', v3.toString().replace('{"ttl":5000,"explicit":true}', '{}'), /bad field/],
+    ['a version 2 meta line of 16 fields', good.toString().replace(/,5000\]\n/, ',5000,1,2]\n'), /bad meta line/],
     ['headers that are not strings', good.toString().replace('"application/json"', '42'), /bad field/],
   ];
   it.each(cases)('refuses %s with an EntryError', (_name, value, message) => {

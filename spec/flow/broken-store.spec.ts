@@ -161,7 +161,7 @@ describe('a broken store never fails or stalls a request', () => {
     const key = first.staleCache?.key ?? '';
     const future = Buffer.from(encodeEntry(entryOf({ body: Buffer.from('"old"') })))
       .toString()
-      .replace(/^\[3,/, '[9,');
+      .replace(/^\[2,/, '[9,');
     values.set(key, future);
     const errors: CacheErrorEvent[] = [];
     cache.on('error', (e) => errors.push(e));

@@ -418,4 +418,124 @@ export function httpSemantics(store: () => CacheStore, prefixes: () => Partial<S
     expect(state(await http.get('/r'))).toEqual(['hit', { n: 2 }]);
     expect(upstream.calls('/r')).toBe(2);
   });
+
+  describe('found in review: a 304 or a kept error never reaches a caller it is not for', () => {
+    const ok = { validateStatus: () => true };
+
+    it('refreshAhead’s request does not carry the caller’s own validators, and no one gets its 304', async () => {
+      upstream.route('/doc', (req, res) => {
+        if (req.headers['if-none-match']) {
+          res.writeHead(304, { etag: '"v1"' });
+          res.end();
+          return;
+        }
+        send.json({ n: ++n }, 200, { etag: '"v1"' })(req, res);
+      });
+      const { http, cache } = instance({ ttl: 10_000, refreshAhead: 0.5 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(6_000);
+      const mine = await http.get('/doc', { headers: { 'If-None-Match': '"v1"' }, ...ok });
+      expect([mine.status, mine.staleCache?.revalidating]).toEqual([304, true]);
+      // coalesced with the refresh, which asked for the resource: a 200
+      const other = await http.get('/doc', cc('no-cache'));
+      expect([other.status, other.data]).toEqual([200, { n: 2 }]);
+      await cache.settled();
+      expect(upstream.lastHeaders('/doc')?.['if-none-match']).toBeUndefined();
+      const later = await http.get('/doc');
+      expect(later.status).toBe(200);
+    });
+
+    it('an If-Modified-Since that is no date goes upstream as it is (bypass), never coalesced', async () => {
+      const { http } = instance();
+      const res = await http.get('/r', { headers: { 'If-Modified-Since': '1700000000' } });
+      expect(res.staleCache?.reason).toBe('conditional');
+    });
+
+    it('a kept redirect (maxRedirects: 0) is not answered to a request that follows redirects', async () => {
+      upstream.route('/old', send.json({}, 301, { location: '/r', 'cache-control': 'max-age=3600' }));
+      const { http, cache } = instance({ cacheControl: true });
+      const hop = await http.get('/old', { maxRedirects: 0, ...ok });
+      expect(hop.status).toBe(301);
+      await cache.settled();
+      expect((await http.get('/old', { maxRedirects: 0, ...ok })).staleCache?.state).toBe('hit');
+      const followed = await http.get('/old');
+      expect([followed.status, followed.data]).toEqual([200, { n: 1 }]);
+    });
+
+    it('a 404 kept by cacheControl answers neither a request without it nor a caller’s validators with 304', async () => {
+      upstream.route('/gone', counted(404, { 'cache-control': 'max-age=60' }));
+      const { http, cache } = instance({ cacheControl: true });
+      await http.get('/gone', ok);
+      await cache.settled();
+      expect((await http.get('/gone', { ...ok, staleCache: { cacheControl: false } })).staleCache?.state).toBe(
+        'failed',
+      );
+      const star = await http.get('/gone', { ...ok, headers: { 'If-None-Match': '*' } });
+      expect([star.status, star.staleCache?.state]).toEqual([404, 'hit']);
+    });
+
+    it('a 304 that sets a cookie gives the caller its cookie, and is neither stored nor shared', async () => {
+      upstream.route('/doc', (req, res) => {
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"', 'set-cookie': 'session=alice' });
+          res.end();
+          return;
+        }
+        send.json({ n: ++n }, 200, { etag: '"v1"' })(req, res);
+      });
+      const { http, cache } = instance({ conditional: true, ttl: 1_000 });
+      await http.get('/doc');
+      await cache.settled();
+      clock.advance(2_000);
+      const res = await http.get('/doc');
+      expect([res.status, res.data, res.headers['set-cookie']]).toEqual([200, { n: 1 }, ['session=alice']]);
+      await cache.settled();
+      // not written: the entry is still the expired one, revalidated again
+      expect((await http.get('/doc')).staleCache?.revalidated).toBe(true);
+    });
+
+    it('Surrogate-Control: no-store changes nothing without cacheControl', async () => {
+      upstream.route('/r', counted(200, { 'surrogate-control': 'no-store' }));
+      const { http, cache } = instance();
+      await http.get('/r');
+      await cache.settled();
+      expect((await http.get('/r')).staleCache?.state).toBe('hit');
+      const kept = instance({ cacheControl: true });
+      upstream.route('/s', counted(200, { 'surrogate-control': 'no-store', 'cache-control': 'max-age=60' }));
+      await kept.http.get('/s');
+      await kept.cache.settled();
+      expect((await kept.http.get('/s')).staleCache?.state).toBe('miss');
+    });
+
+    it('only-if-cached with the caller’s own validators and nothing stored: 504, no upstream request', async () => {
+      const { http } = instance();
+      const res = await http.get('/r', {
+        headers: { 'Cache-Control': 'only-if-cached', 'If-None-Match': '"x"' },
+        ...ok,
+      });
+      expect(res.status).toBe(504);
+      expect(upstream.calls('/r')).toBe(0);
+    });
+
+    it('stale-if-error does not let a must-revalidate answer out on a slow (healthy) upstream', async () => {
+      upstream.route('/r', counted(200, { 'cache-control': 'max-age=1, must-revalidate, stale-if-error=60' }));
+      const { http, cache } = instance({ cacheControl: true, softTimeout: 20 });
+      await http.get('/r');
+      await cache.settled();
+      clock.advance(2_000);
+      upstream.route('/r', send.delayed(150, counted(200)));
+      const res = await http.get('/r');
+      expect([res.staleCache?.state, res.data]).toEqual(['miss', { n: 2 }]);
+    });
+
+    it('a 304 for the caller’s validators has the body the adapter would give: a Buffer for arraybuffer', async () => {
+      upstream.route('/doc', send.json({ v: 1 }, 200, { etag: '"v1"' }));
+      const { http, cache } = instance();
+      await http.get('/doc');
+      await cache.settled();
+      const res = await http.get('/doc', { headers: { 'If-None-Match': '"v1"' }, responseType: 'arraybuffer', ...ok });
+      expect([res.status, Buffer.isBuffer(res.data), (res.data as Buffer).byteLength]).toEqual([304, true, 0]);
+    });
+  });
 }

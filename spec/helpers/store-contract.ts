@@ -65,7 +65,7 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     if (!s.setUnlessNewer) return; // optional: the cache then reads the guards first
     const k = `${p()}:{t}`;
     const entry = (storedAt: number, body: string | Buffer): Buffer =>
-      Buffer.concat([Buffer.from(`[3,${storedAt},200,"OK",{}]\n`), Buffer.from(body)]);
+      Buffer.concat([Buffer.from(`[2,${storedAt},200,"OK",{}]\n`), Buffer.from(body)]);
     await s.set([{ key: `${k}:stale`, value: entry(2_000, 'v2'), ttl: 60_000 }]);
     const guard = (storedAt: number) => ({ keys: [`${k}:stale`, `${k}:primary`], storedAt });
     const older = [{ key: `${k}:primary`, value: entry(1_000, 'v1'), ttl: 60_000 }];

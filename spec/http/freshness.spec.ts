@@ -9,7 +9,7 @@ import {
   storeTtls,
   type Asked,
   type Directives,
-  type Freshness,
+  type Stored,
 } from '../../lib/http/freshness';
 
 /** Freshness from the entry and the request, never from the store's TTL (pure: the time is an argument). */
@@ -24,8 +24,8 @@ describe('freshness', () => {
     conditional: false,
   };
   const at = 1_000_000;
-  const entry: Freshness = { storedAt: at, ttl: 60_000 };
-  const use = (e: Freshness, a: Partial<Asked>, now: number, d: Partial<Directives> = {}): string =>
+  const entry: Stored = { storedAt: at, ttl: 60_000, status: 200, headers: {} };
+  const use = (e: Stored, a: Partial<Asked>, now: number, d: Partial<Directives> = {}): string =>
     evaluate(e, { ...asked, ...a }, { ...NO_DIRECTIVES, ...d }, now);
 
   it('is fresh while younger than the shorter of the request’s ttl and the entry’s own', () => {
@@ -130,7 +130,7 @@ describe('freshness', () => {
     it('no-cache: never fresh; revalidated when it has validators and conditional is on', () => {
       const noCache = { ...entry, noCache: true };
       expect(use(noCache, cc, at)).toBe('miss');
-      expect(use({ ...noCache, etag: '"a"' }, { ...cc, conditional: true }, at)).toBe('revalidate');
+      expect(use({ ...noCache, headers: { etag: '"a"' } }, { ...cc, conditional: true }, at)).toBe('revalidate');
       expect(mayServeStale(noCache, asked, at + 1)).toBe(false);
     });
 
@@ -149,24 +149,30 @@ describe('freshness', () => {
     });
 
     it('an expired entry with validators is revalidated when conditional is on', () => {
-      const tagged = { ...entry, etag: '"v1"' };
+      const tagged = { ...entry, headers: { etag: '"v1"' } };
       expect(use(tagged, { conditional: true }, at + 60_000)).toBe('revalidate');
       expect(use(tagged, {}, at + 60_000)).toBe('miss');
-      expect(use({ ...entry, lastModified: 'Tue, 01 Jan 2030 00:00:00 GMT' }, { conditional: true }, at + 60_000)).toBe(
-        'revalidate',
-      );
+      expect(
+        use(
+          { ...entry, headers: { 'last-modified': 'Tue, 01 Jan 2030 00:00:00 GMT' } },
+          { conditional: true },
+          at + 60_000,
+        ),
+      ).toBe('revalidate');
     });
   });
 
   it('store TTLs follow from the entry', () => {
-    const ok = { ...entry, status: 200 };
+    const ok = entry;
     expect(storeTtls(ok, asked)).toEqual({ primary: 60_000, stale: 300_000 });
     expect(storeTtls(ok, { ...asked, staleWhileRevalidate: 5_000 })).toEqual({ primary: 65_000, stale: 300_000 });
-    expect(storeTtls({ ...ok, etag: '"a"' }, { ...asked, conditional: true })).toEqual({
+    expect(storeTtls({ ...ok, headers: { etag: '"a"' } }, { ...asked, conditional: true })).toEqual({
       primary: 120_000,
       stale: 300_000,
     });
-    expect(storeTtls({ ...ok, ttl: 1_000, etag: '"a"' }, { ...asked, conditional: true }).primary).toBe(61_000);
+    expect(storeTtls({ ...ok, ttl: 1_000, headers: { etag: '"a"' } }, { ...asked, conditional: true }).primary).toBe(
+      61_000,
+    );
     expect(storeTtls({ ...ok, mustRevalidate: true }, asked)).toEqual({ primary: 60_000, stale: 0 });
     expect(storeTtls({ ...ok, sie: 10_000 }, asked)).toEqual({ primary: 60_000, stale: 70_000 });
     expect(storeTtls(ok, { ...asked, ttl: 0 }).primary).toBe(0);
