@@ -5,7 +5,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { CacheContext } from './flow/context.js';
-import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } from './http/key.js';
+import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource, type KeyParts } from './http/key.js';
 import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
 import { deleteKeys } from './flow/store-io.js';
@@ -109,13 +109,16 @@ export interface Resource {
   canonical: string;
   host: unknown;
   socketPath: string | null | undefined;
+  /** Key segments a request with the same settings has (its vary headers, route, response shape). */
+  parts?: KeyParts | undefined;
 }
 
 /**
  * Removes both tiers of resources, for each method this instance caches: what an unsafe request that
  * succeeded changed (RFC 9111 §4.4). One delete of the keys it can name, never a sweep by prefix (on
  * a single Redis that is a SCAN of the whole keyspace: per POST, it would cost more than the POST):
- * the base keys, through which every response variant is reached. Never rejects: a store that is
+ * the base keys (through which every response variant is first reached), plain and with the
+ * segments a GET with the unsafe request's settings would have. Never rejects: a store that is
  * slow or down is an error event, bounded by storeTimeout.
  */
 export async function invalidateResources(ctx: CacheContext, resources: readonly Resource[]): Promise<void> {
@@ -128,8 +131,10 @@ export async function invalidateResources(ctx: CacheContext, resources: readonly
         keySource({ method, url: r.canonical, customKey: false, host: r.host, socketPath: r.socketPath }),
       );
       digests.push(urlDigest);
-      const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, {});
-      keys.push(k.primary, k.stale);
+      for (const parts of r.parts && Object.values(r.parts).some((v) => v !== undefined) ? [{}, r.parts] : [{}]) {
+        const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, parts);
+        keys.push(k.primary, k.stale);
+      }
     }
   }
   ctx.invalidations.invalidate(digests);

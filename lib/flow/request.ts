@@ -64,7 +64,7 @@ function addressOf(
  * per caller: each such combination gets entries of its own. axios's adapters are asked for bytes,
  * which the cache decodes per caller; a custom adapter's answer is kept in the form it gave.
  */
-function shapeOf(config: TrackedConfig, kind: AdapterKind): string | undefined {
+export function shapeOf(config: TrackedConfig, kind: AdapterKind): string | undefined {
   let parts: unknown[] | undefined;
   if (kind === 'http' && config.decompress === false) parts = ['compressed'];
   else if (kind === 'fetch' && config.maxRedirects === 0) parts = ['manual-redirect'];

@@ -4,6 +4,9 @@ import type { RawResponse } from '../entry/response.js';
 import { invalidateResources, type Resource } from '../invalidate.js';
 import { readHeader } from '../http/rules.js';
 import { adapterKind, wireUrl } from '../http/wire.js';
+import { headersDigest } from '../http/key.js';
+import { routeOf } from '../http/route.js';
+import { shapeOf } from './request.js';
 
 /*
  * An unsafe request that succeeded changed its target (RFC 9111 §4.4): a POST, PUT, PATCH, DELETE
@@ -20,8 +23,21 @@ export function unsafeTarget(ctx: CacheContext, config: TrackedConfig, upstream:
   const method = (config.method ?? 'get').toLowerCase();
   if (SAFE.has(method) || ctx.opts.methods.has(method)) return undefined;
   try {
-    const wire = wireUrl(config, adapterKind(upstream, config));
-    return { canonical: wire.canonical, host: readHeader(config.headers, 'host'), socketPath: config.socketPath };
+    const kind = adapterKind(upstream, config);
+    const wire = wireUrl(config, kind);
+    const { vary } = ctx.opts.policy;
+    // What else names the GET of this URL, as this request's settings would: the instance's vary
+    // headers, the route and the response shape (a reverse proxy's decompress: false, say).
+    return {
+      canonical: wire.canonical,
+      host: readHeader(config.headers, 'host'),
+      socketPath: config.socketPath,
+      parts: {
+        variant: vary.length > 0 ? headersDigest(config, vary, wire.userinfo) : undefined,
+        route: routeOf(config, kind, wire.href),
+        shape: shapeOf(config, kind),
+      },
+    };
   } catch {
     return undefined; // the adapter cannot build this URL either, and will say why
   }

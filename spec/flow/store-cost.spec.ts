@@ -32,6 +32,18 @@ describe('store cost of HTTP semantics', () => {
     cache.detach();
   });
 
+  it('it names the keys a GET with the same settings has: vary headers, route, response shape', async () => {
+    const store = recordingStore();
+    const http = axios.create({ baseURL: upstream.baseURL, decompress: false, headers: { 'Accept-Language': 'fr' } });
+    const cache = attachStaleCache(http, { store, vary: ['accept-language'] });
+    await http.get('/r');
+    await cache.settled();
+    expect((await http.get('/r')).staleCache?.state).toBe('hit');
+    await http.put('/r', { a: 1 });
+    expect((await http.get('/r')).staleCache?.state).toBe('miss');
+    cache.detach();
+  });
+
   it('max-stale reads the stale tier beside the primary, not after it: one bound, not two', async () => {
     const asked: string[] = [];
     const answers: Array<() => void> = [];
