@@ -1,6 +1,7 @@
 import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { writeUnlessNewer } from './store-io.js';
+import { staleLeft } from '../http/freshness.js';
 import type { CacheStoreEntry } from '../types.js';
 import { encodeForWrite, variantOf } from './write.js';
 import { flightFor } from './flights.js';
@@ -11,7 +12,7 @@ import { flightFor } from './flights.js';
  * into the primary tier as a marker that says until when it is the answer. Every process reading that
  * key gets it with the primary read it makes anyway: shared by the fleet, no extra round trip, no new
  * key. The marker is never a hit (the adapter answers it as stale, cause `backoff`) and never outlives
- * the entry's staleTtl.
+ * the entry's stale answers (http/freshness.ts staleLeft).
  */
 
 /**
@@ -22,10 +23,10 @@ import { flightFor } from './flights.js';
  * flight that failed stays open, so that a request of this process finds one or the other.
  */
 export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry): Promise<void> | undefined {
-  const { failureBackoff, staleTtl } = req.policy;
+  const { failureBackoff } = req.policy;
   if (failureBackoff === 0) return undefined;
   const now = Date.now();
-  const left = entry.storedAt + staleTtl - now; // Infinity for a stale tier that never expires
+  const left = staleLeft(entry, req.policy, now);
   const window = Math.min(failureBackoff, left);
   if (!(window >= 1)) return undefined;
   const { reusable: _r, template: _t, ...stored } = entry;

@@ -191,6 +191,18 @@ export function mayServeStale(
 }
 
 /**
+ * Milliseconds this entry may still answer a failure from now (Infinity for a stale tier that never
+ * expires): what is left of staleTtl, and of the server's stale-if-error. A backoff marker never
+ * outlives it.
+ */
+export function staleLeft(entry: Freshness, asked: Pick<Asked, 'staleTtl'>, now: number): number {
+  let left = entry.storedAt + asked.staleTtl - now;
+  if (entry.sie !== undefined)
+    left = Math.min(left, entry.storedAt + (entry.noCache ? 0 : entry.ttl) + entry.sie - now);
+  return left;
+}
+
+/**
  * How long each tier keeps an entry, from its own freshness and the writer's policy (0: not written).
  * The primary tier keeps it while a request may answer from it: fresh, then its revalidating window;
  * an entry with validators, when conditional is on, longer (twice its freshness, a minute at least),

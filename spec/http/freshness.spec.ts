@@ -6,6 +6,7 @@ import {
   NO_DIRECTIVES,
   readsPrimary,
   requestDirectives,
+  staleLeft,
   storeTtls,
   type Asked,
   type Directives,
@@ -177,6 +178,12 @@ describe('freshness', () => {
     expect(storeTtls({ ...ok, sie: 10_000 }, asked)).toEqual({ primary: 60_000, stale: 70_000 });
     expect(storeTtls(ok, { ...asked, ttl: 0 }).primary).toBe(0);
     expect(storeTtls({ ...ok, status: 404 }, asked)).toEqual({ primary: 60_000, stale: 0 }); // never an error in the stale tier
+  });
+
+  it('a stale answer is left for what remains of staleTtl and of the server’s stale-if-error', () => {
+    expect(staleLeft(entry, { staleTtl: 300_000 }, at + 100_000)).toBe(200_000);
+    expect(staleLeft({ ...entry, sie: 10_000 }, { staleTtl: 300_000 }, at + 65_000)).toBe(5_000);
+    expect(staleLeft(entry, { staleTtl: Number.POSITIVE_INFINITY }, at)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('Age is the upstream’s Age plus the seconds stored', () => {
