@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry, Headers, Snapshot } from '../entry/codec.js';
 import { bytesFor, settle, toRawResponse, type RawResponse } from '../entry/response.js';
@@ -12,24 +13,46 @@ import type { StaleCacheMeta } from '../types.js';
  * from either tier (RFC 9111 §5.1), settled by the caller's validateStatus. Rejects as the adapter
  * would (a body over maxContentLength, a refused status); a body that will not decode throws as it is.
  */
-export async function answerFrom(
+export function answerFrom(
   ctx: CacheContext,
   req: CacheRequest,
   entry: Entry,
   meta: StaleCacheMeta,
-): Promise<RawResponse> {
+): RawResponse | Promise<RawResponse> {
   setState(req.config, { meta, url: req.href });
-  const fromTier = meta.state === 'hit' || meta.state === 'stale';
-  const raw = await rawFrom(ctx, req, entry, fromTier);
-  const headers = raw.headers as Headers;
+  const raw = rawFrom(ctx, req, entry, meta.state === 'hit' || meta.state === 'stale');
+  // Settled at once when the body decodes at once (every case but a Blob): a hit costs no extra turn.
+  return types.isPromise(raw) ? raw.then((r) => finish(req, entry, meta, r)) : finish(req, entry, meta, raw);
+}
+
+function finish(
+  req: CacheRequest,
+  entry: Entry,
+  meta: StaleCacheMeta,
+  raw: RawResponse,
+): RawResponse | Promise<RawResponse> {
   // The caller's own validators match the stored answer: 304, its headers, no body (RFC 9110 §15.4.5).
   // Preconditions speak of a 2xx representation (RFC 9110 §13.2.1): a kept 404 is answered as it is.
-  const ok = entry.status >= 200 && entry.status < 300;
-  if (req.callerValidators && meta.state === 'hit' && ok && notModified(req.callerValidators, entry)) {
+  const validators = req.callerValidators;
+  if (
+    validators &&
+    meta.state === 'hit' &&
+    entry.status >= 200 &&
+    entry.status < 300 &&
+    notModified(validators, entry)
+  ) {
+    const headers = raw.headers as Headers;
     for (const name of BODY_HEADERS) delete headers[name];
     raw.status = 304;
     raw.statusText = 'Not Modified';
-    raw.data = await emptyBody(req);
+    const body = emptyBody(req);
+    if (types.isPromise(body)) {
+      return body.then((data) => {
+        raw.data = data;
+        return settle(raw);
+      });
+    }
+    raw.data = body;
   }
   return settle(raw);
 }
@@ -54,8 +77,21 @@ const BODY_HEADERS = ['content-length', 'content-encoding', 'transfer-encoding',
  * An entry as this caller's raw answer, before it is settled: its own copy decoded for its response
  * options, and, for an answer from either tier, the `Age` it has now (RFC 9111 §5.1).
  */
-export async function rawFrom(ctx: CacheContext, req: CacheRequest, entry: Entry, aged: boolean): Promise<RawResponse> {
-  const raw = await toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
-  if (aged) (raw.headers as Headers).age = ageHeader(entry, entry.headers.age, Date.now());
-  return raw;
+export function rawFrom(
+  ctx: CacheContext,
+  req: CacheRequest,
+  entry: Entry,
+  aged: boolean,
+): RawResponse | Promise<RawResponse> {
+  const raw = toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
+  if (!aged) return raw;
+  const age = ageHeader(entry, entry.headers.age, Date.now());
+  if (!types.isPromise(raw)) {
+    (raw.headers as Headers).age = age;
+    return raw;
+  }
+  return raw.then((r) => {
+    (r.headers as Headers).age = age;
+    return r;
+  });
 }

@@ -83,8 +83,10 @@ export function ageOf(entry: Pick<Freshness, 'storedAt'>, now: number): number {
 
 /** The `Age` an answer from the cache carries (RFC 9111 §5.1): the upstream's Age plus the time stored, in seconds. */
 export function ageHeader(entry: Pick<Freshness, 'storedAt'>, upstreamAge: unknown, now: number): string {
-  const initial = Number.parseInt(String(upstreamAge ?? 0), 10);
-  return String((Number.isFinite(initial) && initial > 0 ? initial : 0) + Math.floor(ageOf(entry, now) / 1000));
+  const stored = Math.floor(ageOf(entry, now) / 1000);
+  if (upstreamAge === undefined) return String(stored);
+  const initial = Number.parseInt(String(upstreamAge), 10);
+  return String((Number.isFinite(initial) && initial > 0 ? initial : 0) + stored);
 }
 
 /** Milliseconds the entry is fresh for this request: the server's lifetime, or the shorter of both ttls. */
