@@ -83,15 +83,6 @@ export function rawFrom(
   entry: Entry,
   aged: boolean,
 ): RawResponse | Promise<RawResponse> {
-  const raw = toRawResponse(entry, req.config, req, ctx.opts.zeroCopy);
-  if (!aged) return raw;
-  const age = ageHeader(entry, entry.headers.age, Date.now());
-  if (!types.isPromise(raw)) {
-    (raw.headers as Headers).age = age;
-    return raw;
-  }
-  return raw.then((r) => {
-    (r.headers as Headers).age = age;
-    return r;
-  });
+  const extra = aged ? { age: ageHeader(entry, entry.headers.age, Date.now()) } : undefined;
+  return toRawResponse(entry, req.config, req, ctx.opts.zeroCopy, extra);
 }
