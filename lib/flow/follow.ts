@@ -6,7 +6,8 @@ import type { RawResponse } from '../entry/response.js';
 import { answerFrom } from './answer.js';
 import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
-import { failedMeta, timeLeft } from './upstream.js';
+import { failedMeta } from './upstream.js';
+import { timeLeft } from './own-request.js';
 
 type Waited = Outcome | { kind: 'timeout'; error: AxiosError } | { kind: 'stalled' };
 

@@ -1,14 +1,18 @@
 import { types } from 'node:util';
-import { AxiosHeaders } from 'axios';
+import axios, { AxiosHeaders, type GenericAbortSignal, type InternalAxiosRequestConfig } from 'axios';
 import { STATE, type CacheRequest, type TrackedConfig } from './context.js';
+import { withValidators } from './conditional.js';
+import type { Called } from './upstream.js';
 
 /*
- * Requests of the cache's own: the upstream request softTimeout lets finish after its caller was
- * answered, and the background refresh (stale-while-revalidate, refreshAhead; with `conditional`,
- * a revalidation carrying the entry's validators, which callUpstream adds as it does for a caller's
- * revalidation). They are captured at dispatch, before the caller is answered: what they send, and everything their answer is bound by (the varied headers an entry
- * is written for, its redirects), comes from that capture, never from the caller's config as later
- * code leaves it (an app's response interceptor may tidy headers, params or auth off it).
+ * Every request the cache sends upstream is built here: the adapter's copy of a caller's request
+ * (adapterConfig: bytes, what is left of the timeout, a revalidation's validators and its 304, a
+ * race's abort), the answer addressed back (rebind), and requests of the cache's own: the upstream
+ * request softTimeout lets finish after its caller was answered, and the background refresh
+ * (stale-while-revalidate, refreshAhead). Those are captured at dispatch, before the caller is
+ * answered: what they send, and everything their answer is bound by (the varied headers an entry is
+ * written for, its redirects), comes from that capture, never from the caller's config as later code
+ * leaves it (an app's response interceptor may tidy headers, params or auth off it).
  */
 
 const PRECONDITIONS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range'];
@@ -93,4 +97,68 @@ export function detachedRequest(req: CacheRequest, signal: AbortSignal, waiting:
     if (own) copy[hook] = (event) => (waiting() ? own.call(config, event) : undefined);
   }
   return ownRequest(req, copy);
+}
+
+/** The request's own time left, if it has a timeout (a request that waited on another has spent some). */
+export function timeLeft(req: CacheRequest): number | undefined {
+  const timeout = req.config.timeout ?? 0;
+  if (!(timeout > 0)) return undefined;
+  return Math.max(1, Math.ceil(timeout - req.waited));
+}
+
+/** The upstream's answer, addressed to the caller's own config (the adapter saw a copy). */
+export function rebind(called: Called, config: InternalAxiosRequestConfig): Called {
+  if (called.ok) called.raw.config = config;
+  else if (axios.isAxiosError(called.error)) {
+    called.error.config = config;
+    if (called.error.response) called.error.response.config = config;
+  }
+  return called;
+}
+
+/** A signal that aborts when either does; `unlink` stops listening to the caller's. */
+function either(caller: GenericAbortSignal | undefined, ours: AbortSignal): { signal: AbortSignal; unlink(): void } {
+  if (!caller) return { signal: ours, unlink: () => undefined };
+  const both = new AbortController();
+  const abort = (): void => both.abort();
+  if (caller.aborted || ours.aborted) both.abort();
+  caller.addEventListener?.('abort', abort);
+  ours.addEventListener('abort', abort);
+  return {
+    signal: both.signal,
+    unlink: () => {
+      caller.removeEventListener?.('abort', abort);
+      ours.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/**
+ * The config the upstream adapter is given for `req`: a copy, so that what is set here for it never
+ * shows on the caller's config, even while the request is out (a second request racing a silent
+ * flight can answer its caller from that flight meanwhile). axios's own adapters are asked for bytes;
+ * a request that waited on another caller's flight gets only the rest of its timeout; a revalidation
+ * carries the entry's validators and accepts a 304; `signal` (a race's abort) joins the request's.
+ * The answer is addressed back to the caller's config by rebind().
+ */
+export function adapterConfig(
+  req: CacheRequest,
+  signal: AbortSignal | undefined,
+): { config: InternalAxiosRequestConfig; unlink(): void } {
+  const config: InternalAxiosRequestConfig = Object.assign(
+    Object.create(Object.getPrototypeOf(req.config) as object | null) as InternalAxiosRequestConfig,
+    req.config,
+  );
+  const { timeout, timeoutErrorMessage } = config;
+  const left = timeLeft(req);
+  if (req.kind !== 'other') config.responseType = 'arraybuffer';
+  if (left !== undefined && left < (timeout ?? 0)) {
+    config.timeout = left;
+    config.timeoutErrorMessage = timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
+  }
+  if (req.validating) withValidators(config, req.validating);
+  if (!signal) return { config, unlink: () => undefined };
+  const abort = either(config.signal, signal);
+  config.signal = abort.signal;
+  return { config, unlink: abort.unlink };
 }

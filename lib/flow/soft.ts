@@ -4,7 +4,7 @@ import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
 import { answerFrom } from './answer.js';
 import { keep } from './revalidate.js';
-import { detachedRequest } from './own-request.js';
+import { detachedRequest, rebind } from './own-request.js';
 import { readStale, servesStale, staleMeta } from './stale.js';
 import { startBackoff } from './backoff.js';
 import { track } from './store-io.js';
@@ -12,7 +12,6 @@ import {
   callUpstream,
   settleCalled,
   upstreamsFault,
-  rebind,
   type Called,
   type CallHooks,
   type LeaderResult,

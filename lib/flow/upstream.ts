@@ -6,7 +6,8 @@ import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { classifyRejection, isShareable, readHeader, responseVary } from '../http/rules.js';
 import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
-import { refreshedBy, withValidators } from './conditional.js';
+import { refreshedBy } from './conditional.js';
+import { adapterConfig, rebind } from './own-request.js';
 import { answerFrom, rawFrom } from './answer.js';
 import { freshnessOf } from '../http/freshness.js';
 import { storeError } from './store-errors.js';
@@ -72,46 +73,12 @@ export function entryOf(
   }
 }
 
-/** The request's own time left, if it has a timeout (a request that waited on another has spent some). */
-export function timeLeft(req: CacheRequest): number | undefined {
-  const timeout = req.config.timeout ?? 0;
-  if (!(timeout > 0)) return undefined;
-  return Math.max(1, Math.ceil(timeout - req.waited));
-}
-
-/** The upstream's answer, addressed to the caller's own config (the adapter saw a copy). */
-export function rebind(called: Called, config: InternalAxiosRequestConfig): Called {
-  if (called.ok) called.raw.config = config;
-  else if (axios.isAxiosError(called.error)) {
-    called.error.config = config;
-    if (called.error.response) called.error.response.config = config;
-  }
-  return called;
-}
-
 /** What the coalescing protocol asks of an upstream call it leads. */
 export interface CallHooks {
   /** Called as bytes of the answer arrive (a flight that shows progress stays joinable). */
   progress?: (() => void) | undefined;
   /** Aborts the request: a second request for a silent flight, once the flight answered after all. */
   signal?: AbortSignal | undefined;
-}
-
-/** A signal that aborts when either does; `unlink` stops listening to the caller's. */
-function either(caller: GenericAbortSignal | undefined, ours: AbortSignal): { signal: AbortSignal; unlink(): void } {
-  if (!caller) return { signal: ours, unlink: () => undefined };
-  const both = new AbortController();
-  const abort = (): void => both.abort();
-  if (caller.aborted || ours.aborted) both.abort();
-  caller.addEventListener?.('abort', abort);
-  ours.addEventListener('abort', abort);
-  return {
-    signal: both.signal,
-    unlink: () => {
-      caller.removeEventListener?.('abort', abort);
-      ours.removeEventListener('abort', abort);
-    },
-  };
 }
 
 /**
@@ -121,25 +88,9 @@ function either(caller: GenericAbortSignal | undefined, ours: AbortSignal): { si
  * already spent time waiting on another caller's flight gets only the rest of its timeout.
  */
 export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: CallHooks = {}): Promise<Called> {
-  // The adapter gets a copy: what is changed here for it never shows on the caller's config, even
-  // while the request is out (a second request racing a silent flight can answer its caller from
-  // that flight meanwhile). Its answer is addressed back to the caller's config.
-  const config: InternalAxiosRequestConfig = Object.assign(
-    Object.create(Object.getPrototypeOf(req.config) as object | null) as InternalAxiosRequestConfig,
-    req.config,
-  );
-  const { timeout, timeoutErrorMessage } = config;
-  const left = timeLeft(req);
+  const { config, unlink } = adapterConfig(req, hooks.signal);
   const asBytes = req.kind !== 'other';
-  if (asBytes) config.responseType = 'arraybuffer';
-  if (left !== undefined && left < (timeout ?? 0)) {
-    config.timeout = left;
-    config.timeoutErrorMessage = timeoutErrorMessage ?? `timeout of ${timeout}ms exceeded`;
-  }
-  if (req.validating) withValidators(config, req.validating);
   const { progress } = hooks;
-  const abort = hooks.signal ? either(config.signal, hooks.signal) : undefined;
-  if (abort) config.signal = abort.signal;
   let result: Called;
   try {
     const sent = progress ? withProgress(progress, () => req.upstream(config)) : req.upstream(config);
@@ -149,7 +100,7 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
     const response = axios.isAxiosError(error) ? (error.response as RawResponse | undefined) : undefined;
     result = { ok: false, error, entry: entryOf(ctx, req, response) };
   } finally {
-    abort?.unlink();
+    unlink();
   }
   rebind(result, req.config);
   const response = result.ok
