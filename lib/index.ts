@@ -32,6 +32,7 @@ export type {
   StaleCacheRequestOptions,
   StoreBreakerOptions,
   StoreGuard,
+  StoreIndex,
   StoredValue,
   UpstreamFailure,
 } from './types.js';

@@ -5,10 +5,19 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { CacheContext } from './flow/context.js';
-import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource, type KeyParts } from './http/key.js';
+import {
+  bodyDigest,
+  bodySegment,
+  buildKeys,
+  digest,
+  headersDigest,
+  indexKey,
+  keySource,
+  type KeyParts,
+} from './http/key.js';
 import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
-import { deleteKeys } from './flow/store-io.js';
+import { deleteIndexed, deleteKeys } from './flow/store-io.js';
 import { storeError } from './flow/store-errors.js';
 import type { InvalidateTarget } from './types.js';
 import { adapterKind, wireUrl } from './http/wire.js';
@@ -117,8 +126,9 @@ export interface Resource {
  * Removes both tiers of resources, for each method this instance caches: what an unsafe request that
  * succeeded changed (RFC 9111 §4.4). One delete of the keys it can name, never a sweep by prefix (on
  * a single Redis that is a SCAN of the whole keyspace: per POST, it would cost more than the POST):
- * the base keys (through which every response variant is first reached), plain and with the
- * segments a GET with the unsafe request's settings would have. Never rejects: a store that is
+ * the base keys, plain and with the segments a GET with the unsafe request's settings would have,
+ * and every key the URL's index holds (response variants, other vary values, bodies, routes: see
+ * write.ts), on a store with deleteIndexed. Never rejects: a store that is
  * slow or down is an error event, bounded by storeTimeout.
  */
 export async function invalidateResources(ctx: CacheContext, resources: readonly Resource[]): Promise<void> {
@@ -139,7 +149,11 @@ export async function invalidateResources(ctx: CacheContext, resources: readonly
   }
   ctx.invalidations.invalidate(digests);
   try {
-    await deleteKeys(ctx, keys, []);
+    await deleteIndexed(
+      ctx,
+      keys,
+      digests.map((d) => indexKey(primaryKeyPrefix, d)),
+    );
   } catch (error) {
     storeError(ctx, 'delete', keys[0], error); // the unsafe request's answer stands
   }

@@ -39,6 +39,24 @@ export interface CacheStore {
    * Optional: without it (or when it returns undefined) one breaker covers the whole store.
    */
   scopeOf?(key: string): string | undefined;
+  /**
+   * Writes `entries` as `set` does and adds their keys to the set of keys named `index.key` (which
+   * shares their hash tag), kept at least `index.ttl` ms, in the same round trip. The cache indexes
+   * every key of a URL that it cannot name from the URL alone (response variants, vary headers,
+   * bodies, routes), so that deleteIndexed reaches them without a sweep. Optional, with deleteIndexed.
+   */
+  setIndexed?(entries: ReadonlyArray<CacheStoreEntry>, index: StoreIndex): Promise<void>;
+  /**
+   * Deletes `keys`, every key each of `indexes` holds, and the indexes, in one round trip per hash tag.
+   * Optional, with setIndexed: without them, an unsafe method removes only the keys it can name.
+   */
+  deleteIndexed?(keys: ReadonlyArray<string>, indexes: ReadonlyArray<string>): Promise<void>;
+}
+
+/** See CacheStore.setIndexed. */
+export interface StoreIndex {
+  key: string;
+  ttl: number;
 }
 
 /** See CacheStore.setUnlessNewer. */

@@ -4,7 +4,7 @@ import { storeError } from './store-errors.js';
 import type { CacheContext } from './context.js';
 import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
 import { storedAtOf } from '../entry/codec.js';
-import type { CacheStoreEntry, StoreGuard, StoredValue } from '../types.js';
+import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
@@ -157,16 +157,18 @@ const DONE: Promise<void> = Promise.resolve();
  * Writes entries in one store call, in the background, bounded; a failure is an 'error' event. The
  * promise resolves once the write settled (written, failed or given up), never rejects.
  */
-export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[]): Promise<void> {
+export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[], index?: StoreIndex): Promise<void> {
   if (entries.length === 0) return DONE;
   const { store } = ctx.opts;
   const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
+  const setIndexed = index && store.setIndexed?.bind(store);
+  const set = (): Promise<void> => (setIndexed && index ? setIndexed(entries, index) : store.set(entries));
   if (isSync(ctx)) {
     // In process: done before this returns, so nothing to bound or to wait for.
-    store.set(entries).catch(failed);
+    set().catch(failed);
     return DONE;
   }
-  const write = storeCall(ctx, entries[0]?.key, () => store.set(entries), ctx.opts.storeTimeout, bytesOf(entries));
+  const write = storeCall(ctx, entries[0]?.key, set, ctx.opts.storeTimeout, bytesOf(entries));
   return track(ctx, write.catch(failed));
 }
 
@@ -194,6 +196,14 @@ export function writeUnlessNewer(ctx: CacheContext, entries: CacheStoreEntry[], 
     return newer ? undefined : writeEntries(ctx, entries);
   });
   return track(ctx, guarded);
+}
+
+/** Deletes keys, every key the indexes hold, and the indexes, within storeTimeout (see CacheStore.deleteIndexed). */
+export function deleteIndexed(ctx: CacheContext, keys: string[], indexes: string[]): Promise<void> {
+  const { store } = ctx.opts;
+  const deleteIndexed = store.deleteIndexed?.bind(store);
+  const call = deleteIndexed ? () => deleteIndexed(keys, indexes) : () => store.delete(keys);
+  return storeCall(ctx, keys[0], call, ctx.opts.storeTimeout);
 }
 
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */

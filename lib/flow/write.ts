@@ -1,7 +1,7 @@
 import type { AxiosResponse } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
-import { variantKeys } from '../http/key.js';
+import { indexKey, variantKeys } from '../http/key.js';
 import { cacheableBy, isCacheableResponse, surrogateNoStore, type Freshened } from '../http/rules.js';
 import { storeTtls } from '../http/freshness.js';
 import { writeEntries } from './store-io.js';
@@ -41,7 +41,13 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     entries.push({ key: keys.stale, value: encoded, ttl: ttls.stale });
     if (variant) entries.push({ key: variant.stale, value: encoded, ttl: ttls.stale });
   }
-  writeEntries(ctx, entries);
+  // Keys the URL alone does not name (a response variant, vary headers, a body, a route) are indexed,
+  // in the same round trip, so an unsafe method reaches them without a sweep; plain keys need not be.
+  const named = !variant && !keys.refined && keys.id === `{${req.urlDigest}}`;
+  const index = named
+    ? undefined
+    : { key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest), ttl: Math.max(ttls.primary, ttls.stale) };
+  writeEntries(ctx, entries, index);
 }
 
 /**

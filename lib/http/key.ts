@@ -106,6 +106,14 @@ export function buildKeys(
   return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id, refined };
 }
 
+/**
+ * The index of every key of a URL the cache cannot name from the URL alone (see
+ * CacheStore.setIndexed): beside the URL's keys, in their hash tag.
+ */
+export function indexKey(primaryPrefix: string, urlDigest: string): string {
+  return `${primaryPrefix}:{${urlDigest}}:i`;
+}
+
 /** The keys of one variant of a response that carries `Vary`, beside the base keys. */
 export function variantKeys(keys: CacheKeys, varied: string): { primary: string; stale: string } {
   return { primary: `${keys.primary}:r${varied}`, stale: `${keys.stale}:r${varied}` };

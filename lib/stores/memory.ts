@@ -13,6 +13,8 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends CacheStore, SyncReadable {
   deletePrefixed(prefixes: ReadonlyArray<string>): Promise<void>;
   setUnlessNewer: NonNullable<CacheStore['setUnlessNewer']>;
+  setIndexed: NonNullable<CacheStore['setIndexed']>;
+  deleteIndexed: NonNullable<CacheStore['deleteIndexed']>;
   /** Entries held now, expired ones included until they are next touched or evicted. */
   readonly size: number;
   clear(): void;
@@ -84,6 +86,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async delete(keys) {
       for (const key of keys) lru.delete(key);
+    },
+    // An index is a value like any other (a JSON list of keys): bounded and evicted with the rest.
+    async setIndexed(entries, index) {
+      write(entries);
+      const held = lru.get(index.key);
+      const keys = new Set<string>(typeof held === 'string' ? (JSON.parse(held) as string[]) : []);
+      for (const { key } of entries) keys.add(key);
+      const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
+      const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
+      lru.set(index.key, JSON.stringify([...keys]), { ttl });
+    },
+    async deleteIndexed(keys, indexes) {
+      for (const key of keys) lru.delete(key);
+      for (const index of indexes) {
+        const held = lru.get(index);
+        if (typeof held === 'string') for (const key of JSON.parse(held) as string[]) lru.delete(key);
+        lru.delete(index);
+      }
     },
     async deletePrefixed(prefixes) {
       for (const key of [...lru.keys()]) {

@@ -118,6 +118,38 @@ end
 return 1
 `;
 
+/*
+ * setIndexed in one round trip: each entry SET (PX when its ttl is > 0), then its key added to the
+ * index set, whose expiry only ever grows (a new index takes the given one; none stays none). KEYS: the entry keys, then the index.
+ * ARGV: value and ttl per entry, then the index's ttl (0: none).
+ */
+const SET_INDEXED = `
+local index = KEYS[#KEYS]
+local before = redis.call('PTTL', index)
+for i = 1, #KEYS - 1 do
+  local ttl = tonumber(ARGV[i * 2])
+  if ttl > 0 then redis.call('SET', KEYS[i], ARGV[i * 2 - 1], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[i * 2 - 1]) end
+  redis.call('SADD', index, KEYS[i])
+end
+local ttl = tonumber(ARGV[#ARGV])
+if ttl == 0 then redis.call('PERSIST', index) elseif before == -2 or (before >= 0 and before < ttl) then redis.call('PEXPIRE', index, ttl) end
+return 1
+`;
+
+/*
+ * deleteIndexed in one round trip per hash tag: the keys, every key each index holds (same hash tag,
+ * so the same slot), and the indexes. KEYS: the keys, then the indexes; ARGV[1]: how many keys.
+ */
+const DELETE_INDEXED = `
+local named = tonumber(ARGV[1])
+for i = named + 1, #KEYS do
+  local members = redis.call('SMEMBERS', KEYS[i])
+  for j = 1, #members, 500 do redis.call('DEL', unpack(members, j, math.min(j + 499, #members))) end
+end
+if #KEYS > 0 then redis.call('DEL', unpack(KEYS)) end
+return 1
+`;
+
 /** A value as node-redis takes it: a string, or bytes as a Buffer (see RedisMultiLike.set for the cast). */
 function wire(value: StoredValue): string {
   return (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)) as string;
@@ -230,6 +262,25 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       for (const { value, ttl } of entries) args.push(wire(value), String(px(ttl)));
       const keys = [...guard.keys, ...entries.map((e) => e.key)];
       return Number(await client.eval(SET_UNLESS_NEWER, { keys, arguments: args })) === 1;
+    },
+    async setIndexed(entries, index) {
+      if (entries.length === 0) return;
+      ready();
+      const args: string[] = [];
+      for (const { value, ttl } of entries) args.push(wire(value), String(px(ttl)));
+      args.push(String(px(index.ttl)));
+      await client.eval(SET_INDEXED, { keys: [...entries.map((e) => e.key), index.key], arguments: args });
+    },
+    async deleteIndexed(keys, indexes) {
+      ready();
+      const named = new Set(keys);
+      await Promise.all(
+        groupBySlot([...keys, ...indexes]).map((group) => {
+          const own = group.filter((k) => named.has(k));
+          const lists = group.filter((k) => !named.has(k));
+          return client.eval(DELETE_INDEXED, { keys: [...own, ...lists], arguments: [String(own.length)] });
+        }),
+      );
     },
     async delete(keys) {
       if (keys.length === 0) return;

@@ -174,6 +174,33 @@ export function httpSemantics(store: () => CacheStore, prefixes: () => Partial<S
       },
     );
 
+    it('every variant goes: answers with Vary, and the other values of the instance’s vary headers', async () => {
+      upstream.route('/r', (req, res) =>
+        req.method === 'GET'
+          ? send.json({ n: ++n, lang: req.headers['accept-language'] }, 200, { vary: 'Accept-Language' })(req, res)
+          : send.json({})(req, res),
+      );
+      upstream.route('/t', (req, res) =>
+        req.method === 'GET'
+          ? send.json({ n: ++n, tenant: req.headers['x-tenant'] })(req, res)
+          : send.json({})(req, res),
+      );
+      const { http, cache } = instance({ vary: ['x-tenant'] });
+      const lang = (l: string) => ({ headers: { 'Accept-Language': l } });
+      const tenant = (t: string) => ({ headers: { 'X-Tenant': t } });
+      for (const config of [lang('fr'), lang('de')]) await http.get('/r', config);
+      for (const config of [tenant('a'), tenant('b')]) await http.get('/t', config);
+      await cache.settled();
+      expect((await http.get('/r', lang('fr'))).staleCache?.state).toBe('hit');
+      await http.post('/r', {});
+      await http.post('/t', {}, tenant('a'));
+      // de first rewrites the base; fr would then be found under its own variant key, were it left
+      expect((await http.get('/r', lang('de'))).staleCache?.state).toBe('miss');
+      await cache.settled();
+      expect((await http.get('/r', lang('fr'))).staleCache?.state).toBe('miss');
+      expect((await http.get('/t', tenant('b'))).staleCache?.state).toBe('miss');
+    });
+
     it('an unsafe request that fails removes nothing', async () => {
       const { http, cache } = instance();
       await cached(http, cache, '/r');

@@ -99,4 +99,37 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     expect(await s.get(`${prefix}:{other}`)).not.toBeNull();
     expect(await s.get(`${prefix}*:{url}`)).not.toBeNull();
   });
+
+  it('setIndexed writes and indexes in one call; deleteIndexed removes the named keys, what the indexes hold, and them', async () => {
+    const s = store();
+    if (!s.setIndexed || !s.deleteIndexed) return; // optional, together
+    const prefix = p();
+    const index = `${prefix}:{url}:i`;
+    await s.setIndexed(
+      [
+        { key: `${prefix}:{url}:v1`, value: 'one', ttl: 60_000 },
+        { key: `${prefix}:{url}:v1:rX`, value: Buffer.from([0, 0xff]), ttl: Infinity },
+      ],
+      { key: index, ttl: 60_000 },
+    );
+    await s.setIndexed([{ key: `${prefix}:{url}:v2`, value: 'two', ttl: 1_000 }], { key: index, ttl: 1_000 });
+    await s.set([{ key: `${prefix}:{url}`, value: 'base', ttl: 60_000 }]);
+    await s.set([{ key: `${prefix}:{other}`, value: 'other', ttl: 60_000 }]); // one hash tag per call
+    expect(bytesOf(await s.get(`${prefix}:{url}:v1:rX`))).toEqual(Buffer.from([0, 0xff]));
+    await s.deleteIndexed([`${prefix}:{url}`, `${prefix}:{other2}`], [index, `${prefix}:{none}:i`]);
+    for (const key of ['', ':v1', ':v1:rX', ':v2', ':i']) expect(await s.get(`${prefix}:{url}${key}`)).toBeNull();
+    expect(await s.get(`${prefix}:{other}`)).not.toBeNull();
+  });
+
+  it('an index outlives the entries it holds: a later, shorter write does not shorten it', async () => {
+    const s = store();
+    if (!s.setIndexed || !s.deleteIndexed) return;
+    const prefix = p();
+    const index = `${prefix}:{u}:i`;
+    await s.setIndexed([{ key: `${prefix}:{u}:a`, value: 'a', ttl: 60_000 }], { key: index, ttl: 60_000 });
+    await s.setIndexed([{ key: `${prefix}:{u}:b`, value: 'b', ttl: 50 }], { key: index, ttl: 50 });
+    await sleep(120);
+    await s.deleteIndexed([], [index]);
+    expect(await s.get(`${prefix}:{u}:a`)).toBeNull(); // still listed: the index was not cut to 50 ms
+  });
 }
