@@ -41,12 +41,13 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     entries.push({ key: keys.stale, value: encoded, ttl: ttls.stale });
     if (variant) entries.push({ key: variant.stale, value: encoded, ttl: ttls.stale });
   }
-  // Keys the URL alone does not name (a response variant, vary headers, a body, a route) are indexed,
-  // in the same round trip, so an unsafe method reaches them without a sweep; plain keys need not be.
-  const named = !variant && !keys.refined && keys.id === `{${req.urlDigest}}`;
-  const index = named
-    ? undefined
-    : { key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest), ttl: Math.max(ttls.primary, ttls.stale) };
+  // Response variants and the keys of other routes or shapes are indexed, in the same round trip, so
+  // that an unsafe method reaches them without a sweep. Plain keys need no index (they are named);
+  // nor bodies and vary values (one per user, maybe: an unsafe request names its own, see unsafe.ts).
+  const index =
+    variant || keys.routed
+      ? { key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest), ttl: Math.max(ttls.primary, ttls.stale) }
+      : undefined;
   writeEntries(ctx, entries, index);
 }
 

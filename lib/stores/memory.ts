@@ -21,6 +21,8 @@ export interface MemoryStore extends CacheStore, SyncReadable {
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
+// Keys one index lists at the most (as the Redis store's): a bound, never a sweep.
+const MAX_INDEXED = 1_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function limit(name: keyof MemoryStoreOptions, value: unknown, fallback: number): number {
@@ -92,7 +94,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       write(entries);
       const held = lru.get(index.key);
       const keys = new Set<string>(typeof held === 'string' ? (JSON.parse(held) as string[]) : []);
-      for (const { key } of entries) keys.add(key);
+      for (const { key } of entries) if (keys.size < MAX_INDEXED) keys.add(key);
       const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
       const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
       lru.set(index.key, JSON.stringify([...keys]), { ttl });

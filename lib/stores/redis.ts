@@ -120,16 +120,18 @@ return 1
 
 /*
  * setIndexed in one round trip: each entry SET (PX when its ttl is > 0), then its key added to the
- * index set, whose expiry only ever grows (a new index takes the given one; none stays none). KEYS: the entry keys, then the index.
+ * index set (while it holds fewer than 1,000 keys: a bound, never a sweep), whose expiry only ever
+ * grows (a new index takes the given one; none stays none). KEYS: the entry keys, then the index.
  * ARGV: value and ttl per entry, then the index's ttl (0: none).
  */
 const SET_INDEXED = `
 local index = KEYS[#KEYS]
 local before = redis.call('PTTL', index)
+local room = redis.call('SCARD', index) < 1000
 for i = 1, #KEYS - 1 do
   local ttl = tonumber(ARGV[i * 2])
   if ttl > 0 then redis.call('SET', KEYS[i], ARGV[i * 2 - 1], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[i * 2 - 1]) end
-  redis.call('SADD', index, KEYS[i])
+  if room then redis.call('SADD', index, KEYS[i]) end
 end
 local ttl = tonumber(ARGV[#ARGV])
 if ttl == 0 then redis.call('PERSIST', index) elseif before == -2 or (before >= 0 and before < ttl) then redis.call('PEXPIRE', index, ttl) end
