@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import axios, { type GenericAbortSignal, type InternalAxiosRequestConfig } from 'axios';
+import axios from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
