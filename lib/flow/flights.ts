@@ -40,6 +40,12 @@ export interface Flight {
    * removes it (a waiter that gives up leaves nothing behind).
    */
   wait(waiter: (outcome: Outcome) => void, early?: boolean): () => void;
+  /**
+   * An answer or error that a flight racing this silent one got first: handed at once to the waiters
+   * still relying on this one (each takes it only if it fits, see follow.ts), instead of each asking
+   * again when its own wait runs out. Whichever answer lands first is everyone's.
+   */
+  offer(outcome: Extract<Outcome, { kind: 'answer' | 'error' }>): void;
 }
 
 /**
@@ -105,6 +111,13 @@ export class Flights implements Coalescer {
         waiters.set(waiter, takesEarly);
         return () => waiters.delete(waiter);
       },
+      offer(outcome) {
+        if (done) return;
+        for (const waiter of [...waiters.keys()]) {
+          waiters.delete(waiter);
+          waiter(outcome);
+        }
+      },
     };
     this.inFlight.set(key, flight);
     let done = false;
@@ -127,6 +140,7 @@ export class Flights implements Coalescer {
         if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
         for (const waiter of waiters.keys()) waiter(outcome);
         waiters.clear();
+        if (silent && (outcome.kind === 'answer' || outcome.kind === 'error')) silent.offer(outcome);
       },
     };
   }
