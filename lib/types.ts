@@ -40,10 +40,12 @@ export interface CacheStore {
    */
   scopeOf?(key: string): string | undefined;
   /**
-   * Writes `entries` as `set` does and adds their keys to the set of keys named `index.key` (which
-   * shares their hash tag), kept at least `index.ttl` ms, in the same round trip. The cache indexes
-   * every key of a URL that it cannot name from the URL alone (response variants, vary headers,
-   * bodies, routes), so that deleteIndexed reaches them without a sweep. Optional, with deleteIndexed.
+   * Writes `entries` as `set` does and adds `index.keys` (some of theirs) to the set of keys named
+   * `index.key` (which shares their hash tag), kept at least `index.ttl` ms, in the same round trip.
+   * While the index already lists 1,000 keys, the entries it would list are not written (nothing
+   * could reach them). The cache lists the keys of a URL it cannot name from the URL alone (response
+   * variants, other routes), so that deleteIndexed reaches them without a sweep. Optional, with
+   * deleteIndexed.
    */
   setIndexed?(entries: ReadonlyArray<CacheStoreEntry>, index: StoreIndex): Promise<void>;
   /**
@@ -57,6 +59,8 @@ export interface CacheStore {
 export interface StoreIndex {
   key: string;
   ttl: number;
+  /** Which of the entries' keys it lists. */
+  keys: ReadonlyArray<string>;
 }
 
 /** See CacheStore.setUnlessNewer. */

@@ -103,7 +103,10 @@ function readFacts(value: unknown, into: Entry): void {
  * marker): a process of an earlier release sharing the store reads it, so a rolling upgrade keeps
  * the stale tier for every process. Facts beyond those make it version 3.
  */
-function needsV3(entry: Freshness): boolean {
+function needsV3(entry: Freshness & { status: number }): boolean {
+  // An answer the seed's options would not keep (a 3xx or 4xx cacheControl kept): an earlier reader,
+  // which knows no cacheControl, would answer it to anyone.
+  if (entry.status !== 200 && entry.status !== 203 && entry.status !== 204) return true;
   for (const name of FACT_NAMES) if (name !== 'until' && entry[name] !== undefined) return true;
   return false;
 }

@@ -325,8 +325,8 @@ function tooLong(
  */
 function headersFor(stored: Headers, extra: Headers | undefined): Headers {
   const out: Headers = {};
-  for (const name in stored) out[name] = stored[name] as string | string[];
-  if (extra) for (const name in extra) out[name] = extra[name] as string | string[];
+  for (const name of Object.keys(stored)) out[name] = stored[name] as string | string[];
+  if (extra) for (const name of Object.keys(extra)) out[name] = extra[name] as string | string[];
   return out;
 }
 

@@ -78,6 +78,9 @@ export function ownRequest(req: CacheRequest, config: TrackedConfig): CacheReque
  */
 export function refreshRequest(req: CacheRequest, cap: number): CacheRequest {
   const copy = configCopy(req.config);
+  // The refresh is everyone's: it asks for the resource as a request without directives would.
+  copy.headers.delete('cache-control');
+  copy.headers.delete('pragma');
   copy.onDownloadProgress = undefined;
   copy.onUploadProgress = undefined;
   if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;

@@ -1,4 +1,4 @@
-import { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer } from 'axios';
+import axios, { AxiosHeaders, type AxiosResponse, type AxiosResponseTransformer } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { refreshRequest } from './own-request.js';
 import type { Entry } from '../entry/codec.js';
@@ -7,8 +7,9 @@ import { track } from './store-io.js';
 import { flightFor } from './flights.js';
 import { callUpstream, judge, mayShare, type Called } from './upstream.js';
 import type { UpstreamFailure } from '../types.js';
-import { writeTiers } from './write.js';
+import { storeAnswer, writeTiers } from './write.js';
 import { redactUrl } from '../http/wire.js';
+import { cacheableBy } from '../http/rules.js';
 
 /** axios's response transform, for an answer that does not travel through axios. */
 function transformed(raw: RawResponse, data: unknown): AxiosResponse {
@@ -47,7 +48,17 @@ export function keep(
 ): { entry: Entry | undefined } | { failure: UpstreamFailure } {
   const verdict = judge(called);
   if (verdict.kind === 'cancelled') return { failure: { cause: 'timeout', error: verdict.error } };
-  if (verdict.kind === 'failure') return { failure: verdict.failure };
+  if (verdict.kind === 'failure') {
+    // With cacheControl an error the server gave freshness to (a 404 for an hour) is an answer to
+    // keep, as the caller's own request would have kept it (flow/write.ts storeAnswer decides).
+    const entry = called.entry;
+    const response = called.ok ? called.raw : axios.isAxiosError(called.error) ? called.error.response : undefined;
+    if (verdict.failure.cause === 'status' && req.policy.cacheControl && entry && response) {
+      if (mayShare(ctx, req, response.headers, entry)) storeAnswer(ctx, response as AxiosResponse, entry, req);
+      if (storedError(entry, req)) return { entry: undefined };
+    }
+    return { failure: verdict.failure };
+  }
   const { raw, parsed } = verdict;
   const entry = called.entry;
   if (!entry || !mayShare(ctx, req, raw.headers, entry)) return { entry: undefined };
@@ -73,4 +84,10 @@ export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   );
   track(ctx, job);
   return true;
+}
+
+/** An error answer cacheControl keeps (a 404 with freshness, never a 5xx): a refresh that got it did not fail. */
+function storedError(entry: Entry, req: CacheRequest): boolean {
+  const how = entry.explicit ? 'explicit' : 'heuristic';
+  return req.policy.cacheControl && cacheableBy(entry.status, entry.headers['cache-control'], how);
 }

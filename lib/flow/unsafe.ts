@@ -2,7 +2,7 @@ import type { AxiosAdapter } from 'axios';
 import type { CacheContext, TrackedConfig } from './context.js';
 import type { RawResponse } from '../entry/response.js';
 import { invalidateResources, type Resource } from '../invalidate.js';
-import { readHeader } from '../http/rules.js';
+import { METHOD_OVERRIDE_HEADERS, readHeader } from '../http/rules.js';
 import { adapterKind, wireUrl } from '../http/wire.js';
 import { headersDigest } from '../http/key.js';
 import { routeOf } from '../http/route.js';
@@ -10,8 +10,8 @@ import { shapeOf } from './request.js';
 
 /*
  * An unsafe request that succeeded changed its target (RFC 9111 §4.4): a POST, PUT, PATCH, DELETE
- * (or a method the cache does not know) through the instance that answers below 400 removes both tiers of its URL, and of the URLs its
- * Location and Content-Location name on the same origin, every variant, in the store (so every
+ * (or a method the cache does not know, or a method override naming one) through the instance that answers below 400 removes both tiers of its URL, and of the URLs its
+ * Location and Content-Location name on the same origin, in the store (so every
  * process sharing it sees it). A method the instance caches (`methods`) is taken as safe.
  */
 
@@ -20,7 +20,11 @@ const SAFE = new Set(['get', 'head', 'options', 'trace', 'query']);
 
 /** The target of an unsafe request as sent, captured at dispatch; undefined for a safe one. */
 export function unsafeTarget(ctx: CacheContext, config: TrackedConfig, upstream: AxiosAdapter): Resource | undefined {
-  const method = (config.method ?? 'get').toLowerCase();
+  // A method override (X-HTTP-Method-Override and the like) is the method such a server runs.
+  const override = METHOD_OVERRIDE_HEADERS.map((name) => readHeader(config.headers, name)).find(
+    (value): value is string => typeof value === 'string' && value !== '',
+  );
+  const method = (override ?? config.method ?? 'get').toLowerCase();
   if (SAFE.has(method) || ctx.opts.methods.has(method)) return undefined;
   try {
     const kind = adapterKind(upstream, config);

@@ -127,7 +127,8 @@ async function notModified(ctx: CacheContext, req: CacheRequest, stored: Entry, 
     if (cookie !== undefined && cookie !== null) (answer.headers as Record<string, unknown>)['set-cookie'] = cookie;
     return { ok: true, raw: settle(answer), entry, revalidated: true };
   } catch (error) {
-    return { ok: false, error, entry: undefined };
+    // A refreshed entry the caller's validateStatus refuses (a 404 cacheControl kept) is still refreshed.
+    return { ok: false, error, entry };
   }
 }
 

@@ -44,9 +44,17 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
   // Response variants and the keys of other routes or shapes are indexed, in the same round trip, so
   // that an unsafe method reaches them without a sweep. Plain keys need no index (they are named);
   // nor bodies and vary values (one per user, maybe: an unsafe request names its own, see unsafe.ts).
+  const listed = [
+    ...(keys.routed ? [keys.primary, keys.stale] : []),
+    ...(variant ? [variant.primary, variant.stale] : []),
+  ];
   const index =
-    variant || keys.routed
-      ? { key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest), ttl: Math.max(ttls.primary, ttls.stale) }
+    listed.length > 0
+      ? {
+          key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest),
+          ttl: Math.max(ttls.primary, ttls.stale),
+          keys: listed,
+        }
       : undefined;
   writeEntries(ctx, entries, index);
 }

@@ -69,6 +69,13 @@ export interface Directives {
 
 export const NO_DIRECTIVES: Directives = Object.freeze({ noCache: false, onlyIfCached: false });
 
+function hasDirectives(d: Directives): boolean {
+  return (
+    d !== NO_DIRECTIVES &&
+    (d.noCache || d.onlyIfCached || d.maxAge !== undefined || d.minFresh !== undefined || d.maxStale !== undefined)
+  );
+}
+
 /**
  * How far a writer's clock may run ahead of this process's (clocks of a fleet differ by a little)
  * before an entry stored "in the future" is taken for what it is: written before this clock stepped
@@ -152,8 +159,9 @@ export function evaluate(
   const minFresh = (directives.minFresh ?? 0) * 1000;
   if (age < life && age <= maxAge && life - age >= minFresh) {
     const ahead = asked.refreshAhead;
-    // only-if-cached asks nothing of the upstream, not even in the background.
-    return ahead > 0 && age >= life * ahead && !directives.onlyIfCached ? 'refresh-ahead' : 'fresh';
+    // Only a request without directives of its own refreshes ahead: the refresh asks for the resource
+    // as anyone would (a max-stale or only-if-cached caller's would ask for, or store, something else).
+    return ahead > 0 && age >= life * ahead && !hasDirectives(directives) ? 'refresh-ahead' : 'fresh';
   }
   const { maxStale } = directives;
   if (maxStale !== undefined && age >= life && age <= maxAge && age - life <= maxStale * 1000) {

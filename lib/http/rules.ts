@@ -226,7 +226,12 @@ const DEFAULT_MATCHER = credentialMatcher([...DEFAULT_CREDENTIAL_HEADERS, DEFAUL
 const PRECONDITIONS = new Set(['if-match', 'if-unmodified-since', 'if-range']);
 
 // Headers that make a GET do something else on servers that honour them.
-const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+export const METHOD_OVERRIDE_HEADERS: readonly string[] = [
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+];
+const METHOD_OVERRIDES = new Set(METHOD_OVERRIDE_HEADERS);
 
 /** The request headers the cache rules look at, read in one pass over the headers. */
 export interface HeaderFacts {

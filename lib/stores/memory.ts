@@ -91,10 +91,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     // An index is a value like any other (a JSON list of keys): bounded and evicted with the rest.
     async setIndexed(entries, index) {
-      write(entries);
       const held = lru.get(index.key);
       const keys = new Set<string>(typeof held === 'string' ? (JSON.parse(held) as string[]) : []);
-      for (const { key } of entries) if (keys.size < MAX_INDEXED) keys.add(key);
+      const listed = new Set(index.keys);
+      const room = keys.size < MAX_INDEXED;
+      write(room ? entries : entries.filter((e) => !listed.has(e.key)));
+      if (room) for (const key of listed) keys.add(key);
       const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
       const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
       lru.set(index.key, JSON.stringify([...keys]), { ttl });

@@ -119,19 +119,22 @@ return 1
 `;
 
 /*
- * setIndexed in one round trip: each entry SET (PX when its ttl is > 0), then its key added to the
- * index set (while it holds fewer than 1,000 keys: a bound, never a sweep), whose expiry only ever
- * grows (a new index takes the given one; none stays none). KEYS: the entry keys, then the index.
- * ARGV: value and ttl per entry, then the index's ttl (0: none).
+ * setIndexed in one round trip: each entry SET (PX when its ttl is > 0), and the listed ones added
+ * to the index set; while it holds 1,000 keys (a bound, never a sweep) the listed ones are not
+ * written. Its expiry only ever grows (a new index takes the given one; none stays none). KEYS: the
+ * entry keys, then the index. ARGV: value, ttl and listed (1 or 0) per entry, then the index's ttl.
  */
 const SET_INDEXED = `
 local index = KEYS[#KEYS]
 local before = redis.call('PTTL', index)
 local room = redis.call('SCARD', index) < 1000
 for i = 1, #KEYS - 1 do
-  local ttl = tonumber(ARGV[i * 2])
-  if ttl > 0 then redis.call('SET', KEYS[i], ARGV[i * 2 - 1], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[i * 2 - 1]) end
-  if room then redis.call('SADD', index, KEYS[i]) end
+  local listed = ARGV[i * 3] == '1'
+  if room or not listed then
+    local ttl = tonumber(ARGV[i * 3 - 1])
+    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[i * 3 - 2], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[i * 3 - 2]) end
+    if listed then redis.call('SADD', index, KEYS[i]) end
+  end
 end
 local ttl = tonumber(ARGV[#ARGV])
 if ttl == 0 then redis.call('PERSIST', index) elseif before == -2 or (before >= 0 and before < ttl) then redis.call('PEXPIRE', index, ttl) end
@@ -269,7 +272,8 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       if (entries.length === 0) return;
       ready();
       const args: string[] = [];
-      for (const { value, ttl } of entries) args.push(wire(value), String(px(ttl)));
+      const listed = new Set(index.keys);
+      for (const { key, value, ttl } of entries) args.push(wire(value), String(px(ttl)), listed.has(key) ? '1' : '0');
       args.push(String(px(index.ttl)));
       await client.eval(SET_INDEXED, { keys: [...entries.map((e) => e.key), index.key], arguments: args });
     },

@@ -60,6 +60,11 @@ describe('entry codec', () => {
     expect('until' in decodeEntry(encodeEntry(entry))).toBe(false);
   });
 
+  it('writes any status the seed’s options would not keep as version 3: an earlier reader would answer it to anyone', () => {
+    for (const status of [301, 404, 410]) expect(meta(encodeEntry({ ...entry, status }))[0]).toBe(3);
+    for (const status of [200, 203, 204]) expect(meta(encodeEntry({ ...entry, status }))[0]).toBe(2);
+  });
+
   it('ignores facts it does not know (written by a later release)', () => {
     const later = v3.toString().replace('{"ttl":5000,"explicit":true}', '{"ttl":5000,"explicit":true,"tags":["a"]}');
     expect(decodeEntry(later).ttl).toBe(5_000);

@@ -558,6 +558,48 @@ export function httpSemantics(store: () => CacheStore, prefixes: () => Partial<S
       expect([res.staleCache?.state, res.data]).toEqual(['miss', { n: 2 }]);
     });
 
+    it('refreshAhead starts only from a request without directives, and asks as anyone would', async () => {
+      upstream.route('/r', (req, res) => counted(200, { 'x-seen': String(req.headers['cache-control']) })(req, res));
+      const { http, cache } = instance({ ttl: 10_000, refreshAhead: 0.5 });
+      await http.get('/r');
+      await cache.settled();
+      clock.advance(6_000);
+      const stale = await http.get('/r', cc('max-stale=86400'));
+      expect([stale.staleCache?.state, stale.staleCache?.revalidating]).toEqual(['hit', undefined]);
+      expect(upstream.calls('/r')).toBe(1);
+    });
+
+    it('a kept 404 is refreshed by a 304, whatever the caller’s validateStatus', async () => {
+      upstream.route('/gone', (req, res) => {
+        if (req.headers['if-none-match'] === '"g"') {
+          res.writeHead(304, { etag: '"g"', 'cache-control': 'max-age=60' });
+          res.end();
+          return;
+        }
+        send.json({ n: ++n }, 404, { etag: '"g"', 'cache-control': 'max-age=60' })(req, res);
+      });
+      const { http, cache } = instance({ cacheControl: true, conditional: true });
+      await http.get('/gone').catch(() => undefined);
+      await cache.settled();
+      clock.advance(61_000);
+      await expect(http.get('/gone')).rejects.toMatchObject({ response: { status: 404 } });
+      await cache.settled();
+      const again = await http.get('/gone', ok);
+      expect([again.status, again.staleCache?.state, again.data]).toEqual([404, 'hit', { n: 1 }]);
+      expect(upstream.calls('/gone')).toBe(2);
+    });
+
+    it('a GET whose method override names an unsafe method invalidates when it succeeds', async () => {
+      upstream.route('/r', (req, res) =>
+        req.headers['x-http-method-override'] ? send.json({})(req, res) : counted()(req, res),
+      );
+      const { http, cache } = instance();
+      await http.get('/r');
+      await cache.settled();
+      await http.get('/r', { headers: { 'X-HTTP-Method-Override': 'DELETE' } });
+      expect(state(await http.get('/r'))).toEqual(['miss', { n: 2 }]);
+    });
+
     it('a 304 for the caller’s validators has the body the adapter would give: a Buffer for arraybuffer', async () => {
       upstream.route('/doc', send.json({ v: 1 }, 200, { etag: '"v1"' }));
       const { http, cache } = instance();

@@ -100,36 +100,70 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     expect(await s.get(`${prefix}*:{url}`)).not.toBeNull();
   });
 
-  it('setIndexed writes and indexes in one call; deleteIndexed removes the named keys, what the indexes hold, and them', async () => {
+  it('setIndexed writes and lists the keys it is told to; deleteIndexed removes the named keys, what the indexes list, and them', async () => {
     const s = store();
     if (!s.setIndexed || !s.deleteIndexed) return; // optional, together
     const prefix = p();
     const index = `${prefix}:{url}:i`;
+    const listed = [`${prefix}:{url}:v1`, `${prefix}:{url}:v1:rX`];
     await s.setIndexed(
       [
-        { key: `${prefix}:{url}:v1`, value: 'one', ttl: 60_000 },
-        { key: `${prefix}:{url}:v1:rX`, value: Buffer.from([0, 0xff]), ttl: Infinity },
+        { key: `${prefix}:{url}:base`, value: 'named', ttl: 60_000 },
+        { key: listed[0] as string, value: 'one', ttl: 60_000 },
+        { key: listed[1] as string, value: Buffer.from([0, 0xff]), ttl: Infinity },
       ],
-      { key: index, ttl: 60_000 },
+      { key: index, ttl: 60_000, keys: listed },
     );
-    await s.setIndexed([{ key: `${prefix}:{url}:v2`, value: 'two', ttl: 1_000 }], { key: index, ttl: 1_000 });
+    await s.setIndexed([{ key: `${prefix}:{url}:v2`, value: 'two', ttl: 1_000 }], {
+      key: index,
+      ttl: 1_000,
+      keys: [`${prefix}:{url}:v2`],
+    });
     await s.set([{ key: `${prefix}:{url}`, value: 'base', ttl: 60_000 }]);
     await s.set([{ key: `${prefix}:{other}`, value: 'other', ttl: 60_000 }]); // one hash tag per call
     expect(bytesOf(await s.get(`${prefix}:{url}:v1:rX`))).toEqual(Buffer.from([0, 0xff]));
     await s.deleteIndexed([`${prefix}:{url}`, `${prefix}:{other2}`], [index, `${prefix}:{none}:i`]);
     for (const key of ['', ':v1', ':v1:rX', ':v2', ':i']) expect(await s.get(`${prefix}:{url}${key}`)).toBeNull();
+    expect(await s.get(`${prefix}:{url}:base`)).not.toBeNull(); // written, never listed, never named
     expect(await s.get(`${prefix}:{other}`)).not.toBeNull();
   });
 
-  it('an index outlives the entries it holds: a later, shorter write does not shorten it', async () => {
+  it('an index outlives the entries it lists: a later, shorter write does not shorten it', async () => {
     const s = store();
     if (!s.setIndexed || !s.deleteIndexed) return;
     const prefix = p();
     const index = `${prefix}:{u}:i`;
-    await s.setIndexed([{ key: `${prefix}:{u}:a`, value: 'a', ttl: 60_000 }], { key: index, ttl: 60_000 });
-    await s.setIndexed([{ key: `${prefix}:{u}:b`, value: 'b', ttl: 50 }], { key: index, ttl: 50 });
+    const a = `${prefix}:{u}:a`;
+    const b = `${prefix}:{u}:b`;
+    await s.setIndexed([{ key: a, value: 'a', ttl: 60_000 }], { key: index, ttl: 60_000, keys: [a] });
+    await s.setIndexed([{ key: b, value: 'b', ttl: 50 }], { key: index, ttl: 50, keys: [b] });
     await sleep(120);
     await s.deleteIndexed([], [index]);
-    expect(await s.get(`${prefix}:{u}:a`)).toBeNull(); // still listed: the index was not cut to 50 ms
+    expect(await s.get(a)).toBeNull(); // still listed: the index was not cut to 50 ms
+  });
+
+  it('a full index (1,000 keys) writes no more of the entries it would list: none could be reached', async () => {
+    const s = store();
+    if (!s.setIndexed || !s.deleteIndexed) return;
+    const prefix = p();
+    const index = `${prefix}:{f}:i`;
+    for (let i = 0; i < 10; i++) {
+      const keys = Array.from({ length: 100 }, (_, j) => `${prefix}:{f}:${i * 100 + j}`);
+      await s.setIndexed(
+        keys.map((key) => ({ key, value: 'x', ttl: 60_000 })),
+        { key: index, ttl: 60_000, keys },
+      );
+    }
+    await s.setIndexed(
+      [
+        { key: `${prefix}:{f}:named`, value: 'n', ttl: 60_000 },
+        { key: `${prefix}:{f}:more`, value: 'm', ttl: 60_000 },
+      ],
+      { key: index, ttl: 60_000, keys: [`${prefix}:{f}:more`] },
+    );
+    expect(await s.get(`${prefix}:{f}:more`)).toBeNull();
+    expect(await s.get(`${prefix}:{f}:named`)).not.toBeNull();
+    await s.deleteIndexed([`${prefix}:{f}:named`], [index]);
+    expect(await s.get(`${prefix}:{f}:999`)).toBeNull();
   });
 }
