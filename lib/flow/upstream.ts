@@ -4,7 +4,7 @@ import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
-import { classifyRejection, isShareable, readHeader, responseVary } from '../http/rules.js';
+import { classifyRejection, isShareable, readHeader, responseVary, surrogateNoStore } from '../http/rules.js';
 import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
 import { refreshedBy } from './conditional.js';
 import { adapterConfig, rebind } from './own-request.js';
@@ -177,6 +177,7 @@ export function judge(called: Called): Verdict {
  */
 export function mayShare(ctx: CacheContext, req: CacheRequest, headers: unknown, entry: Entry | undefined): boolean {
   if (entry === undefined || (req.guardsRedirects && entry.redirects > 0)) return false;
+  if (req.policy.cacheControl && surrogateNoStore(headers)) return false;
   return isShareable(headers, ctx.opts.storeSetCookie);
 }
 

@@ -2,7 +2,7 @@ import type { AxiosResponse } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
 import { indexKey, variantKeys } from '../http/key.js';
-import { cacheableBy, isCacheableResponse, surrogateNoStore, type Freshened } from '../http/rules.js';
+import { cacheableBy, isCacheableResponse, type Freshened } from '../http/rules.js';
 import { storeTtls } from '../http/freshness.js';
 import { writeEntries } from './store-io.js';
 import { storeError } from './store-errors.js';
@@ -117,8 +117,7 @@ function freshened(req: CacheRequest, entry: Entry): Freshened {
 export function storeAnswer(ctx: CacheContext, response: AxiosResponse, entry: Entry, req: CacheRequest): void {
   const cacheable =
     ctx.opts.isCacheable === isCacheableResponse
-      ? cacheableBy(entry.status, entry.headers['cache-control'], freshened(req, entry)) && // names lower-cased already
-        !(req.policy.cacheControl && surrogateNoStore(entry.headers))
+      ? cacheableBy(entry.status, entry.headers['cache-control'], freshened(req, entry)) // names lower-cased already
       : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
   if (cacheable) writeTiers(ctx, req, entry);
 }

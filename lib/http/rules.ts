@@ -19,9 +19,9 @@ export function hasDirective(header: unknown, directive: string): boolean {
  * (a CDN): with cacheControl its no-store is kept (a cache nearer the client does not keep what the
  * origin's own may not); its freshness is not this cache's.
  */
-export function surrogateNoStore(headers: Record<string, unknown>): boolean {
-  const value = headers['surrogate-control'];
-  return value !== undefined && hasDirective(String(value).replace(/;[^,]*/g, ''), 'no-store');
+export function surrogateNoStore(headers: unknown): boolean {
+  const value = readHeader(headers, 'surrogate-control');
+  return value !== undefined && value !== null && hasDirective(String(value).replace(/;[^,]*/g, ''), 'no-store');
 }
 
 /**
