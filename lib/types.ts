@@ -59,8 +59,10 @@ export interface CacheStore {
 export interface StoreIndex {
   key: string;
   ttl: number;
-  /** Which of the entries' keys it lists. */
+  /** Which of the entries' keys it lists; while it is full, those entries are not written. */
   keys: ReadonlyArray<string>;
+  /** Keys it lists while it has room, written either way (many may exist: one per vary value). */
+  soft?: ReadonlyArray<string>;
 }
 
 /** See CacheStore.setUnlessNewer. */

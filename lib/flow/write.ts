@@ -41,19 +41,18 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
     entries.push({ key: keys.stale, value: encoded, ttl: ttls.stale });
     if (variant) entries.push({ key: variant.stale, value: encoded, ttl: ttls.stale });
   }
-  // Response variants and the keys of other routes or shapes are indexed, in the same round trip, so
-  // that an unsafe method reaches them without a sweep. Plain keys need no index (they are named);
-  // nor bodies and vary values (one per user, maybe: an unsafe request names its own, see unsafe.ts).
-  const listed = [
-    ...(keys.routed ? [keys.primary, keys.stale] : []),
-    ...(variant ? [variant.primary, variant.stale] : []),
-  ];
+  // Keys the URL alone does not name are listed in the URL's index, in the same round trip, so that an
+  // unsafe method reaches them without a sweep (unsafe.ts): response variants (not written once the
+  // index is full), and vary values, bodies, routes (written either way: there may be one per user).
+  const listed = variant ? [variant.primary, variant.stale] : [];
+  const soft = keys.id === `{${req.urlDigest}}` ? [] : [keys.primary, keys.stale];
   const index =
-    listed.length > 0
+    listed.length > 0 || soft.length > 0
       ? {
           key: indexKey(ctx.opts.primaryKeyPrefix, req.urlDigest),
           ttl: Math.max(ttls.primary, ttls.stale),
           keys: listed,
+          soft,
         }
       : undefined;
   writeEntries(ctx, entries, index);

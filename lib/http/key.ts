@@ -69,12 +69,6 @@ export interface CacheKeys {
    * cannot be made to forget them by invalidate(url), so such entries are only written where it can.
    */
   refined: boolean;
-  /**
-   * True when the keys have a route or shape segment: the few settings a URL is fetched with, which
-   * the URL's index lists (see write.ts) beside its response variants. Bodies and vary values are
-   * not listed: there may be one per user.
-   */
-  routed: boolean;
   /** What both keys share after their prefix; written into each entry, which is only ever answered under it. */
   id: string;
 }
@@ -108,9 +102,8 @@ export function buildKeys(
   if (parts.body !== undefined) id += `:b${parts.body}`;
   if (parts.route !== undefined) id += `:t${parts.route}`;
   if (parts.shape !== undefined) id += `:s${parts.shape}`;
-  const routed = parts.route !== undefined || parts.shape !== undefined;
-  const refined = parts.body !== undefined || routed;
-  return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id, refined, routed };
+  const refined = parts.body !== undefined || parts.route !== undefined || parts.shape !== undefined;
+  return { primary: `${primaryPrefix}:${id}`, stale: `${stalePrefix}:${id}`, id, refined };
 }
 
 /**

@@ -96,7 +96,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const listed = new Set(index.keys);
       const room = keys.size < MAX_INDEXED;
       write(room ? entries : entries.filter((e) => !listed.has(e.key)));
-      if (room) for (const key of listed) keys.add(key);
+      if (room) for (const key of [...listed, ...(index.soft ?? [])]) keys.add(key);
       const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
       const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
       lru.set(index.key, JSON.stringify([...keys]), { ttl });

@@ -120,20 +120,21 @@ return 1
 
 /*
  * setIndexed in one round trip: each entry SET (PX when its ttl is > 0), and the listed ones added
- * to the index set; while it holds 1,000 keys (a bound, never a sweep) the listed ones are not
- * written. Its expiry only ever grows (a new index takes the given one; none stays none). KEYS: the
- * entry keys, then the index. ARGV: value, ttl and listed (1 or 0) per entry, then the index's ttl.
+ * to the index set; while it holds 1,000 keys (a bound, never a sweep) nothing more is listed and
+ * the entries that must be (listed 1) are not written, those that may be (2) are. Its expiry only
+ * ever grows (a new index takes the given one; none stays none). KEYS: the entry keys, then the
+ * index. ARGV: value, ttl and listed (0, 1 or 2) per entry, then the index's ttl.
  */
 const SET_INDEXED = `
 local index = KEYS[#KEYS]
 local before = redis.call('PTTL', index)
 local room = redis.call('SCARD', index) < 1000
 for i = 1, #KEYS - 1 do
-  local listed = ARGV[i * 3] == '1'
-  if room or not listed then
+  local listed = ARGV[i * 3]
+  if room or listed ~= '1' then
     local ttl = tonumber(ARGV[i * 3 - 1])
     if ttl > 0 then redis.call('SET', KEYS[i], ARGV[i * 3 - 2], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[i * 3 - 2]) end
-    if listed then redis.call('SADD', index, KEYS[i]) end
+    if room and listed ~= '0' then redis.call('SADD', index, KEYS[i]) end
   end
 end
 local ttl = tonumber(ARGV[#ARGV])
@@ -273,7 +274,10 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       ready();
       const args: string[] = [];
       const listed = new Set(index.keys);
-      for (const { key, value, ttl } of entries) args.push(wire(value), String(px(ttl)), listed.has(key) ? '1' : '0');
+      const soft = new Set(index.soft);
+      for (const { key, value, ttl } of entries) {
+        args.push(wire(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
+      }
       args.push(String(px(index.ttl)));
       await client.eval(SET_INDEXED, { keys: [...entries.map((e) => e.key), index.key], arguments: args });
     },

@@ -128,6 +128,17 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     expect(await s.get(`${prefix}:{other}`)).not.toBeNull();
   });
 
+  it('soft keys are listed while the index has room: deleteIndexed reaches them', async () => {
+    const s = store();
+    if (!s.setIndexed || !s.deleteIndexed) return;
+    const prefix = p();
+    const index = `${prefix}:{s}:i`;
+    const soft = `${prefix}:{s}:tenant-b`;
+    await s.setIndexed([{ key: soft, value: 'b', ttl: 60_000 }], { key: index, ttl: 60_000, keys: [], soft: [soft] });
+    await s.deleteIndexed([], [index]);
+    expect(await s.get(soft)).toBeNull();
+  });
+
   it('an index outlives the entries it lists: a later, shorter write does not shorten it', async () => {
     const s = store();
     if (!s.setIndexed || !s.deleteIndexed) return;
@@ -163,7 +174,16 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     );
     expect(await s.get(`${prefix}:{f}:more`)).toBeNull();
     expect(await s.get(`${prefix}:{f}:named`)).not.toBeNull();
+    // a soft key (a vary value: there may be one per user) is written when the index is full, unlisted
+    await s.setIndexed([{ key: `${prefix}:{f}:soft`, value: 's', ttl: 60_000 }], {
+      key: index,
+      ttl: 60_000,
+      keys: [],
+      soft: [`${prefix}:{f}:soft`],
+    });
+    expect(await s.get(`${prefix}:{f}:soft`)).not.toBeNull();
     await s.deleteIndexed([`${prefix}:{f}:named`], [index]);
     expect(await s.get(`${prefix}:{f}:999`)).toBeNull();
+    expect(await s.get(`${prefix}:{f}:soft`)).not.toBeNull(); // out of reach, as it was written
   });
 }

@@ -147,7 +147,6 @@ describe('keys', () => {
       stale: 's:{DIGEST}:VARIANT:sSHAPE',
       id: '{DIGEST}:VARIANT:sSHAPE',
       refined: true,
-      routed: true,
     });
     expect(buildKeys('p', 's', 'DIGEST')).toMatchObject({ primary: 'p:{DIGEST}', refined: false });
     expect(buildKeys('p', 's', 'DIGEST', { variant: 'V' }).refined).toBe(false);
