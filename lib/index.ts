@@ -1,6 +1,13 @@
 export { attachStaleCache } from './attach.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { redisStore, type RedisLike, type RedisMultiLike, type RedisStoreOptions } from './stores/redis.js';
+export {
+  redisStore,
+  type IoRedisLike,
+  type IoRedisPipelineLike,
+  type RedisLike,
+  type RedisMultiLike,
+  type RedisStoreOptions,
+} from './stores/redis.js';
 export {
   DEFAULT_CREDENTIAL_HEADERS,
   DEFAULT_CREDENTIAL_PATTERN,

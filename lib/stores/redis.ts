@@ -1,86 +1,15 @@
-import { setMaxListeners } from 'node:events';
-import slotOf from 'cluster-key-slot';
 import { RedisNotReadyError } from '../errors.js';
-import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
+import type { CacheStore, CacheStoreEntry } from '../types.js';
+import { asBuffer, hashTag, type RedisDriver } from './redis/driver.js';
+import { ioRedisDriver, isIoRedis, type IoRedisLike } from './redis/ioredis.js';
+import { isNodeRedis, nodeRedisDriver, type RedisLike } from './redis/node-redis.js';
 
-/*
- * Structural types for what the store uses of node-redis (the `redis` package, v5 and v6): a client
- * from createClient, a cluster from createCluster, or a sentinel from createSentinel. Declared
- * here so that our published types do not require `redis` to be installed.
- */
-type Reply = Promise<unknown>;
-
-export interface RedisMultiLike {
-  /** node-redis takes a string or a Buffer; typed as string so these types need no @types/node. */
-  set(key: string, value: string, options?: { expiration: { type: 'PX'; value: number } }): RedisMultiLike;
-  exec(): Reply;
-}
-
-export interface RedisLike {
-  /** Connected and ready (node-redis 6, and 5 clients and sentinels). */
-  readonly isReady?: boolean;
-  /** Connected (node-redis 5 clusters, which have no isReady). */
-  readonly isOpen?: boolean;
-  get(key: string): Reply;
-  del(keys: string[]): Reply;
-  multi(routing?: string): RedisMultiLike;
-  /** Bytes go as Buffers (binary-safe); typed as strings so that these types need no @types/node. */
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Reply;
-  withCommandOptions(options: {
-    typeMapping?: Record<number, unknown>;
-    timeout?: number;
-    abortSignal?: AbortSignal;
-  }): unknown;
-}
-
-interface ClusterLike extends RedisLike {
-  getSlotMaster(slot: number): unknown;
-  nodeClient(node: unknown): Promise<unknown>;
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Reply;
-}
-
-interface ScannableLike extends RedisLike {
-  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>;
-}
+export type { IoRedisLike, IoRedisPipelineLike } from './redis/ioredis.js';
+export type { RedisLike, RedisMultiLike } from './redis/node-redis.js';
 
 export interface RedisStoreOptions {
   /** SCAN page size for `invalidate()` of every vary variant on a single node or sentinel. */
   scanCount?: number;
-}
-
-// RESP_TYPES.BLOB_STRING of @redis/client: replies of GET as Buffers, so binary entries stay exact.
-const BLOB_STRING = 36;
-// Reads made within one window share an abort signal, fired this long after the window opened.
-const READ_WINDOW_MS = 1_000;
-const ABANDON_UNWRITTEN_MS = 5_000;
-
-function isRedisLike(value: unknown): value is RedisLike {
-  if (value === null || typeof value !== 'object') return false;
-  const c = value as Record<string, unknown>;
-  return (
-    typeof c.get === 'function' &&
-    typeof c.multi === 'function' &&
-    typeof c.eval === 'function' &&
-    typeof c.withCommandOptions === 'function' &&
-    ('isReady' in c || 'isOpen' in c)
-  );
-}
-
-/** Ready to take a command now: isReady where the client has it, else isOpen (node-redis 5 clusters). */
-function isReady(client: RedisLike): boolean {
-  return client.isReady ?? client.isOpen ?? false;
-}
-
-function isCluster(client: RedisLike): client is ClusterLike {
-  return typeof (client as Partial<ClusterLike>).getSlotMaster === 'function';
-}
-
-/** The `{…}` hash tag of a key, as Redis Cluster reads it (the first `{…}` with something inside). */
-function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  if (open === -1) return key;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 function groupBySlot(keys: ReadonlyArray<string>): string[][] {
@@ -93,8 +22,6 @@ function groupBySlot(keys: ReadonlyArray<string>): string[][] {
   }
   return [...groups.values()];
 }
-
-const GLOB = /[*?[\]\\]/g;
 
 /*
  * setUnlessNewer in one round trip: each guard key's first bytes (GETRANGE: never the whole body)
@@ -156,30 +83,32 @@ if #KEYS > 0 then redis.call('DEL', unpack(KEYS)) end
 return 1
 `;
 
-/** A value as node-redis takes it: a string, or bytes as a Buffer (see RedisMultiLike.set for the cast). */
-function wire(value: StoredValue): string {
-  return (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)) as string;
-}
-
 /** A ttl as PX takes it: whole milliseconds, at least 1; 0 for none (Infinity: no expiry). */
 function px(ttl: number): number {
   return Number.isFinite(ttl) ? Math.max(1, Math.ceil(ttl)) : 0;
 }
 
+/** The driver of a supported client, by its shape. */
+function driverFor(client: unknown): RedisDriver {
+  if (isNodeRedis(client)) return nodeRedisDriver(client);
+  if (isIoRedis(client)) return ioRedisDriver(client);
+  throw new TypeError(
+    'axios-stale-cache: redisStore() takes a node-redis client, cluster or sentinel (the `redis` package, 5 or 6), ' +
+      'or an ioredis or iovalkey Redis or Cluster; for another client, implement the CacheStore interface',
+  );
+}
+
 /**
- * A CacheStore on node-redis. `get` is one GET (binary-safe), `set` of both tiers one MULTI of two
- * `SET … PX`, routed by the shared hash tag so it lands on one Cluster node.
+ * A CacheStore on Redis, through node-redis, ioredis or iovalkey (single node, Cluster, Sentinel).
+ * `get` is one GET (binary-safe), `set` of both tiers one MULTI of two `SET … PX`, routed by the
+ * shared hash tag so it lands on one Cluster node.
  *
  * While the client is not ready (down, reconnecting) every call fails at once instead of waiting
- * in node-redis's offline queue: requests go to the upstream without delay, and the cache works
+ * in the client's offline queue: requests go to the upstream without delay, and the cache works
  * again as soon as the client has reconnected.
  */
-export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): CacheStore {
-  if (!isRedisLike(client)) {
-    throw new TypeError(
-      'axios-stale-cache: redisStore() needs a node-redis client, cluster or sentinel (from the `redis` package)',
-    );
-  }
+export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreOptions = {}): CacheStore {
+  const driver = driverFor(client);
   if (options === null || typeof options !== 'object')
     throw new TypeError('axios-stale-cache: redisStore options must be an object');
   for (const name of Object.keys(options)) {
@@ -192,94 +121,43 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       `axios-stale-cache: redisStore options.scanCount must be an integer >= 1, got ${String(scanCount)}`,
     );
   }
-  /*
-   * The client for reads. node-redis gives every command its own 5 s timeout (an AbortSignal and a
-   * timer each), which only matters for a command still waiting to be written. Reads here share one
-   * abort signal per second instead, fired 5 s later: the same guarantee (nothing stays queued
-   * unwritten for longer) at a fraction of the cost; the cache bounds the wait itself (storeTimeout).
-   */
-  let window: { reader: RedisLike; until: number } | undefined;
-  const reader = (): RedisLike => {
-    const now = Date.now();
-    if (window && now < window.until) return window.reader;
-    const controller = new AbortController();
-    // Shared on purpose by every read of the window: many listeners at once are not a leak.
-    setMaxListeners(0, controller.signal);
-    setTimeout(() => controller.abort(), ABANDON_UNWRITTEN_MS).unref();
-    const options = { typeMapping: { [BLOB_STRING]: Buffer }, timeout: 0, abortSignal: controller.signal };
-    window = { reader: client.withCommandOptions(options) as RedisLike, until: now + READ_WINDOW_MS };
-    return window.reader;
-  };
-  const cluster = isCluster(client) ? client : undefined;
-  // A Cluster key's master, by address: each master gets a store breaker of its own. A key's slot is
-  // its hash tag's, which every key of one URL shares.
-  const scopeOf = cluster
-    ? (key: string): string | undefined => {
-        const node = cluster.getSlotMaster(slotOf(hashTag(key))) as { host?: unknown; port?: unknown } | undefined;
-        return node && node.host !== undefined ? `${String(node.host)}:${String(node.port)}` : undefined;
-      }
-    : undefined;
-
   const ready = (): void => {
-    if (!isReady(client)) throw new RedisNotReadyError();
+    if (!driver.ready()) throw new RedisNotReadyError();
   };
-
-  async function keysWithPrefix(prefix: string): Promise<string[]> {
-    if (cluster) {
-      // Every key of one URL shares the prefix's hash tag, hence one slot: list that slot only.
-      const slot = Number(await cluster.sendCommand(prefix, true, ['CLUSTER', 'KEYSLOT', prefix]));
-      const node = (await cluster.nodeClient(cluster.getSlotMaster(slot))) as { sendCommand(args: string[]): Reply };
-      const count = Number(await node.sendCommand(['CLUSTER', 'COUNTKEYSINSLOT', String(slot)]));
-      if (count === 0) return [];
-      const keys = (await node.sendCommand(['CLUSTER', 'GETKEYSINSLOT', String(slot), String(count)])) as string[];
-      return keys.map(String).filter((k) => k.startsWith(prefix));
-    }
-    const keys: string[] = [];
-    const scannable = client as ScannableLike;
-    for await (const batch of scannable.scanIterator({ MATCH: `${prefix.replace(GLOB, '\\$&')}*`, COUNT: scanCount })) {
-      if (Array.isArray(batch)) keys.push(...batch.map(String));
-      else keys.push(String(batch));
-    }
-    return keys;
-  }
+  const evalOf = (script: string, keys: string[], args: Array<string | Uint8Array>): Promise<unknown> => {
+    ready();
+    return driver.eval(script, keys, args);
+  };
 
   return {
-    ...(scopeOf ? { scopeOf } : {}),
-    // Not async: node-redis's own promise is returned as is (one microtask less on every hit).
+    ...(driver.scopeOf ? { scopeOf: driver.scopeOf } : {}),
+    // Not async: the client's own promise is returned as is (one microtask less on every hit).
     get(key) {
-      if (!isReady(client)) return Promise.reject(new RedisNotReadyError());
-      return reader().get(key) as Promise<StoredValue | null>;
+      if (!driver.ready()) return Promise.reject(new RedisNotReadyError());
+      return driver.get(key);
     },
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
       if (entries.length === 0) return;
       ready();
-      const multi = cluster ? client.multi(entries[0]?.key) : client.multi();
-      for (const { key, value, ttl } of entries) {
-        // Infinity: no expiry (a stale tier that never expires); Redis may still evict it under maxmemory.
-        const ms = px(ttl);
-        if (ms > 0) multi.set(key, wire(value), { expiration: { type: 'PX', value: ms } });
-        else multi.set(key, wire(value));
-      }
-      await multi.exec();
+      // Infinity: no expiry (a stale tier that never expires); Redis may still evict it under maxmemory.
+      await driver.setMany(entries.map(({ key, value, ttl }) => ({ key, value, px: px(ttl) })));
     },
     async setUnlessNewer(entries, guard) {
-      ready();
-      const args = [String(guard.storedAt), String(guard.keys.length)];
-      for (const { value, ttl } of entries) args.push(wire(value), String(px(ttl)));
+      const args: Array<string | Uint8Array> = [String(guard.storedAt), String(guard.keys.length)];
+      for (const { value, ttl } of entries) args.push(asBuffer(value), String(px(ttl)));
       const keys = [...guard.keys, ...entries.map((e) => e.key)];
-      return Number(await client.eval(SET_UNLESS_NEWER, { keys, arguments: args })) === 1;
+      return Number(await evalOf(SET_UNLESS_NEWER, keys, args)) === 1;
     },
     async setIndexed(entries, index) {
       if (entries.length === 0) return;
-      ready();
-      const args: string[] = [];
+      const args: Array<string | Uint8Array> = [];
       const listed = new Set(index.keys);
       const soft = new Set(index.soft);
       for (const { key, value, ttl } of entries) {
-        args.push(wire(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
+        args.push(asBuffer(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
       }
       args.push(String(px(index.ttl)));
-      await client.eval(SET_INDEXED, { keys: [...entries.map((e) => e.key), index.key], arguments: args });
+      await evalOf(SET_INDEXED, [...entries.map((e) => e.key), index.key], args);
     },
     async deleteIndexed(keys, indexes) {
       ready();
@@ -288,7 +166,7 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
         groupBySlot([...keys, ...indexes]).map((group) => {
           const own = group.filter((k) => named.has(k));
           const lists = group.filter((k) => !named.has(k));
-          return client.eval(DELETE_INDEXED, { keys: [...own, ...lists], arguments: [String(own.length)] });
+          return driver.eval(DELETE_INDEXED, [...own, ...lists], [String(own.length)]);
         }),
       );
     },
@@ -296,13 +174,13 @@ export function redisStore(client: RedisLike, options: RedisStoreOptions = {}): 
       if (keys.length === 0) return;
       ready();
       // One DEL per hash tag: a DEL across slots is a CROSSSLOT error on a cluster.
-      await Promise.all(groupBySlot(keys).map((group) => client.del(group)));
+      await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
     },
     async deletePrefixed(prefixes) {
       ready();
-      const found = await Promise.all(prefixes.map(keysWithPrefix));
+      const found = await Promise.all(prefixes.map((prefix) => driver.keysUnder(prefix, scanCount)));
       const keys = found.flat();
-      if (keys.length > 0) await Promise.all(groupBySlot(keys).map((group) => client.del(group)));
+      if (keys.length > 0) await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
     },
   };
 }

@@ -1,0 +1,172 @@
+import axios from 'axios';
+import IoRedis5, { Cluster as IoCluster5 } from 'ioredis';
+import { Cluster as IoCluster6, Redis as IoRedis6 } from 'ioredis6';
+import IoValkey, { Cluster as IoValkeyCluster } from 'iovalkey';
+import type { RedisClientType } from 'redis';
+import { attachStaleCache } from '../../lib/attach';
+import { RedisNotReadyError } from '../../lib/errors';
+import { redisStore } from '../../lib/stores/redis';
+import type { IoRedisLike } from '../../lib/stores/redis';
+import { commandCalls, connect, prefixes } from '../helpers/redis';
+import { storeContract } from '../helpers/store-contract';
+import { missHitStale } from '../helpers/store-scenario';
+import { send, startUpstream, type Upstream } from '../helpers/upstream';
+import { sleep } from '../helpers/time';
+import { startCluster, startRedisServer, type RedisGroup, type RedisProcess } from '../setup/redis-server';
+import { httpSemantics } from '../helpers/http-semantics';
+
+/*
+ * The clients teams already run, on the same store: ioredis 5 and 6 and iovalkey, single node (a
+ * private server, so that command counts see only this file) and Cluster. Same contract, same
+ * command counts as node-redis.
+ */
+
+type Family = {
+  name: string;
+  single: (
+    port: number,
+    options?: Record<string, unknown>,
+  ) => IoRedisLike & { quit(): Promise<unknown>; disconnect(): void; on(event: string, f: () => void): unknown };
+  cluster: (nodes: Array<{ host: string; port: number }>) => IoRedisLike & { quit(): Promise<unknown> };
+};
+
+const families: Family[] = [
+  {
+    name: 'ioredis 5',
+    single: (port, o = {}) => new IoRedis5({ host: '127.0.0.1', port, ...o }) as never,
+    cluster: (nodes) => new IoCluster5(nodes) as never,
+  },
+  {
+    name: 'ioredis 6',
+    single: (port, o = {}) => new IoRedis6({ host: '127.0.0.1', port, ...o }) as never,
+    cluster: (nodes) => new IoCluster6(nodes) as never,
+  },
+  {
+    name: 'iovalkey',
+    single: (port, o = {}) => new IoValkey({ host: '127.0.0.1', port, ...o }) as never,
+    cluster: (nodes) => new IoValkeyCluster(nodes) as never,
+  },
+];
+
+const ready = async (client: IoRedisLike): Promise<void> => {
+  for (let i = 0; i < 400 && client.status !== 'ready'; i++) await sleep(5);
+  if (client.status !== 'ready') throw new Error(`client not ready: ${client.status}`);
+};
+
+describe.each(families)('$name', (family) => {
+  describe('single node (a private server)', () => {
+    let redis: RedisProcess;
+    let client: ReturnType<Family['single']>;
+    let admin: RedisClientType;
+    let upstream: Upstream;
+
+    beforeAll(async () => {
+      redis = await startRedisServer();
+      client = family.single(redis.port);
+      client.on('error', () => undefined);
+      await ready(client);
+      admin = await connect(redis.url);
+      upstream = await startUpstream();
+      upstream.route('/users', send.json({ users: ['ada'] }));
+    });
+    afterAll(async () => {
+      await client.quit();
+      await admin.close();
+      await upstream.close();
+      await redis.stop();
+    });
+
+    describe('the store contract', () => {
+      storeContract(() => redisStore(client));
+    });
+
+    describe('HTTP semantics', () => {
+      const p = prefixes();
+      httpSemantics(
+        () => redisStore(client),
+        () => p,
+      );
+    });
+
+    it('runs miss, hit, stale', async () => {
+      const { states } = await missHitStale(redisStore(client), prefixes());
+      expect(states).toEqual(['miss', 'hit', 'stale']);
+    });
+
+    it('costs what node-redis costs: a miss one GET and one MULTI of two SETs, a hit one GET, a stale answer one GET more', async () => {
+      const delta = async (action: () => Promise<unknown>): Promise<Record<string, number>> => {
+        await admin.configResetStat();
+        await action();
+        const calls = await commandCalls(admin);
+        delete calls['config|resetstat'];
+        delete calls.info;
+        return calls;
+      };
+      const http = axios.create({ baseURL: upstream.baseURL });
+      const cache = attachStaleCache(http, { store: redisStore(client), ttl: 100, ...prefixes() });
+      const miss = await delta(async () => {
+        await http.get('/users');
+        await cache.settled();
+      });
+      expect(miss).toEqual({ get: 1, multi: 1, set: 2, exec: 1 });
+      expect(await delta(() => http.get('/users'))).toEqual({ get: 1 });
+      await sleep(150);
+      upstream.route('/users', send.status(503));
+      expect(await delta(() => http.get('/users'))).toEqual({ get: 2 });
+      upstream.route('/users', send.json({ users: ['ada'] }));
+      cache.detach();
+    });
+
+    it('keeps bytes exact (getBuffer)', async () => {
+      const store = redisStore(client);
+      const bytes = Buffer.from([0, 0xff, 0x0a, 0xfe, 0x80]);
+      const key = 'ioredis-bytes:{b}';
+      await store.set([{ key, value: bytes, ttl: 60_000 }]);
+      expect(Buffer.compare(Buffer.from((await store.get(key)) as Uint8Array), bytes)).toBe(0);
+      await store.delete([key]);
+    });
+
+    it('never joins the offline queue: a client that is not ready fails at once', async () => {
+      const idle = family.single(redis.port, { lazyConnect: true });
+      idle.on('error', () => undefined);
+      const store = redisStore(idle);
+      await expect(store.get('x:{y}')).rejects.toBeInstanceOf(RedisNotReadyError);
+      await expect(store.set([{ key: 'x:{y}', value: 'v', ttl: 1 }])).rejects.toBeInstanceOf(RedisNotReadyError);
+      idle.disconnect();
+    });
+  });
+
+  describe('Cluster (three masters started by the test)', () => {
+    let group: RedisGroup;
+    let cluster: ReturnType<Family['cluster']>;
+    beforeAll(async () => {
+      group = await startCluster(3);
+      cluster = family.cluster(group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })));
+      (cluster as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+      await ready(cluster);
+    }, 60_000);
+    afterAll(async () => {
+      await cluster?.quit();
+      await group?.stop();
+    });
+
+    describe('the store contract', () => {
+      storeContract(() => redisStore(cluster));
+    });
+
+    it('runs miss, hit, stale; every key of a URL in one slot', async () => {
+      const { states } = await missHitStale(redisStore(cluster), prefixes());
+      expect(states).toEqual(['miss', 'hit', 'stale']);
+    });
+
+    it('gives each master a store breaker of its own (scopeOf)', () => {
+      const store = redisStore(cluster);
+      const scopes = new Set(Array.from({ length: 50 }, (_, i) => store.scopeOf?.(`p:{url-${i}}`)));
+      expect(scopes.size).toBe(3);
+    });
+  });
+});
+
+it('an unsupported client names the supported ones and points to the CacheStore interface', () => {
+  expect(() => redisStore({ get() {} } as never)).toThrow(/node-redis.*ioredis or iovalkey.*CacheStore/);
+});
