@@ -33,18 +33,18 @@ type Family = {
 const families: Family[] = [
   {
     name: 'ioredis 5',
-    single: (port, o = {}) => new IoRedis5({ host: '127.0.0.1', port, ...o }) as never,
-    cluster: (nodes) => new IoCluster5(nodes) as never,
+    single: (port, o = {}) => new IoRedis5({ host: '127.0.0.1', port, ...o }),
+    cluster: (nodes) => new IoCluster5(nodes),
   },
   {
     name: 'ioredis 6',
-    single: (port, o = {}) => new IoRedis6({ host: '127.0.0.1', port, ...o }) as never,
-    cluster: (nodes) => new IoCluster6(nodes) as never,
+    single: (port, o = {}) => new IoRedis6({ host: '127.0.0.1', port, ...o }),
+    cluster: (nodes) => new IoCluster6(nodes),
   },
   {
     name: 'iovalkey',
-    single: (port, o = {}) => new IoValkey({ host: '127.0.0.1', port, ...o }) as never,
-    cluster: (nodes) => new IoValkeyCluster(nodes) as never,
+    single: (port, o = {}) => new IoValkey({ host: '127.0.0.1', port, ...o }),
+    cluster: (nodes) => new IoValkeyCluster(nodes),
   },
 ];
 
