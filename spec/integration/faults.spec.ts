@@ -52,78 +52,81 @@ function describeCell(c: Cell): string {
  * settled; on a real HTTP server and a real (private) redis-server, in a child process that counts
  * unhandled rejections (spec/fixtures/fault-matrix.ts).
  */
-describe('fault matrix: upstream faults x Redis states x outage mode', () => {
-  let report: Report;
-  const cell = (mode: string, redis: string, fault: string): Cell => {
-    const found = report.cells.find((c) => c.mode === mode && c.redis === redis && c.fault === fault);
-    if (!found) throw new Error(`no cell ${mode}/${redis}/${fault}`);
-    return found;
-  };
+describe.each(['node-redis', 'ioredis'])(
+  'fault matrix on %s: upstream faults x Redis states x outage mode',
+  (client) => {
+    let report: Report;
+    const cell = (mode: string, redis: string, fault: string): Cell => {
+      const found = report.cells.find((c) => c.mode === mode && c.redis === redis && c.fault === fault);
+      if (!found) throw new Error(`no cell ${mode}/${redis}/${fault}`);
+      return found;
+    };
 
-  beforeAll(async () => {
-    report = JSON.parse(await runFixture('fault-matrix.ts')) as Report;
-    console.log(`fault matrix: the process's event loop ran up to ${report.loopDelayMaxMs} ms late`);
-    const faults = ['healthy', ...FAILURES];
-    const rows = ['off', 'outage'].flatMap((mode) =>
-      ['up', 'garbage', 'paused', 'stopped'].map(
-        (redis) => `| ${mode} | ${redis} | ${faults.map((f) => describeCell(cell(mode, redis, f))).join(' | ')} |`,
-      ),
-    );
-    console.log(
-      [
-        'fault matrix (wave 1 → wave 2: outcome, stale causes, upstream calls, slowest request):',
-        `| outage mode | Redis | ${faults.join(' | ')} |`,
-        ...rows,
-      ].join('\n'),
-    );
-  }, 90_000);
+    beforeAll(async () => {
+      report = JSON.parse(await runFixture('fault-matrix.ts', [], [], { FAULT_MATRIX_CLIENT: client })) as Report;
+      console.log(`fault matrix: the process's event loop ran up to ${report.loopDelayMaxMs} ms late`);
+      const faults = ['healthy', ...FAILURES];
+      const rows = ['off', 'outage'].flatMap((mode) =>
+        ['up', 'garbage', 'paused', 'stopped'].map(
+          (redis) => `| ${mode} | ${redis} | ${faults.map((f) => describeCell(cell(mode, redis, f))).join(' | ')} |`,
+        ),
+      );
+      console.log(
+        [
+          `fault matrix on ${client} (wave 1 → wave 2: outcome, stale causes, upstream calls, slowest request):`,
+          `| outage mode | Redis | ${faults.join(' | ')} |`,
+          ...rows,
+        ].join('\n'),
+      );
+    }, 90_000);
 
-  it('has every cell: 10 upstream behaviours x 4 Redis states x outage mode off and on', () => {
-    expect(report.cells).toHaveLength(80);
-  });
+    it('has every cell: 10 upstream behaviours x 4 Redis states x outage mode off and on', () => {
+      expect(report.cells).toHaveLength(80);
+    });
 
-  it('every request ends in exactly the expected one of fresh / hit / stale / original answer / original error', () => {
-    const wrong = report.cells.filter((c) =>
-      c.waves.some((w, i) => w.outcomes.some((o) => !expected(c.redis, c.fault, i).includes(o))),
-    );
-    expect(wrong).toEqual([]);
-  });
+    it('every request ends in exactly the expected one of fresh / hit / stale / original answer / original error', () => {
+      const wrong = report.cells.filter((c) =>
+        c.waves.some((w, i) => w.outcomes.some((o) => !expected(c.redis, c.fault, i).includes(o))),
+      );
+      expect(wrong).toEqual([]);
+    });
 
-  it('no request waits longer than its axios timeout plus two storeTimeouts (lookup, stale read) plus a small margin', () => {
-    // The margin grows with how late the process's own event loop ran (a loaded machine), measured, not guessed.
-    const bound = report.timeout + 2 * report.storeTimeout + 100 + 2 * report.loopDelayMaxMs;
-    const slow = report.cells.filter((c) => c.waves.some((w) => w.maxMs > bound));
-    expect(slow).toEqual([]);
-  });
+    it('no request waits longer than its axios timeout plus two storeTimeouts (lookup, stale read) plus a small margin', () => {
+      // The margin grows with how late the process's own event loop ran (a loaded machine), measured, not guessed.
+      const bound = report.timeout + 2 * report.storeTimeout + 100 + 2 * report.loopDelayMaxMs;
+      const slow = report.cells.filter((c) => c.waves.some((w) => w.maxMs > bound));
+      expect(slow).toEqual([]);
+    });
 
-  it('outage mode, Redis up: after a failure the upstream is left alone; the second wave is answered from the backoff', () => {
-    for (const fault of FAILURES) {
-      const [, second] = cell('outage', 'up', fault).waves;
-      expect([fault, second?.causes, second?.upstreamCalls]).toEqual([fault, ['backoff'], 0]);
-    }
-  });
+    it('outage mode, Redis up: after a failure the upstream is left alone; the second wave is answered from the backoff', () => {
+      for (const fault of FAILURES) {
+        const [, second] = cell('outage', 'up', fault).waves;
+        expect([fault, second?.causes, second?.upstreamCalls]).toEqual([fault, ['backoff'], 0]);
+      }
+    });
 
-  it('outage mode, Redis up, a hanging upstream: answered stale at the soft timeout (cause slow), not at the axios timeout', () => {
-    expect(cell('outage', 'up', 'hang').waves[0]?.causes).toEqual(['slow']);
-    expect(cell('off', 'up', 'hang').waves[0]?.causes).toEqual(['timeout']);
-  });
+    it('outage mode, Redis up, a hanging upstream: answered stale at the soft timeout (cause slow), not at the axios timeout', () => {
+      expect(cell('outage', 'up', 'hang').waves[0]?.causes).toEqual(['slow']);
+      expect(cell('off', 'up', 'hang').waves[0]?.causes).toEqual(['timeout']);
+    });
 
-  it('outage mode off, Redis up: every wave asks the failing upstream again', () => {
-    // At least once: a hang's leader times out on its own limit, and waiters still in time may elect another.
-    for (const fault of FAILURES.filter((f) => f !== 'refuse')) {
-      const calls = cell('off', 'up', fault).waves.map((w) => w.upstreamCalls);
-      expect([fault, calls.every((c) => c >= 1)]).toEqual([fault, true]);
-    }
-  });
+    it('outage mode off, Redis up: every wave asks the failing upstream again', () => {
+      // At least once: a hang's leader times out on its own limit, and waiters still in time may elect another.
+      for (const fault of FAILURES.filter((f) => f !== 'refuse')) {
+        const calls = cell('off', 'up', fault).waves.map((w) => w.upstreamCalls);
+        expect([fault, calls.every((c) => c >= 1)]).toEqual([fault, true]);
+      }
+    });
 
-  it('outage mode, Redis paused or stopped: the store breaker is open after the first wave’s failed calls', () => {
-    for (const redis of ['paused', 'stopped']) {
-      for (const fault of ['healthy', ...FAILURES])
-        expect([redis, fault, cell('outage', redis, fault).breaker]).toEqual([redis, fault, 'open']);
-    }
-  });
+    it('outage mode, Redis paused or stopped: the store breaker is open after the first wave’s failed calls', () => {
+      for (const redis of ['paused', 'stopped']) {
+        for (const fault of ['healthy', ...FAILURES])
+          expect([redis, fault, cell('outage', redis, fault).breaker]).toEqual([redis, fault, 'open']);
+      }
+    });
 
-  it('the process sees zero unhandled rejections', () => {
-    expect(report.unhandledRejections).toBe(0);
-  });
-});
+    it('the process sees zero unhandled rejections', () => {
+      expect(report.unhandledRejections).toBe(0);
+    });
+  },
+);
