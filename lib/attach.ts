@@ -11,7 +11,6 @@ import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './type
 import { storeAnswer } from './flow/write.js';
 import { StoreBreakers } from './flow/breaker.js';
 import { stopFloods } from './flow/store-errors.js';
-import { SYNC_GET, type SyncReadable } from './stores/sync.js';
 import { redactUrl } from './http/wire.js';
 
 // On the instance, under a registered symbol: the ESM and the CommonJS copy of this package (the
@@ -124,7 +123,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
   const opts = resolveOptions(options);
   const events = new Emitter();
   // An in-process store cannot be down or slow: its calls never go through the breaker.
-  const inProcess = (opts.store as SyncReadable)[SYNC_GET] !== undefined;
+  const inProcess = opts.store.inProcess === true;
   const breakers =
     opts.storeBreaker && !inProcess ? new StoreBreakers(opts.storeBreaker, events, opts.store) : undefined;
   const ctx: CacheContext = {

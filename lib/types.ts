@@ -17,6 +17,17 @@ export interface CacheStoreEntry {
 export interface CacheStore {
   /** One round trip; `null` when absent or expired. */
   get(key: string): Promise<StoredValue | null>;
+  /**
+   * The value now, synchronously (`null` when absent or expired): a store in this process answers a
+   * read without a promise, a timer or a bound. Optional. Return the same value object for an entry
+   * until it is rewritten, and the cache keeps its decoding beside it (no decode, no JSON parse).
+   */
+  getSync?(key: string): StoredValue | null;
+  /**
+   * True for a store in this process, which can be neither slow nor down: its calls get no bound and
+   * no store breaker, and a write is done when `set` returns. Optional (false: a store across a network).
+   */
+  readonly inProcess?: boolean;
   /** Writes all entries in one round trip (both tiers of one response). */
   set(entries: ReadonlyArray<CacheStoreEntry>): Promise<void>;
   delete(keys: ReadonlyArray<string>): Promise<void>;

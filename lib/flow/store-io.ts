@@ -2,7 +2,6 @@ import { types } from 'node:util';
 import { BreakerOpenError, StoreBusyError, StoreTimeoutError } from '../errors.js';
 import { storeError } from './store-errors.js';
 import type { CacheContext } from './context.js';
-import { SYNC_GET, type SyncReadable } from '../stores/sync.js';
 import { storedAtOf } from '../entry/codec.js';
 import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue } from '../types.js';
 
@@ -116,16 +115,17 @@ export function isStoredValue(value: unknown): value is StoredValue {
   return typeof value === 'string' || types.isUint8Array(value);
 }
 
-export function isSync(ctx: CacheContext): ((key: string) => StoredValue | null) | undefined {
-  return (ctx.opts.store as SyncReadable)[SYNC_GET];
+/** A store in this process (CacheStore.inProcess): no bound, no breaker, writes done at once. */
+export function isSync(ctx: CacheContext): boolean {
+  return ctx.opts.store.inProcess === true;
 }
 
 /** Reads one key within `budget` ms; undefined (reported) when the store fails, is slow or busy. */
 export async function readValue(ctx: CacheContext, key: string, budget: number): Promise<unknown> {
-  const syncGet = isSync(ctx);
+  const { store } = ctx.opts;
   try {
-    // In process: cannot be slow or down, so no timer and no budget.
-    if (syncGet) return syncGet(key);
+    // Read synchronously (CacheStore.getSync): cannot be slow, so no timer and no budget.
+    if (store.getSync) return store.getSync(key);
     if (budget <= 0) return undefined; // an earlier read used the budget up: the store is too slow today
     return await storeCall(ctx, key, () => ctx.opts.store.get(key), budget);
   } catch (error) {

@@ -2,7 +2,7 @@ import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { EntryError } from '../errors.js';
 import { headersDigest, variantKeys } from '../http/key.js';
-import { isStoredValue, isSync, readValue } from './store-io.js';
+import { isStoredValue, readValue } from './store-io.js';
 import { storeError } from './store-errors.js';
 
 /*
@@ -29,7 +29,8 @@ function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, value: u
 }
 
 async function readOne(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
-  if (isSync(ctx)) return decodeValue(ctx, req, key, await readValue(ctx, key, 0));
+  // Read synchronously (CacheStore.getSync): no budget to spend.
+  if (ctx.opts.store.getSync) return decodeValue(ctx, req, key, await readValue(ctx, key, 0));
   const started = performance.now();
   const value = await readValue(ctx, key, Math.ceil(req.storeBudget));
   req.storeBudget -= performance.now() - started;

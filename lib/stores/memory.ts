@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { storedAtOf } from '../entry/codec.js';
 import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
-import { SYNC_GET, type SyncReadable } from './sync.js';
 
 export interface MemoryStoreOptions {
   /** Most entries kept (each tier of each URL is one entry); least recently used go first. */
@@ -10,7 +9,9 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
 }
 
-export interface MemoryStore extends CacheStore, SyncReadable {
+export interface MemoryStore extends CacheStore {
+  getSync(key: string): StoredValue | null;
+  readonly inProcess: true;
   deletePrefixed(prefixes: ReadonlyArray<string>): Promise<void>;
   setUnlessNewer: NonNullable<CacheStore['setUnlessNewer']>;
   setIndexed: NonNullable<CacheStore['setIndexed']>;
@@ -73,7 +74,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     async get(key) {
       return lru.get(key) ?? null;
     },
-    [SYNC_GET]: (key: string) => lru.get(key) ?? null,
+    getSync: (key: string) => lru.get(key) ?? null,
+    inProcess: true,
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
       write(entries);
     },
