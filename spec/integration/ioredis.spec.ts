@@ -1,4 +1,5 @@
 import axios from 'axios';
+import calculateSlot from 'cluster-key-slot';
 import IoRedis5, { Cluster as IoCluster5 } from 'ioredis';
 import { Cluster as IoCluster6, Redis as IoRedis6 } from 'ioredis6';
 import IoValkey, { Cluster as IoValkeyCluster } from 'iovalkey';
@@ -155,8 +156,10 @@ describe.each(families)('$name', (family) => {
     });
 
     it('runs miss, hit, stale; every key of a URL in one slot', async () => {
-      const { states } = await missHitStale(redisStore(cluster), prefixes());
+      const { states, primary, stale } = await missHitStale(redisStore(cluster), prefixes());
       expect(states).toEqual(['miss', 'hit', 'stale']);
+      expect(calculateSlot(primary)).toBe(calculateSlot(stale));
+      expect(Number(await (cluster as unknown as { exists(k: string): Promise<number> }).exists(stale))).toBe(1);
     });
 
     it('gives each master a store breaker of its own (scopeOf)', () => {
