@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { cacheAdapter, UPSTREAM, type CacheAdapter } from './flow/adapter.js';
-import { STATE, tagResponse, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
+import { STATE, tagResponse, WHY, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
+import { debugRequest } from './debug.js';
 import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
@@ -56,6 +57,7 @@ function isCacheAdapter(value: unknown): value is CacheAdapter {
  */
 function onRequest(ctx: CacheContext, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
   delete (config as TrackedConfig)[STATE];
+  delete (config as TrackedConfig)[WHY];
   // A config sent again (a retry library does this) still carries our adapter from the first pass.
   if (isCacheAdapter(config.adapter)) config.adapter = config.adapter[UPSTREAM];
   if (ctx.detached) return config;
@@ -64,6 +66,7 @@ function onRequest(ctx: CacheContext, config: InternalAxiosRequestConfig): Inter
 }
 
 function report(ctx: CacheContext, config: TrackedConfig, state: RequestState): void {
+  debugRequest(config, state);
   const { meta } = state;
   const { stats } = ctx;
   if (meta.state === 'hit') stats.hits++;

@@ -1,5 +1,13 @@
 import axios, { type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
-import { setState, STATE, tagResponse, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
+import {
+  setState,
+  STATE,
+  tagResponse,
+  WHY,
+  type CacheContext,
+  type CacheRequest,
+  type TrackedConfig,
+} from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { fitsRedirects, staleMeta } from './stale.js';
 import { answerFrom, emptyBody } from './answer.js';
@@ -13,6 +21,7 @@ import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
 import { probeOut } from './backoff.js';
 import { invalidateChanged, unsafeTarget } from './unsafe.js';
+import { debugging } from '../debug.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -122,7 +131,21 @@ async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse
     if (kept) return kept;
   }
   if (directives.onlyIfCached) return notCached(req);
+  if (debugging()) req.config[WHY] = whyUpstream(req, cached, use);
   return ask(ctx, req); // 3. upstream, 4. stale fallback
+}
+
+/** Why this request goes upstream after its lookup, in a few words (for the debug log). */
+function whyUpstream(req: CacheRequest, cached: Entry | null, use: string): string {
+  const { policy, directives } = req;
+  if (!readsPrimary(policy, directives)) return directives.noCache ? 'request no-cache' : 'ttl 0';
+  if (!cached) return 'nothing stored';
+  if (!fitsRedirects(req, cached)) return 'stored answer does not fit this request’s redirects';
+  if (use === 'revalidate') return 'expired: revalidating with its validators';
+  if (directives.noCache) return 'request no-cache';
+  if (directives.maxAge !== undefined || directives.minFresh !== undefined) return 'request max-age/min-fresh';
+  if (cached.until !== undefined) return 'backoff over: this request probes';
+  return `expired (stored ${Math.round(ageOf(cached, Date.now()))} ms ago)`;
 }
 
 /**

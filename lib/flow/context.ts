@@ -94,8 +94,11 @@ export interface RequestState {
   duration?: number;
 }
 
+/** Why a request that looked up an entry went upstream (for the debug log, see debug.ts). */
+export const WHY: unique symbol = Symbol('axios-stale-cache.why');
+
 export const STATE: unique symbol = Symbol('axios-stale-cache.state');
-export type TrackedConfig = InternalAxiosRequestConfig & { [STATE]?: RequestState };
+export type TrackedConfig = InternalAxiosRequestConfig & { [STATE]?: RequestState; [WHY]?: string };
 
 export function setState(config: TrackedConfig, state: RequestState): void {
   config[STATE] = state;
