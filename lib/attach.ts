@@ -109,7 +109,10 @@ function onResponseError(ctx: CacheContext, error: unknown): Promise<never> {
     state.pending = undefined;
     const response = axios.isAxiosError(error) ? error.response : undefined;
     if (pending && response && !ctx.detached) storeAnswer(ctx, response, pending.entry, pending.req);
-    if (axios.isAxiosError(error)) tagResponse(config, error.response);
+    if (axios.isAxiosError(error)) {
+      tagResponse(config, error.response);
+      tagResponse(config, error);
+    }
     report(ctx, config, state);
   }
   return Promise.reject(error);

@@ -1,4 +1,5 @@
 export { attachStaleCache } from './attach.js';
+export { cacheMeta } from './meta.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export {
   redisStore,

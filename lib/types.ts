@@ -461,7 +461,7 @@ declare module 'axios' {
 
   // biome-ignore lint/suspicious/noExplicitAny lint/complexity/noBannedTypes: axios's own defaults
   interface AxiosResponse<T = any, D = any, H = {}, P = any> {
-    /** Set by axios-stale-cache on every response of an attached instance. */
+    /** Set by axios-stale-cache on every response of an attached instance (see cacheMeta()). */
     staleCache?: StaleCacheMeta;
   }
 }

@@ -51,7 +51,10 @@ export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): Cac
       return raw;
     } catch (error) {
       timed(config, started);
-      if (axios.isAxiosError(error)) tagResponse(config, error.response);
+      if (axios.isAxiosError(error)) {
+        tagResponse(config, error.response);
+        tagResponse(config, error);
+      }
       throw error;
     }
   }) as CacheAdapter;

@@ -105,8 +105,8 @@ export function setState(config: TrackedConfig, state: RequestState): void {
 }
 
 /**
- * The one place `response.staleCache` is set: from the request's state, on a response or on the
- * response of an error. The adapter sets it before any response interceptor runs, whatever their
+ * The one place `response.staleCache` is set: from the request's state, on a response, on the
+ * response of an error, or on the error itself. The adapter sets it before any response interceptor runs, whatever their
  * order, and our response interceptor again, in case an earlier interceptor replaced the response.
  */
 export function tagResponse(config: TrackedConfig | undefined, response: unknown): void {
