@@ -5,16 +5,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { CacheContext } from './flow/context.js';
-import {
-  bodyDigest,
-  bodySegment,
-  buildKeys,
-  digest,
-  headersDigest,
-  indexKey,
-  keySource,
-  type KeyParts,
-} from './http/key.js';
+import { bodyDigest, bodySegment, buildKeys, headersDigest, indexKey, type KeyParts, urlDigestOf } from './http/key.js';
 import { HTTP_METHODS, resolveRequestPolicy } from './options.js';
 import { readHeader } from './http/rules.js';
 import { deleteIndexed, deleteKeys } from './flow/store-io.js';
@@ -85,15 +76,13 @@ export async function invalidate(
   for (const method of t.method ? [t.method.toLowerCase()] : [...ctx.opts.methods]) {
     const headers = requestHeaders(config, method);
     const body = t.data === undefined ? undefined : bodyOf(config, headers, t.data);
-    const urlDigest = digest(
-      keySource({
-        method,
-        url: policy.key ?? wire.canonical,
-        customKey: policy.key !== undefined,
-        host: readHeader(headers, 'host'),
-        socketPath: config.socketPath,
-      }),
-    );
+    const urlDigest = urlDigestOf({
+      method,
+      url: policy.key ?? wire.canonical,
+      customKey: policy.key !== undefined,
+      host: readHeader(headers, 'host'),
+      socketPath: config.socketPath,
+    });
     digests.push(urlDigest);
     const variant = oneVariant
       ? headersDigest({ headers, auth: config.auth, proxy: config.proxy }, policy.vary, wire.userinfo)
@@ -137,9 +126,13 @@ export async function invalidateResources(ctx: CacheContext, resources: readonly
   const keys: string[] = [];
   for (const r of resources) {
     for (const method of ctx.opts.methods) {
-      const urlDigest = digest(
-        keySource({ method, url: r.canonical, customKey: false, host: r.host, socketPath: r.socketPath }),
-      );
+      const urlDigest = urlDigestOf({
+        method,
+        url: r.canonical,
+        customKey: false,
+        host: r.host,
+        socketPath: r.socketPath,
+      });
       digests.push(urlDigest);
       for (const parts of r.parts && Object.values(r.parts).some((v) => v !== undefined) ? [{}, r.parts] : [{}]) {
         const k = buildKeys(primaryKeyPrefix, staleKeyPrefix, urlDigest, parts);

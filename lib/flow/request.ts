@@ -1,6 +1,6 @@
 import type { AxiosAdapter } from 'axios';
 import type { Address, CacheContext, CacheRequest, TrackedConfig } from './context.js';
-import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, keySource } from '../http/key.js';
+import { bodyDigest, bodySegment, buildKeys, digest, headersDigest, urlDigestOf } from '../http/key.js';
 import { routeOf } from '../http/route.js';
 import type { RequestPolicy } from '../options.js';
 import { bypassReason, credentialsSent, headerFacts, type HeaderFacts } from '../http/rules.js';
@@ -44,14 +44,14 @@ function addressOf(
   const known = memoKey === undefined ? undefined : ctx.addresses.get(memoKey);
   if (known) return known;
   const wire = wireUrl(config, kind);
-  const source = keySource({
+  const urlDigest = urlDigestOf({
     method,
     url: key ?? wire.canonical,
     customKey: key !== undefined,
     host: facts.host,
     socketPath: config.socketPath,
   });
-  const address: Address = { href: wire.href, urlDigest: digest(source), userinfo: wire.userinfo };
+  const address: Address = { href: wire.href, urlDigest, userinfo: wire.userinfo };
   if (memoKey !== undefined) {
     if (ctx.addresses.size >= 1_000) ctx.addresses.clear(); // bounded; a full reset is cheap and rare
     ctx.addresses.set(memoKey, address);

@@ -13,6 +13,7 @@
 
 import type { Headers } from '../entry/codec.js';
 import { serverFreshness } from './cache-control.js';
+import { hasDirective } from './rules.js';
 
 const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
@@ -255,7 +256,7 @@ export function freshnessOf(
 
 /** Reads a request's Cache-Control and Pragma values into its directives. */
 export function requestDirectives(cacheControl: unknown, pragma: unknown): Directives {
-  const noCachePragma = pragma !== undefined && pragma !== null && /(^|,)\s*no-cache\s*(,|$)/i.test(String(pragma));
+  const noCachePragma = hasDirective(pragma, 'no-cache');
   if (cacheControl === undefined || cacheControl === null || cacheControl === '') {
     return noCachePragma ? { noCache: true, onlyIfCached: false } : NO_DIRECTIVES;
   }

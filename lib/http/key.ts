@@ -40,6 +40,11 @@ export function keySource(s: KeySource): string {
   ]);
 }
 
+/** The digest naming a URL for the cache (what every key of it holds in its hash tag). */
+export function urlDigestOf(s: KeySource): string {
+  return digest(keySource(s));
+}
+
 /** A request body's digest; undefined without one; null for one the key cannot hold (a stream, a form). */
 export function bodyDigest(data: unknown): string | undefined | null {
   if (data === undefined || data === null || data === '') return undefined;

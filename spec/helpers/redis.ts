@@ -51,6 +51,19 @@ export async function commandCalls(client: RedisClientType): Promise<Record<stri
   return calls;
 }
 
+/** The commands a server ran during `action` (INFO commandstats, reset first; the reset and INFO left out). */
+export async function commandDelta(
+  admin: RedisClientType,
+  action: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  await admin.configResetStat();
+  await action();
+  const calls = await commandCalls(admin);
+  delete calls['config|resetstat'];
+  delete calls.info;
+  return calls;
+}
+
 /** Pauses a server's clients for `ms` (CLIENT PAUSE ALL), through a connection of its own. */
 export async function pauseServer(url: string, ms: number): Promise<void> {
   const admin = await connect(url);

@@ -8,7 +8,7 @@ import { attachStaleCache } from '../../lib/attach';
 import { RedisNotReadyError } from '../../lib/errors';
 import { redisStore } from '../../lib/stores/redis';
 import type { IoRedisLike } from '../../lib/stores/redis';
-import { commandCalls, connect, prefixes } from '../helpers/redis';
+import { commandDelta, connect, prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
 import { missHitStale } from '../helpers/store-scenario';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
@@ -95,14 +95,7 @@ describe.each(families)('$name', (family) => {
     });
 
     it('costs what node-redis costs: a miss one GET and one MULTI of two SETs, a hit one GET, a stale answer one GET more', async () => {
-      const delta = async (action: () => Promise<unknown>): Promise<Record<string, number>> => {
-        await admin.configResetStat();
-        await action();
-        const calls = await commandCalls(admin);
-        delete calls['config|resetstat'];
-        delete calls.info;
-        return calls;
-      };
+      const delta = (action: () => Promise<unknown>): Promise<Record<string, number>> => commandDelta(admin, action);
       const http = axios.create({ baseURL: upstream.baseURL });
       const cache = attachStaleCache(http, { store: redisStore(client), ttl: 100, ...prefixes() });
       const miss = await delta(async () => {

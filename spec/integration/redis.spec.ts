@@ -6,7 +6,7 @@ import { redisStore } from '../../lib/stores/redis';
 import type { CacheErrorEvent, StaleCacheHandle } from '../../lib/types';
 import { RedisNotReadyError, StoreTimeoutError } from '../../lib/errors';
 import { runFixture } from '../helpers/fixtures';
-import { cleanup, commandCalls, connect, keysOf, prefixes, REDIS_URL } from '../helpers/redis';
+import { cleanup, commandDelta, connect, keysOf, prefixes, REDIS_URL } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { privateRedis, startRedisServer, type RedisProcess } from '../setup/redis-server';
 import { sleep } from '../helpers/time';
@@ -284,14 +284,7 @@ describe('Redis store: commands per request, counted by the server (a private re
     await upstream.close();
   });
 
-  async function delta(action: () => Promise<unknown>): Promise<Record<string, number>> {
-    await admin.configResetStat();
-    await action();
-    const calls = await commandCalls(admin);
-    delete calls['config|resetstat'];
-    delete calls.info;
-    return calls;
-  }
+  const delta = (action: () => Promise<unknown>): Promise<Record<string, number>> => commandDelta(admin, action);
 
   it('a miss costs one GET and one MULTI of two SETs; a hit one GET; a stale answer one GET more', async () => {
     const http = axios.create({ baseURL: upstream.baseURL });
