@@ -25,6 +25,7 @@ import {
 import { concurrent, interleaved, latency, sequential, type Op } from './measure.js';
 import { outageBench, outageMarkdown } from './outage.js';
 import { revalidationBench, revalidationMarkdown } from './revalidation.js';
+import { channelsBench, channelsMarkdown } from './channels.js';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 5;
@@ -250,6 +251,8 @@ async function main(): Promise<void> {
   log('outage: upstream hang, 503 storm, three instances, Redis paused');
   const outage = await outageBench(redisUrl);
   const revalidation = await revalidationBench(oursClient, quick ? 100 : 300);
+  log('channels: the hit path observed');
+  const channels = await channelsBench(HITS_SEQ, HITS_C50, RUNS);
 
   // Report.
   const r = (name: string): Row => rows.get(name) ?? { name };
@@ -351,6 +354,7 @@ async function main(): Promise<void> {
   }
   lines.push('', ...outageMarkdown(outage));
   lines.push('', ...revalidationMarkdown(revalidation));
+  lines.push('', ...channelsMarkdown(channels));
   const md = lines.join('\n');
   console.log(md);
   mkdirSync(path.join(root, '.bench-out'), { recursive: true });
@@ -364,6 +368,7 @@ async function main(): Promise<void> {
         wire,
         outage,
         revalidation,
+        channels,
       },
       null,
       2,

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { cacheAdapter, UPSTREAM, type CacheAdapter } from './flow/adapter.js';
 import { STATE, tagResponse, WHY, type CacheContext, type RequestState, type TrackedConfig } from './flow/context.js';
-import { debugRequest } from './debug.js';
+import { debugRequest } from './observe/debug.js';
 import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
@@ -13,6 +13,7 @@ import { storeAnswer } from './flow/write.js';
 import { StoreBreakers } from './flow/breaker.js';
 import { stopFloods } from './flow/store-errors.js';
 import { redactUrl } from './http/wire.js';
+import { routeOf } from './observe/route.js';
 
 // On the instance, under a registered symbol: the ESM and the CommonJS copy of this package (the
 // dual-package hazard) must see each other's cache, or one instance would get two.
@@ -76,10 +77,12 @@ function report(ctx: CacheContext, config: TrackedConfig, state: RequestState): 
   else stats.bypass++;
   if (meta.coalesced) stats.coalesced++;
   if (ctx.events.has(meta.state)) {
+    const url = redactUrl(state.url);
     ctx.events.emit(meta.state, {
       key: meta.key,
       method: config.method ?? 'get',
-      url: redactUrl(state.url),
+      url,
+      route: routeOf(ctx, config, url),
       meta,
       duration: state.duration ?? 0,
       ...(meta.status === undefined ? {} : { status: meta.status }),
@@ -127,7 +130,9 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     throw new Error('axios-stale-cache: this axios instance already has a stale cache; detach() it first');
   }
   const opts = resolveOptions(options);
-  const events = new Emitter();
+  // The handle, once it exists: what diagnostics channel messages name as their cache.
+  const source = { cache: undefined as unknown as StaleCacheHandle };
+  const events = new Emitter(source);
   // An in-process store cannot be down or slow: its calls never go through the breaker.
   const inProcess = opts.store.inProcess === true;
   const breakers =
@@ -155,6 +160,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     background: new Set(),
     decoded: new DecodedEntries(),
     addresses: new Map(),
+    source,
     detached: false,
   };
   const requestId = instance.interceptors.request.use((config) => onRequest(ctx, config), undefined, {
@@ -189,5 +195,6 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
       delete (instance as { [ATTACHED]?: boolean })[ATTACHED];
     },
   };
+  source.cache = handle;
   return handle;
 }

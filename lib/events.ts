@@ -1,4 +1,5 @@
-import type { CacheEventName, CacheEvents } from './types.js';
+import { eventChannels, type ChannelEvent } from './observe/channels.js';
+import type { CacheEventName, CacheEvents, ChannelSource } from './types.js';
 
 type Listener<E extends CacheEventName> = (info: CacheEvents[E]) => void;
 
@@ -8,6 +9,9 @@ type Listener<E extends CacheEventName> = (info: CacheEvents[E]) => void;
  */
 export class Emitter {
   private readonly listeners = new Map<CacheEventName, Set<Listener<never>>>();
+
+  /** `source`: what messages on the diagnostics channels name as their cache. */
+  constructor(private readonly source: ChannelSource) {}
 
   on<E extends CacheEventName>(event: E, listener: Listener<E>): void {
     let set = this.listeners.get(event);
@@ -22,11 +26,14 @@ export class Emitter {
     this.listeners.get(event)?.delete(listener as Listener<never>);
   }
 
+  /** Whether anyone hears the event: a listener, or a subscriber of its diagnostics channel. */
   has(event: CacheEventName): boolean {
-    return (this.listeners.get(event)?.size ?? 0) > 0;
+    return (this.listeners.get(event)?.size ?? 0) > 0 || channelOf(event)?.hasSubscribers === true;
   }
 
   emit<E extends CacheEventName>(event: E, info: CacheEvents[E]): void {
+    const channel = channelOf(event);
+    if (channel?.hasSubscribers) channel.publish({ cache: this.source.cache, ...info });
     const set = this.listeners.get(event);
     if (!set) return;
     for (const listener of set) {
@@ -37,4 +44,8 @@ export class Emitter {
       }
     }
   }
+}
+
+function channelOf(event: CacheEventName): (typeof eventChannels)[ChannelEvent] | undefined {
+  return event === 'breaker' || event === 'skip' || event === 'error' ? eventChannels[event] : undefined;
 }

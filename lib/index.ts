@@ -1,5 +1,6 @@
 export { attachStaleCache } from './attach.js';
-export { cacheMeta } from './meta.js';
+export { cacheMeta } from './observe/meta.js';
+export { CHANNELS } from './observe/channel-names.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export {
   redisStore,
@@ -17,7 +18,10 @@ export {
 } from './http/rules.js';
 export { BreakerOpenError, EntryError, RedisNotReadyError, StoreBusyError, StoreTimeoutError } from './errors.js';
 export type {
+  BreakerMessage,
   BreakerState,
+  ChannelSource,
+  ErrorMessage,
   BypassReason,
   CacheBreakerEvent,
   CacheErrorEvent,
@@ -33,6 +37,9 @@ export type {
   FailureCause,
   HttpSemanticsOptions,
   InvalidateTarget,
+  RequestMessage,
+  RouteInfo,
+  SkipMessage,
   SkipReason,
   StaleCacheHandle,
   StaleCacheMeta,
@@ -41,6 +48,9 @@ export type {
   StoreBreakerOptions,
   StoreGuard,
   StoreIndex,
+  StoreMessage,
+  StoreOutcome,
   StoredValue,
   UpstreamFailure,
+  UpstreamMessage,
 } from './types.js';

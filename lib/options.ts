@@ -9,7 +9,7 @@ import {
   isStaleWorthy,
   type CredentialMatcher,
 } from './http/rules.js';
-import type { CacheStore, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
+import type { CacheStore, RouteInfo, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {
   store: CacheStore;
@@ -26,6 +26,7 @@ export interface ResolvedOptions {
   storeSetCookie: boolean;
   zeroCopy: boolean;
   storeBreaker: { failures: number; cooldown: number } | false;
+  route: ((request: RouteInfo) => string) | undefined;
   /** The request policy of a request without `staleCache` overrides. */
   policy: RequestPolicy;
 }
@@ -87,8 +88,10 @@ const OPTION_NAMES = new Set<string>([
   'cacheControl',
   'conditional',
   'refreshAhead',
+  'route',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>([
+  'route',
   'ttl',
   'staleTtl',
   'vary',
@@ -307,7 +310,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     methods = set;
   }
 
-  for (const name of ['isCacheable', 'staleIf'] as const) {
+  for (const name of ['isCacheable', 'staleIf', 'route'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') fail(where, name, 'must be a function', o[name]);
   }
   for (const name of ['coalesce', 'zeroCopy', 'storeSetCookie'] as const) {
@@ -329,6 +332,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
     storeBreaker: breakerSettings(o.storeBreaker),
+    route: o.route,
     policy: {
       ttl,
       staleTtl,
@@ -362,8 +366,10 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     staleTtl: o.staleTtl !== undefined,
     swr: o.staleWhileRevalidate !== undefined,
   });
-  if (o.key !== undefined && (typeof o.key !== 'string' || o.key === '')) {
-    fail(where, 'key', 'must be a non-empty string', o.key);
+  for (const name of ['key', 'route'] as const) {
+    if (o[name] !== undefined && (typeof o[name] !== 'string' || o[name] === '')) {
+      fail(where, name, 'must be a non-empty string', o[name]);
+    }
   }
   return {
     ttl,

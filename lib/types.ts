@@ -1,4 +1,4 @@
-import type { AxiosResponse } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 
 /** A value as a store keeps it: the encoded entry, text or bytes. */
 export type StoredValue = string | Uint8Array;
@@ -167,6 +167,8 @@ export interface StaleCacheRequestOptions {
   vary?: ReadonlyArray<string>;
   /** Replaces the URL in the key: requests with the same method and key share an entry. @default the wire URL */
   key?: string;
+  /** The label metrics and events group this request under (see the instance's `route`). */
+  route?: string;
   /**
    * Milliseconds after primary expiry in which the entry is answered and refreshed in the background.
    * @default the instance's `staleWhileRevalidate`
@@ -323,13 +325,37 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * @default { failures: 5, cooldown: 5000 }
    */
   storeBreaker?: StoreBreakerOptions | false;
+  /**
+   * The label metrics, events and diagnostics channels group requests by (a request's own
+   * `staleCache.route` comes first). Never a secret, and few distinct values: a dashboard pays per
+   * label. @default the host and the path, with segments that hold a digit or are over 32 characters
+   * as `:id` (`api.example.com/users/:id`); no query
+   */
+  route?: (request: RouteInfo) => string;
+}
+
+/** What the `route` option is given. */
+export interface RouteInfo {
+  method: string;
+  /** The URL as sent, secrets in it redacted. */
+  url: string;
+  config: InternalAxiosRequestConfig;
 }
 
 /**
  * What failed: a store call, an entry that would not decode or encode, a background refresh, or a
  * user callback that threw.
  */
-export type CacheOperation = 'get' | 'set' | 'delete' | 'decode' | 'encode' | 'revalidate' | 'isCacheable' | 'staleIf';
+export type CacheOperation =
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'decode'
+  | 'encode'
+  | 'revalidate'
+  | 'isCacheable'
+  | 'staleIf'
+  | 'route';
 
 export interface CacheEvent {
   key: string | undefined;
@@ -344,6 +370,8 @@ export interface CacheEvent {
   duration: number;
   /** The upstream's HTTP status, when it answered (the same as `meta.status`). */
   status?: number;
+  /** The request's route label (see the `route` option): what a metric may carry, unlike the URL. */
+  route: string;
 }
 
 export interface CacheBreakerEvent {
@@ -465,3 +493,65 @@ declare module 'axios' {
     staleCache?: StaleCacheMeta;
   }
 }
+
+/** Diagnostics channel messages (see CHANNELS). Which attached cache a message is about: the handle attachStaleCache returned. */
+export interface ChannelSource {
+  readonly cache: StaleCacheHandle;
+}
+
+/**
+ * On `axios-stale-cache:request`. `start` carries method, url and route; by `asyncEnd` (and `error`,
+ * when the request rejects) the answer's fields are set: the metadata of `response.staleCache`, and
+ * `duration`.
+ */
+export interface RequestMessage extends ChannelSource, Partial<StaleCacheMeta> {
+  readonly method: string;
+  /** The URL, secrets redacted. */
+  readonly url: string;
+  readonly route: string;
+  /** Milliseconds from dispatch to the answer (set by asyncEnd). */
+  duration?: number;
+  /** Set by node:diagnostics_channel: what the adapter resolved or rejected with. */
+  result?: unknown;
+  error?: unknown;
+}
+
+/** What a store call did: `skipped` when the breaker was open or too many calls were unanswered. */
+export type StoreOutcome = 'ok' | 'error' | 'timeout' | 'skipped';
+
+/** On `axios-stale-cache:store`: one store call (`set` writes both tiers of an answer in one call). */
+export interface StoreMessage extends ChannelSource {
+  readonly op: 'get' | 'set' | 'delete' | 'clear';
+  /** The first key of the call. */
+  readonly key: string | undefined;
+  /** Keys the call names (for `get`, 1). */
+  readonly keys: number;
+  /** Bytes written, or read (a `get` that found a value). */
+  bytes: number;
+  /** Set by asyncEnd. */
+  outcome?: StoreOutcome;
+  /** For `get`: whether a value was there. */
+  found?: boolean;
+  duration?: number;
+  error?: unknown;
+}
+
+/** On `axios-stale-cache:upstream`: a request the cache sent upstream. */
+export interface UpstreamMessage extends ChannelSource {
+  readonly method: string;
+  readonly url: string;
+  readonly route: string;
+  /** `request`: a caller's (softTimeout's included); `refresh`: the cache's own, in the background. */
+  readonly purpose: 'request' | 'refresh';
+  /** The stored entry's validators were sent (a 304 may answer). */
+  readonly revalidation: boolean;
+  /** Set by asyncEnd: the status, when the upstream answered, and how it ended. */
+  status?: number;
+  outcome?: 'success' | 'failure' | 'cancelled';
+  cause?: FailureCause;
+  duration?: number;
+}
+
+export interface BreakerMessage extends ChannelSource, CacheBreakerEvent {}
+export interface SkipMessage extends ChannelSource, CacheSkipEvent {}
+export interface ErrorMessage extends ChannelSource, CacheErrorEvent {}

@@ -21,7 +21,9 @@ import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
 import { probeOut } from './backoff.js';
 import { invalidateChanged, unsafeTarget } from './unsafe.js';
-import { debugging } from '../debug.js';
+import { debugging } from '../observe/debug.js';
+import { active, requestChannel } from '../observe/channels.js';
+import { traceRequest } from '../observe/traces.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -35,9 +37,9 @@ export type CacheAdapter = AxiosAdapter & { [UPSTREAM]: UpstreamSpec };
  * after every request interceptor, so the key, the method and the credentials check see the final config.
  */
 export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): CacheAdapter {
-  const adapter = (async (config: TrackedConfig) => {
+  const run = async (config: TrackedConfig): Promise<RawResponse> => {
     const upstream = axios.getAdapter(upstreamSpec ?? axios.defaults.adapter, config);
-    if (ctx.detached) return upstream(config);
+    if (ctx.detached) return (await upstream(config)) as RawResponse;
     // Read here, not in the request interceptor: an interceptor axios runs after ours may set it.
     // A bad one is a TypeError before any network call.
     const option = config.staleCache;
@@ -57,7 +59,11 @@ export function cacheAdapter(ctx: CacheContext, upstreamSpec: UpstreamSpec): Cac
       }
       throw error;
     }
-  }) as CacheAdapter;
+  };
+  const adapter = ((config: TrackedConfig) =>
+    active(requestChannel) && !ctx.detached
+      ? traceRequest(ctx, config, () => run(config))
+      : run(config)) as CacheAdapter;
   adapter[UPSTREAM] = upstreamSpec;
   return adapter;
 }

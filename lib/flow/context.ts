@@ -10,7 +10,7 @@ import type { CacheKeys } from '../http/key.js';
 import type { Directives } from '../http/freshness.js';
 import type { CallerValidators } from '../http/validators.js';
 import type { RequestPolicy, ResolvedOptions } from '../options.js';
-import type { CacheStats, StaleCacheMeta } from '../types.js';
+import type { CacheStats, StaleCacheHandle, StaleCacheMeta } from '../types.js';
 import type { AdapterKind, WireUrl } from '../http/wire.js';
 
 /** What one attached instance shares between its requests. */
@@ -32,6 +32,8 @@ export interface CacheContext {
   readonly floods: Map<string, Flood>;
   /** The store's circuit breakers (one per part of the store); absent when turned off or the store is in process. */
   readonly breakers: StoreBreakers | undefined;
+  /** What diagnostics channel messages name as their cache (the handle, set once it exists). */
+  readonly source: { cache: StaleCacheHandle };
   detached: boolean;
 }
 
@@ -66,6 +68,8 @@ export interface CacheRequest {
   readonly callerValidators: CallerValidators | undefined;
   /** The stored entry this request revalidates (conditional): its validators are sent, a 304 refreshes it. */
   validating?: Entry | undefined;
+  /** Why the request goes upstream: a caller's, or the cache's own background refresh (for the upstream channel). */
+  readonly purpose?: 'refresh' | undefined;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
   /** performance.now() at dispatch. */

@@ -67,8 +67,8 @@ export function configCopy(config: TrackedConfig): TrackedConfig {
  * The request of the cache's own made from `req` now: it sends `config` (a configCopy of the
  * caller's, made now), and its answer is keyed and bound by that copy.
  */
-export function ownRequest(req: CacheRequest, config: TrackedConfig): CacheRequest {
-  return { ...req, config };
+export function ownRequest(req: CacheRequest, config: TrackedConfig, purpose?: CacheRequest['purpose']): CacheRequest {
+  return { ...req, config, purpose };
 }
 
 /**
@@ -84,7 +84,7 @@ export function refreshRequest(req: CacheRequest, cap: number): CacheRequest {
   copy.onDownloadProgress = undefined;
   copy.onUploadProgress = undefined;
   if (!((copy.timeout ?? 0) > 0)) copy.timeout = cap;
-  return ownRequest(req, copy);
+  return ownRequest(req, copy, 'refresh');
 }
 
 /**

@@ -3,7 +3,8 @@ import { BreakerOpenError, StoreBusyError, StoreTimeoutError } from '../errors.j
 import { storeError } from './store-errors.js';
 import type { CacheContext } from './context.js';
 import { storedAtOf } from '../entry/codec.js';
-import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue } from '../types.js';
+import { active, storeChannel, tracedStoreCall } from '../observe/channels.js';
+import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue, StoreMessage } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
@@ -65,16 +66,38 @@ export function bounded<T>(call: () => Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/** What a store call is, for the store channel. */
+interface StoreOp {
+  op: StoreMessage['op'];
+  key: string | undefined;
+  keys: number;
+  /** Bytes the call writes (bounded by MAX_PENDING_BYTES while unanswered). */
+  bytes: number;
+}
+
 /**
  * A store call through the breaker (when there is one): bounded, counted as pending until the store
- * answers however late; a timeout counts as a failure.
+ * answers however late; a timeout counts as a failure. On the store channel when someone listens.
  */
-export function storeCall<T>(
+export function storeCall<T>(ctx: CacheContext, what: StoreOp, call: () => Promise<T>, ms: number): Promise<T> {
+  if (!active(storeChannel)) return guardedCall(ctx, what.key, call, ms, what.bytes);
+  return tracedStoreCall(ctx.source, what.op, what.key, what.keys, what.bytes, () =>
+    guardedCall(ctx, what.key, call, ms, what.bytes),
+  );
+}
+
+/** An in-process store's call (CacheStore.inProcess): no bound, no breaker; on the store channel. */
+function inProcessCall<T>(ctx: CacheContext, what: StoreOp, call: () => Promise<T>): Promise<T> {
+  if (!active(storeChannel)) return call();
+  return tracedStoreCall(ctx.source, what.op, what.key, what.keys, what.bytes, call);
+}
+
+function guardedCall<T>(
   ctx: CacheContext,
   key: string | undefined,
   call: () => Promise<T>,
   ms: number,
-  bytes = 0,
+  bytes: number,
 ): Promise<T> {
   const breaker = ctx.breakers?.for(key);
   if (!breaker) return pendingCall(ctx, call, ms, bytes);
@@ -125,9 +148,13 @@ export async function readValue(ctx: CacheContext, key: string, budget: number):
   const { store } = ctx.opts;
   try {
     // Read synchronously (CacheStore.getSync): cannot be slow, so no timer and no budget.
-    if (store.getSync) return store.getSync(key);
+    const getSync = store.getSync;
+    if (getSync) {
+      if (!active(storeChannel)) return getSync.call(store, key);
+      return await tracedStoreCall(ctx.source, 'get', key, 1, 0, async () => getSync.call(store, key));
+    }
     if (budget <= 0) return undefined; // an earlier read used the budget up: the store is too slow today
-    return await storeCall(ctx, key, () => ctx.opts.store.get(key), budget);
+    return await storeCall(ctx, { op: 'get', key, keys: 1, bytes: 0 }, () => store.get(key), budget);
   } catch (error) {
     storeError(ctx, 'get', key, error);
     return undefined;
@@ -163,13 +190,13 @@ export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[], inde
   const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
   const setIndexed = index && store.setIndexed?.bind(store);
   const set = (): Promise<void> => (setIndexed && index ? setIndexed(entries, index) : store.set(entries));
+  const what: StoreOp = { op: 'set', key: entries[0]?.key, keys: entries.length, bytes: bytesOf(entries) };
   if (isSync(ctx)) {
     // In process: done before this returns, so nothing to bound or to wait for.
-    set().catch(failed);
+    inProcessCall(ctx, what, set).catch(failed);
     return DONE;
   }
-  const write = storeCall(ctx, entries[0]?.key, set, ctx.opts.storeTimeout, bytesOf(entries));
-  return track(ctx, write.catch(failed));
+  return track(ctx, storeCall(ctx, what, set, ctx.opts.storeTimeout).catch(failed));
 }
 
 /**
@@ -185,11 +212,12 @@ export function writeUnlessNewer(ctx: CacheContext, entries: CacheStoreEntry[], 
   const setUnlessNewer = store.setUnlessNewer?.bind(store);
   if (setUnlessNewer) {
     const write = (): Promise<boolean> => setUnlessNewer(entries, guard);
+    const what: StoreOp = { op: 'set', key: entries[0]?.key, keys: entries.length, bytes: bytesOf(entries) };
     if (isSync(ctx)) {
-      write().catch(failed);
+      inProcessCall(ctx, what, write).catch(failed);
       return DONE;
     }
-    return track(ctx, storeCall(ctx, entries[0]?.key, write, storeTimeout, bytesOf(entries)).catch(failed));
+    return track(ctx, storeCall(ctx, what, write, storeTimeout).catch(failed));
   }
   const guarded = Promise.all(guard.keys.map((key) => readValue(ctx, key, storeTimeout))).then((values) => {
     const newer = values.some((v) => v === undefined || (isStoredValue(v) && (storedAtOf(v) ?? 0) > guard.storedAt));
@@ -203,7 +231,8 @@ export function deleteIndexed(ctx: CacheContext, keys: string[], indexes: string
   const { store } = ctx.opts;
   const deleteIndexed = store.deleteIndexed?.bind(store);
   const call = deleteIndexed ? () => deleteIndexed(keys, indexes) : () => store.delete(keys);
-  return storeCall(ctx, keys[0], call, ctx.opts.storeTimeout);
+  const what: StoreOp = { op: 'delete', key: keys[0], keys: keys.length + indexes.length, bytes: 0 };
+  return storeCall(ctx, what, call, ctx.opts.storeTimeout);
 }
 
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */
@@ -211,7 +240,7 @@ export function deleteKeys(ctx: CacheContext, keys: string[], prefixes: string[]
   const { store } = ctx.opts;
   return storeCall(
     ctx,
-    keys[0],
+    { op: 'delete', key: keys[0], keys: keys.length + prefixes.length, bytes: 0 },
     async () => {
       await Promise.all([
         keys.length > 0 ? store.delete(keys) : undefined,

@@ -4,6 +4,8 @@ import { setState, type CacheContext, type CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
+import { active, upstreamChannel } from '../observe/channels.js';
+import { traceUpstream } from '../observe/traces.js';
 import { classifyRejection, isShareable, readHeader, responseVary, surrogateNoStore } from '../http/rules.js';
 import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
 import { refreshedBy } from './conditional.js';
@@ -93,7 +95,9 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
   const { progress } = hooks;
   let result: Called;
   try {
-    const sent = progress ? withProgress(progress, () => req.upstream(config)) : req.upstream(config);
+    const send = (): Promise<unknown> => req.upstream(config);
+    const call = active(upstreamChannel) ? () => traceUpstream(ctx, req, send) : send;
+    const sent = progress ? withProgress(progress, call) : call();
     const raw = (await sent) as RawResponse;
     result = { ok: true, raw, entry: entryOf(ctx, req, raw) };
   } catch (error) {

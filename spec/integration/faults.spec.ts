@@ -18,6 +18,7 @@ interface Report {
   unhandledRejections: number;
   timeout: number;
   storeTimeout: number;
+  softTimeout: number;
   loopDelayMaxMs: number;
 }
 
@@ -28,8 +29,13 @@ const FAILURES = ['refuse', 'reset', 'reset-mid-body', 'hang', '500', '502', '50
  * upstream gave. A healthy upstream's first answer may be a hit for the second wave where it could be
  * written, if the second wave came within its 30 ms ttl.
  */
-function expected(redis: string, fault: string, wave: number): string[] {
-  if (fault === 'healthy') return wave === 1 && (redis === 'up' || redis === 'garbage') ? ['hit', 'fresh'] : ['fresh'];
+function expected(redis: string, fault: string, wave: number, slowed: boolean): string[] {
+  if (fault === 'healthy') {
+    const answers = wave === 1 && (redis === 'up' || redis === 'garbage') ? ['hit', 'fresh'] : ['fresh'];
+    // softTimeout cannot tell a healthy upstream on a process that ran late from a slow one: then
+    // it answers stale (cause 'slow', checked below) with a stale entry readable, as designed.
+    return slowed && redis === 'up' ? [...answers, 'stale'] : answers;
+  }
   if (redis === 'up') return ['stale'];
   return [fault === 'malformed-json' ? 'original' : 'error']; // the malformed body itself, as axios gives it
 }
@@ -85,8 +91,14 @@ describe.each(['node-redis', 'ioredis'])(
     });
 
     it('every request ends in exactly the expected one of fresh / hit / stale / original answer / original error', () => {
+      // The process's own event loop ran later than half the soft timeout: a loaded machine.
+      const slowed = report.loopDelayMaxMs > report.softTimeout / 2;
       const wrong = report.cells.filter((c) =>
-        c.waves.some((w, i) => w.outcomes.some((o) => !expected(c.redis, c.fault, i).includes(o))),
+        c.waves.some(
+          (w, i) =>
+            w.outcomes.some((o) => !expected(c.redis, c.fault, i, slowed && c.mode === 'outage').includes(o)) ||
+            (c.fault === 'healthy' && w.causes.some((cause) => cause !== 'slow')),
+        ),
       );
       expect(wrong).toEqual([]);
     });

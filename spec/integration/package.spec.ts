@@ -55,6 +55,7 @@ describe('the packed package', () => {
     };
     const deps = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)];
     for (const dep of [...deps, '@redis', 'typescript']) {
+      mkdirSync(path.dirname(path.join(app, 'node_modules', dep)), { recursive: true }); // a scoped name
       symlinkSync(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep));
     }
     cpSync(path.join(root, 'spec/fixtures/consumer'), app, { recursive: true });
@@ -75,6 +76,8 @@ describe('the packed package', () => {
       ]),
     );
     expect(files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|package\.json$|LICENSE)/.test(f))).toEqual([]);
+    // No source maps: they would point at TypeScript sources the package does not ship.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
   it('passes publint (strict) and arethetypeswrong on every resolution mode', () => {

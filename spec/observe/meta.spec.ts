@@ -1,6 +1,6 @@
 import axios, { type AxiosError } from 'axios';
-import { attachStaleCache, cacheMeta, type StaleCacheMeta } from '../lib/index';
-import { send, startUpstream, type Upstream } from './helpers/upstream';
+import { attachStaleCache, cacheMeta, type StaleCacheMeta } from '../../lib/index';
+import { send, startUpstream, type Upstream } from '../helpers/upstream';
 
 /** A typed way to read the cache's metadata, on responses and on errors with or without a response. */
 describe('cacheMeta()', () => {

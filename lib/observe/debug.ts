@@ -1,6 +1,6 @@
 import { debuglog } from 'node:util';
-import { WHY, type RequestState, type TrackedConfig } from './flow/context.js';
-import { redactUrl } from './http/wire.js';
+import { WHY, type RequestState, type TrackedConfig } from '../flow/context.js';
+import { redactUrl } from '../http/wire.js';
 
 /*
  * `NODE_DEBUG=axios-stale-cache`: one line per request, with the cache's decision and, for a request

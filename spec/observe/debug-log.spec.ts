@@ -1,4 +1,4 @@
-import { runFixture } from './helpers/fixtures';
+import { runFixture } from '../helpers/fixtures';
 
 /** NODE_DEBUG=axios-stale-cache: why was this a miss? One line per request, secrets redacted. */
 describe('the debug log', () => {

@@ -1,4 +1,4 @@
-import type { StaleCacheMeta } from './types.js';
+import type { StaleCacheMeta } from '../types.js';
 
 /**
  * The cache's metadata of an answer of an attached instance: a response, or an error (with a response
