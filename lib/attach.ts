@@ -5,7 +5,9 @@ import { debugRequest } from './observe/debug.js';
 import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
-import { invalidate } from './invalidate.js';
+import { clear } from './handle/clear.js';
+import { invalidate } from './handle/invalidate.js';
+import { peek } from './handle/peek.js';
 import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions } from './options.js';
 import type { CacheEventName, StaleCacheHandle, StaleCacheOptions } from './types.js';
@@ -174,6 +176,8 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
 
   const handle: StaleCacheHandle = {
     invalidate: (target) => invalidate(ctx, instance, target),
+    peek: (target) => peek(ctx, instance, target),
+    clear: (options) => clear(ctx, options),
     on(event, listener) {
       ctx.events.on(eventName(event), listener);
       return handle;

@@ -64,6 +64,11 @@ export interface CacheStore {
    * Optional, with setIndexed: without them, an unsafe method removes only the keys it can name.
    */
   deleteIndexed?(keys: ReadonlyArray<string>, indexes: ReadonlyArray<string>): Promise<void>;
+  /**
+   * Removes every key that begins with one of `prefixes`, wherever it lives (every master of a
+   * Cluster), in batches: what `handle.clear()` calls. Optional; without it `clear()` rejects.
+   */
+  clear?(prefixes: ReadonlyArray<string>): Promise<void>;
 }
 
 /** See CacheStore.setIndexed. */
@@ -467,9 +472,52 @@ export interface InvalidateTarget {
   staleCache?: StaleCacheRequestOptions | false;
 }
 
+/** What `handle.peek()` finds for a URL: read from the store, without touching the upstream. */
+export interface CachePeek {
+  /** The primary-tier key. */
+  key: string;
+  /** The URL the stored answer is for, as its entry records it (secrets redacted). */
+  url: string | undefined;
+  /**
+   * What a request without directives of its own would get now: `hit`; `stale` (stale-while-
+   * revalidate, or a backoff in place); `miss` (it goes upstream, and the stale tier answers a failure).
+   */
+  state: 'hit' | 'stale' | 'miss';
+  /** The upstream's status of the stored answer. */
+  status: number;
+  /** Epoch ms at which the answer was stored (the primary tier's entry, else the stale tier's). */
+  storedAt: number;
+  /** Milliseconds since storedAt. */
+  age: number;
+  /** Milliseconds it stays fresh (0 when expired, or only in the stale tier). */
+  freshFor: number;
+  /** Milliseconds the stale tier may still answer a failure with it (0: it may not; Infinity: no end). */
+  staleFor: number;
+  /** Bytes its entry takes in the store (headers and body, once per tier). */
+  bytes: number;
+  /** Which tiers hold it. */
+  tiers: { primary: boolean; stale: boolean };
+  /** The response's Vary names: other variants may be stored beside this one. */
+  vary?: readonly string[];
+  /** A failureBackoff is in place until this epoch ms (stale answers, no upstream). */
+  backoffUntil?: number;
+}
+
+export interface ClearOptions {
+  /** Milliseconds clear() may take before it rejects. @default 30000 */
+  timeout?: number;
+}
+
 export interface StaleCacheHandle {
   /** Removes both tiers of a URL (every `vary` variant, where the store can list them). */
   invalidate(target: string | InvalidateTarget): Promise<void>;
+  /**
+   * What the cache holds for a URL (or request config: method, headers for `vary`, data) and would
+   * answer now, without touching the upstream; undefined when nothing is stored.
+   */
+  peek(target: string | InvalidateTarget): Promise<CachePeek | undefined>;
+  /** Removes every entry of this cache (both prefixes) from its store, for every process sharing it. */
+  clear(options?: ClearOptions): Promise<void>;
   on<E extends CacheEventName>(event: E, listener: (info: CacheEvents[E]) => void): StaleCacheHandle;
   off<E extends CacheEventName>(event: E, listener: (info: CacheEvents[E]) => void): StaleCacheHandle;
   stats(): CacheStats;

@@ -10,8 +10,8 @@ import type { StoredValue } from '../types.js';
  * binds the entry to the key it was written under, and `crc` (CRC-32 of the body) a flipped bit.
  * The last field is an object of named facts (its freshness, see http/freshness.ts; a backoff
  * marker's `until`): fields added later go there, by name, and a reader ignores names it does not
- * know. Version 2 (the same fields with `ttl` and `until` by position) is still read, and still
- * written for an entry that needs no more (see needsV3), so processes of both releases share a store.
+ * know. Version 2 (the same fields with `ttl` and `until` by position), which builds before 0.1.0
+ * wrote, is still read; no release ever read version 2 only, so every entry is written as version 3.
  */
 export const ENTRY_VERSION = 3;
 
@@ -48,6 +48,8 @@ export interface Entry extends Snapshot, Freshness {
   vary: readonly string[] | undefined;
   /** Digest of the request's values of those headers: only a request with the same values gets this entry. */
   varied: string | undefined;
+  /** The URL the answer is for, secrets redacted: what an operator reading the store sees (peek). */
+  src?: string | undefined;
   /**
    * Set on an entry kept in the decoded-entries cache, read by more than one request: it may then
    * hold the parsed JSON of its body (`template`, never handed out itself unless zeroCopy), or null
@@ -70,11 +72,12 @@ const FACTS = {
   mustRevalidate: 'boolean',
   noCache: 'boolean',
   until: 'number',
-} as const satisfies Partial<Record<keyof Freshness, 'boolean' | 'number' | 'string'>>;
+  src: 'string',
+} as const satisfies Partial<Record<keyof Entry, 'boolean' | 'number' | 'string'>>;
 type Fact = keyof typeof FACTS;
 const FACT_NAMES = Object.keys(FACTS) as Fact[];
 
-function factsOf(entry: Freshness): Record<string, unknown> {
+function factsOf(entry: Freshness & { src?: string | undefined }): Record<string, unknown> {
   const out: Record<string, unknown> = { ttl: entry.ttl };
   for (const name of FACT_NAMES) if (entry[name] !== undefined) out[name] = entry[name];
   return out;
@@ -98,24 +101,10 @@ function readFacts(value: unknown, into: Entry): void {
   }
 }
 
-/**
- * Written as version 2 when it needs nothing version 2 lacks (the seed's options: ttl, and until on a
- * marker): a process of an earlier release sharing the store reads it, so a rolling upgrade keeps
- * the stale tier for every process. Facts beyond those make it version 3.
- */
-function needsV3(entry: Freshness & { status: number }): boolean {
-  // An answer the seed's options would not keep (a 3xx or 4xx cacheControl kept): an earlier reader,
-  // which knows no cacheControl, would answer it to anyone.
-  if (entry.status !== 200 && entry.status !== 203 && entry.status !== 204) return true;
-  for (const name of FACT_NAMES) if (name !== 'until' && entry[name] !== undefined) return true;
-  return false;
-}
-
 export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8Array {
   const { body } = entry;
-  const v3 = needsV3(entry);
   const fields = [
-    v3 ? ENTRY_VERSION : 2,
+    ENTRY_VERSION,
     entry.storedAt,
     entry.status,
     entry.statusText,
@@ -128,7 +117,7 @@ export function encodeEntry(entry: Omit<Entry, 'reusable' | 'template'>): Uint8A
     entry.redirects,
     entry.url ?? null,
     crc32 ? crc32(body) : null,
-    ...(v3 ? [factsOf(entry)] : entry.until === undefined ? [entry.ttl] : [entry.ttl, entry.until]),
+    factsOf(entry),
   ];
   const meta = JSON.stringify(fields);
   const metaBytes = Buffer.byteLength(meta);

@@ -33,6 +33,13 @@ export class Invalidations {
     }
   }
 
+  /** Marks every URL invalidated from now on (clear()): every request in flight loses its write. */
+  invalidateAll(): void {
+    this.seq++;
+    this.floor = this.seq;
+    this.byUrl.clear();
+  }
+
   /** True when a request that started at `started` for this URL digest has been overtaken by an invalidation. */
   overtaken(urlDigest: string, started: number): boolean {
     if (this.floor > started) return true;

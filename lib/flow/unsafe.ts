@@ -1,7 +1,7 @@
 import type { AxiosAdapter } from 'axios';
 import type { CacheContext, TrackedConfig } from './context.js';
 import type { RawResponse } from '../entry/response.js';
-import { invalidateResources, type Resource } from '../invalidate.js';
+import { invalidateResources, type Resource } from '../handle/invalidate.js';
 import { METHOD_OVERRIDE_HEADERS, readHeader } from '../http/rules.js';
 import { adapterKind, wireUrl } from '../http/wire.js';
 import { headersDigest } from '../http/key.js';

@@ -5,6 +5,7 @@ import type { Entry } from '../entry/codec.js';
 import { staleAnswer } from './stale.js';
 import type { Outcome } from './flights.js';
 import { active, upstreamChannel } from '../observe/channels.js';
+import { redactUrl } from '../http/wire.js';
 import { traceUpstream } from '../observe/traces.js';
 import { classifyRejection, isShareable, readHeader, responseVary, surrogateNoStore } from '../http/rules.js';
 import { bytesFor, parseDeclaredJson, settle, toSnapshot, type RawResponse } from '../entry/response.js';
@@ -68,6 +69,7 @@ export function entryOf(
       id: req.keys.id,
       vary: names,
       varied: names && variedDigest(req, names),
+      src: redactUrl(req.href),
     };
   } catch (error) {
     storeError(ctx, 'encode', req.keys.primary, error); // JSON.stringify threw on a custom adapter's data

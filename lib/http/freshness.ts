@@ -98,7 +98,7 @@ export function ageHeader(entry: Pick<Freshness, 'storedAt'>, upstreamAge: unkno
 }
 
 /** Milliseconds the entry is fresh for this request: the server's lifetime, or the shorter of both ttls. */
-function lifetime(entry: Freshness, asked: Asked): number {
+export function lifetime(entry: Freshness, asked: Asked): number {
   if (entry.noCache) return 0;
   return entry.explicit && asked.cacheControl ? entry.ttl : Math.min(asked.ttl, entry.ttl);
 }

@@ -18,7 +18,8 @@ export interface MemoryStore extends CacheStore {
   deleteIndexed: NonNullable<CacheStore['deleteIndexed']>;
   /** Entries held now, expired ones included until they are next touched or evicted. */
   readonly size: number;
-  clear(): void;
+  /** Removes every entry, or only those under `prefixes` (see CacheStore.clear). */
+  clear(prefixes?: ReadonlyArray<string>): Promise<void>;
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -68,8 +69,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     get size() {
       return lru.size;
     },
-    clear() {
-      lru.clear();
+    async clear(prefixes) {
+      if (prefixes === undefined) lru.clear();
+      else for (const key of [...lru.keys()]) if (prefixes.some((p) => key.startsWith(p))) lru.delete(key);
     },
     async get(key) {
       return lru.get(key) ?? null;

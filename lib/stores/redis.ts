@@ -176,6 +176,14 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       // One DEL per hash tag: a DEL across slots is a CROSSSLOT error on a cluster.
       await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
     },
+    async clear(prefixes) {
+      ready();
+      for (const prefix of prefixes) {
+        await driver.scanAll(prefix, scanCount, async (keys) => {
+          await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
+        });
+      }
+    },
     async deletePrefixed(prefixes) {
       ready();
       const found = await Promise.all(prefixes.map((prefix) => driver.keysUnder(prefix, scanCount)));

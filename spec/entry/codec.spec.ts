@@ -17,7 +17,13 @@ const entry: Entry = {
 };
 
 describe('entry codec', () => {
-  const good = Buffer.from(encodeEntry(entry)); // version 2
+  const good = Buffer.from(encodeEntry(entry));
+  // Version 2, as builds before 0.1.0 wrote it: ttl (and a marker's until) by position.
+  const v2 = (tail: string): string =>
+    good
+      .toString()
+      .replace(/^\[3,/, '[2,')
+      .replace(/,\{"ttl":5000\}\]\n/, `,${tail}]\n`);
   const v3 = Buffer.from(encodeEntry({ ...entry, explicit: true }));
   const meta = (value: Uint8Array): unknown[] => JSON.parse(Buffer.from(value).toString().split('\n')[0] ?? '');
   it('round-trips every field, from bytes and from a string', () => {
@@ -50,19 +56,15 @@ describe('entry codec', () => {
     expect(meta(encoded)[13]).toEqual({ ttl: 5_000, ...facts });
   });
 
-  it('writes what the seed’s options need as version 2, which a process of the previous release reads', () => {
-    expect(meta(encodeEntry(entry))).toEqual(expect.arrayContaining([2]));
-    expect(meta(encodeEntry(entry))[0]).toBe(2);
+  it('writes every entry as version 3, with the URL it is for (redacted by the writer) among its facts', () => {
+    expect(meta(encodeEntry(entry))[0]).toBe(3);
     expect(meta(encodeEntry(entry))).toHaveLength(14);
+    const src = 'https://api.example.com/users?token=***';
+    expect(decodeEntry(encodeEntry({ ...entry, src })).src).toBe(src);
+    expect(meta(encodeEntry({ ...entry, src }))[13]).toEqual({ ttl: 5_000, src });
     const marker = encodeEntry({ ...entry, until: 1_700_000_010_000 });
-    expect(meta(marker)).toHaveLength(15); // as the previous release writes a backoff marker
     expect(decodeEntry(marker).until).toBe(1_700_000_010_000);
     expect('until' in decodeEntry(encodeEntry(entry))).toBe(false);
-  });
-
-  it('writes any status the seed’s options would not keep as version 3: an earlier reader would answer it to anyone', () => {
-    for (const status of [301, 404, 410]) expect(meta(encodeEntry({ ...entry, status }))[0]).toBe(3);
-    for (const status of [200, 203, 204]) expect(meta(encodeEntry({ ...entry, status }))[0]).toBe(2);
   });
 
   it('ignores facts it does not know (written by a later release)', () => {
@@ -72,7 +74,6 @@ describe('entry codec', () => {
   });
 
   it('reads version 2 (ttl and a marker’s until by position)', () => {
-    const v2 = (tail: string): string => good.toString().replace(/,5000\]\n/, `,${tail}]\n`);
     expect(decodeEntry(v2('5000'))).toMatchObject({ ttl: 5_000, status: 200, storedAt: entry.storedAt });
     expect(decodeEntry(v2('5000,1700000010000')).until).toBe(1_700_000_010_000);
     expect(() => decodeEntry(v2('5000,"soon"'))).toThrow(/bad until/);
@@ -91,11 +92,12 @@ describe('entry codec', () => {
     ['a truncated body', good.subarray(0, good.length - 3), /truncated/],
     ['a truncated meta line', good.subarray(0, 20), /no meta line/],
     ['a future version', v3.toString().replace(/^\[3,/, '[4,'), /unknown entry version 4/],
-    ['an entry of an earlier version', good.toString().replace(/^\[2,/, '[1,'), /unknown entry version 1/],
+    ['an entry of an earlier version', good.toString().replace(/^\[3,/, '[1,'), /unknown entry version 1/],
     ['a flipped bit in the body', Buffer.from(good.toString().replace('break', 'brEak')), /checksum/],
     ['an id that is not a string', good.toString().replace('"{DIGEST}:VARIANT"', '7'), /bad field/],
     ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
     ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
+    ['a src that is not a string', v3.toString().replace('"explicit":true}', '"explicit":true,"src":7}'), /bad src/],
     [
       'a backoff end that is not a number',
       v3.toString().replace('"explicit":true}', '"explicit":true,"until":"soon"}'),
@@ -104,7 +106,7 @@ describe('entry codec', () => {
     ['a negative stale-if-error', v3.toString().replace('"explicit":true}', '"explicit":true,"sie":-1}'), /bad sie/],
     ['facts that are not an object', v3.toString().replace('{"ttl":5000,"explicit":true}', '[5000]'), /bad facts/],
     ['facts without a ttl', v3.toString().replace('{"ttl":5000,"explicit":true}', '{}'), /bad field/],
-    ['a version 2 meta line of 16 fields', good.toString().replace(/,5000\]\n/, ',5000,1,2]\n'), /bad meta line/],
+    ['a version 2 meta line of 16 fields', v2('5000,1,2'), /bad meta line/],
     ['headers that are not strings', good.toString().replace('"application/json"', '42'), /bad field/],
   ];
   it.each(cases)('refuses %s with an EntryError', (_name, value, message) => {

@@ -2,10 +2,15 @@ import type { RedisClientType } from 'redis';
 import { memoryStore } from '../../lib/index';
 import { redisStore } from '../../lib/stores/redis';
 import { httpSemantics } from '../helpers/http-semantics';
+import { operatorTasks } from '../helpers/operator';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 
 describe('HTTP semantics on the memory store', () => {
   httpSemantics(() => memoryStore());
+  describe('peek and clear', () => {
+    const store = memoryStore();
+    operatorTasks(() => store);
+  });
 });
 
 describe('HTTP semantics on Redis', () => {
@@ -22,4 +27,7 @@ describe('HTTP semantics on Redis', () => {
     () => redisStore(client),
     () => p,
   );
+  describe('peek and clear', () => {
+    operatorTasks(() => redisStore(client));
+  });
 });

@@ -15,6 +15,7 @@ import { send, startUpstream, type Upstream } from '../helpers/upstream';
 import { sleep } from '../helpers/time';
 import { startCluster, startRedisServer, type RedisGroup, type RedisProcess } from '../setup/redis-server';
 import { httpSemantics } from '../helpers/http-semantics';
+import { operatorTasks } from '../helpers/operator';
 
 /*
  * The clients teams already run, on the same store: ioredis 5 and 6 and iovalkey, single node (a
@@ -79,6 +80,10 @@ describe.each(families)('$name', (family) => {
 
     describe('the store contract', () => {
       storeContract(() => redisStore(client));
+    });
+
+    describe('peek and clear', () => {
+      operatorTasks(() => redisStore(client));
     });
 
     describe('HTTP semantics', () => {
@@ -146,6 +151,10 @@ describe.each(families)('$name', (family) => {
 
     describe('the store contract', () => {
       storeContract(() => redisStore(cluster));
+    });
+
+    describe('peek and clear (clear scans every master)', () => {
+      operatorTasks(() => redisStore(cluster));
     });
 
     it('runs miss, hit, stale; every key of a URL in one slot', async () => {

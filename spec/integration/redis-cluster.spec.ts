@@ -6,6 +6,7 @@ import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
 import { httpSemantics } from '../helpers/http-semantics';
+import { operatorTasks } from '../helpers/operator';
 import { missHitStale } from '../helpers/store-scenario';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { pauseServer } from '../helpers/redis';
@@ -34,6 +35,10 @@ describe('Redis Cluster (three masters started by the test)', () => {
 
   describe('the store contract', () => {
     storeContract(() => redisStore(cluster));
+  });
+
+  describe('peek and clear (clear scans every master)', () => {
+    operatorTasks(() => redisStore(cluster));
   });
 
   describe('HTTP semantics', () => {

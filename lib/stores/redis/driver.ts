@@ -19,6 +19,11 @@ export interface RedisDriver {
   eval(script: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string | Uint8Array>): Promise<unknown>;
   /** Every key beginning with `prefix` (whose hash tag names one slot): a SCAN, or that slot on a Cluster. */
   keysUnder(prefix: string, scanCount: number): Promise<string[]>;
+  /**
+   * Every key beginning with `prefix` anywhere: a SCAN of the node, or of every master of a Cluster,
+   * handed over a batch at a time (awaited before the scan goes on, so memory stays bounded).
+   */
+  scanAll(prefix: string, scanCount: number, each: (keys: string[]) => Promise<void>): Promise<void>;
   /** The Cluster master a key lives on (by address), for a store breaker each. */
   scopeOf?: ((key: string) => string | undefined) | undefined;
 }

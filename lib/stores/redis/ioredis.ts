@@ -86,6 +86,15 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
       }
       return keys;
     },
+    async scanAll(prefix, scanCount, each) {
+      const nodes = cluster ? (cluster.nodes('master') as unknown as IoScannable[]) : [client as IoScannable];
+      for (const node of nodes) {
+        for await (const batch of node.scanStream({ match: matchPrefix(prefix), count: scanCount })) {
+          const keys = batch.map(String);
+          if (keys.length > 0) await each(keys);
+        }
+      }
+    },
     scopeOf: cluster ? masterOf : undefined,
   };
 }

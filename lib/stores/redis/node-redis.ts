@@ -36,6 +36,7 @@ export interface RedisLike {
 interface ClusterLike extends RedisLike {
   getSlotMaster(slot: number): unknown;
   nodeClient(node: unknown): Promise<unknown>;
+  readonly masters: ReadonlyArray<unknown>;
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Reply;
 }
 
@@ -122,6 +123,17 @@ export function nodeRedisDriver(client: RedisLike): RedisDriver {
         else keys.push(String(batch));
       }
       return keys;
+    },
+    async scanAll(prefix, scanCount, each) {
+      const nodes = cluster
+        ? await Promise.all(cluster.masters.map((m) => cluster.nodeClient(m) as Promise<ScannableLike>))
+        : [client as ScannableLike];
+      for (const node of nodes) {
+        for await (const batch of node.scanIterator({ MATCH: matchPrefix(prefix), COUNT: scanCount })) {
+          const keys = Array.isArray(batch) ? batch.map(String) : [String(batch)];
+          if (keys.length > 0) await each(keys);
+        }
+      }
     },
     // A Cluster key's master, by address: each master gets a store breaker of its own.
     scopeOf: cluster

@@ -1,0 +1,121 @@
+import axios from 'axios';
+import type { CacheStore, StaleCacheOptions } from '../../lib/index';
+import { attachStaleCache } from '../../lib/index';
+import { instances } from './instances';
+import { fakeClock } from './time';
+import { send, startUpstream, type Upstream } from './upstream';
+import { prefixes } from './redis';
+
+/**
+ * What an operator reaches for, on a store: peek() reads what is cached without the upstream, clear()
+ * removes every entry of one cache and nothing of another's. Run against a real HTTP server on every
+ * store (memory, Redis, Cluster, each client family), each cache under prefixes of its own.
+ */
+export function operatorTasks(store: () => CacheStore): void {
+  let upstream: Upstream;
+  let shared: CacheStore;
+  let own: Partial<StaleCacheOptions>;
+  const { instance, detachAll } = instances(
+    () => upstream.baseURL,
+    () => ({ store: shared, ...own, ttl: 10_000, staleTtl: 600_000 }),
+  );
+
+  beforeEach(async () => {
+    shared = store();
+    own = prefixes();
+    upstream = await startUpstream();
+    upstream.route('/users/42', send.json({ id: 42 }, 200, { vary: 'accept-language' }));
+  });
+  afterEach(async () => {
+    detachAll();
+    await upstream.close();
+  });
+
+  it('peek: nothing, then what a request would get, without the upstream; the entry records its redacted URL', async () => {
+    const clock = fakeClock();
+    try {
+      const { http, cache } = instance();
+      expect(await cache.peek('/users/42?token=s3cret')).toBeUndefined();
+      await http.get('/users/42?token=s3cret');
+      await cache.settled();
+      const calls = upstream.calls('/users/42');
+      const fresh = await cache.peek('/users/42?token=s3cret');
+      expect(fresh).toMatchObject({
+        state: 'hit',
+        status: 200,
+        tiers: { primary: true, stale: true },
+        vary: ['accept-language'],
+        freshFor: 10_000,
+        staleFor: 600_000,
+      });
+      expect(fresh?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/users\/42\?token=\*\*\*$/);
+      expect(fresh?.key).toBe((await http.get('/users/42?token=s3cret')).staleCache?.key);
+      expect(fresh?.bytes).toBeGreaterThan(20);
+      clock.advance(12_000);
+      expect(await cache.peek({ url: '/users/42', params: { token: 's3cret' } })).toMatchObject({
+        state: 'miss',
+        freshFor: 0,
+        staleFor: 588_000,
+        age: 12_000,
+      });
+      expect(await cache.peek('/users/43')).toBeUndefined();
+      expect(upstream.calls('/users/42')).toBe(calls);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('peek: one vary variant at a time, named by the headers given', async () => {
+    const { http, cache } = instance({ vary: ['x-tenant'] });
+    await http.get('/users/42', { headers: { 'x-tenant': 'a' } });
+    await cache.settled();
+    expect(await cache.peek({ url: '/users/42', headers: { 'x-tenant': 'a' } })).toMatchObject({ state: 'hit' });
+    expect(await cache.peek({ url: '/users/42', headers: { 'x-tenant': 'b' } })).toBeUndefined();
+    expect(await cache.peek('/users/42')).toBeUndefined();
+  });
+
+  it('clear: every entry of this cache goes, and nothing of another cache on the same store', async () => {
+    const a = instance();
+    const otherPrefixes = prefixes();
+    const b = instance(otherPrefixes);
+    const urls = Array.from({ length: 30 }, (_, i) => `/users/42?page=${i}`);
+    for (const url of urls) {
+      await a.http.get(url);
+      await b.http.get(url);
+    }
+    await Promise.all([a.cache.settled(), b.cache.settled()]);
+    await a.cache.clear();
+    for (const url of urls) {
+      expect(await a.cache.peek(url)).toBeUndefined();
+      expect(await b.cache.peek(url)).toMatchObject({ state: 'hit' });
+    }
+    expect((await a.http.get(urls[0] as string)).staleCache?.state).toBe('miss');
+    await b.cache.clear();
+  });
+
+  it('clear: an answer in flight when clear() began is not written after it', async () => {
+    const { http, cache } = instance();
+    let release: () => void = () => undefined;
+    upstream.route('/slow', (req, res) => {
+      release = () => send.json({ late: true })(req, res);
+    });
+    const pending = http.get('/slow');
+    for (let i = 0; i < 200 && upstream.calls('/slow') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await cache.clear();
+    release();
+    expect((await pending).staleCache?.state).toBe('miss');
+    await cache.settled();
+    expect(await cache.peek('/slow')).toBeUndefined();
+  });
+
+  it('clear: rejects a bad timeout, and a store that cannot list its keys', async () => {
+    const { cache } = instance();
+    await expect(cache.clear({ timeout: 0 })).rejects.toThrow(/clear\(\) options\.timeout must be an integer >= 1/);
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const s = store();
+    const bare: CacheStore = { get: (k) => s.get(k), set: (e) => s.set(e), delete: (k) => s.delete(k) };
+    const other = attachStaleCache(http, { store: bare });
+    await expect(other.clear()).rejects.toThrow(/cannot list its keys/);
+    other.detach();
+  });
+}
