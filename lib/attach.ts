@@ -84,7 +84,7 @@ function report(ctx: CacheContext, config: TrackedConfig, state: RequestState): 
       key: meta.key,
       method: config.method ?? 'get',
       url,
-      route: routeOf(ctx, config, url),
+      route: routeOf(ctx, config),
       meta,
       duration: state.duration ?? 0,
       ...(meta.status === undefined ? {} : { status: meta.status }),
@@ -163,6 +163,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     decoded: new DecodedEntries(),
     addresses: new Map(),
     source,
+    routeErrorAt: Number.NEGATIVE_INFINITY,
     detached: false,
   };
   const requestId = instance.interceptors.request.use((config) => onRequest(ctx, config), undefined, {

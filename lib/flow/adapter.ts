@@ -22,8 +22,9 @@ import { readTier } from './tiers.js';
 import { probeOut } from './backoff.js';
 import { invalidateChanged, unsafeTarget } from './unsafe.js';
 import { debugging } from '../observe/debug.js';
-import { active, requestChannel } from '../observe/channels.js';
-import { traceRequest } from '../observe/traces.js';
+import { active, requestChannel, upstreamChannel } from '../observe/channels.js';
+import { requestUrl } from '../observe/route.js';
+import { traceRequest, traceUpstream } from '../observe/traces.js';
 import type { BypassReason, StaleCacheMeta } from '../types.js';
 
 type UpstreamSpec = InternalAxiosRequestConfig['adapter'];
@@ -85,7 +86,14 @@ async function bypass(
 ): Promise<RawResponse> {
   setState(config, { meta: { state: 'bypass', reason }, url: config.url ?? '' });
   const changes = reason === 'method' ? unsafeTarget(ctx, config, upstream) : undefined;
-  const raw = (await upstream(config)) as RawResponse;
+  const send = (): Promise<RawResponse> => upstream(config) as Promise<RawResponse>;
+  const raw = active(upstreamChannel)
+    ? await traceUpstream(
+        ctx,
+        { config, method: config.method ?? 'get', url: requestUrl(config), purpose: 'request', revalidation: false },
+        send,
+      )
+    : await send();
   if (changes) await invalidateChanged(ctx, changes, raw);
   return raw;
 }

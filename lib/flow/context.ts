@@ -34,6 +34,8 @@ export interface CacheContext {
   readonly breakers: StoreBreakers | undefined;
   /** What diagnostics channel messages name as their cache (the handle, set once it exists). */
   readonly source: { cache: StaleCacheHandle };
+  /** When a route function last failed with an error event (see observe/route.ts): -Infinity before. */
+  routeErrorAt: number;
   detached: boolean;
 }
 

@@ -98,7 +98,20 @@ export async function callUpstream(ctx: CacheContext, req: CacheRequest, hooks: 
   let result: Called;
   try {
     const send = (): Promise<unknown> => req.upstream(config);
-    const call = active(upstreamChannel) ? () => traceUpstream(ctx, req, send) : send;
+    const call = active(upstreamChannel)
+      ? () =>
+          traceUpstream(
+            ctx,
+            {
+              config: req.config,
+              method: req.method,
+              url: req.href,
+              purpose: req.purpose ?? 'request',
+              revalidation: req.validating !== undefined,
+            },
+            send,
+          )
+      : send;
     const sent = progress ? withProgress(progress, call) : call();
     const raw = (await sent) as RawResponse;
     result = { ok: true, raw, entry: entryOf(ctx, req, raw) };

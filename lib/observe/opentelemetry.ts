@@ -1,5 +1,12 @@
 import * as diagnostics from 'node:diagnostics_channel';
-import { metrics, type Attributes, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
+import {
+  metrics,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  type ObservableResult,
+} from '@opentelemetry/api';
 import { CHANNELS } from './channel-names.js';
 import type {
   BreakerMessage,
@@ -43,118 +50,93 @@ function attrs(base: Attributes | undefined, extra: Record<string, string | numb
 }
 
 /**
- * Records the cache's metrics with OpenTelemetry until `stop()`:
- * - `axios_stale_cache.requests` (counter): by `state`, `cause`, `reason`, `http.request.method`, `route`
+ * Records the cache's metrics with OpenTelemetry until `stop()` (attributes namespaced
+ * `axios_stale_cache.*`, and the semantic conventions' `http.request.method`,
+ * `http.response.status_code`):
+ * - `axios_stale_cache.requests` (counter): by `state`, `cause`, `reason`, `route`, method
  * - `axios_stale_cache.request.duration` (histogram, s): by `state`, `route`
  * - `axios_stale_cache.stale.age` (histogram, s): the age of each stale answer, by `cause`, `route`
  * - `axios_stale_cache.upstream.duration` (histogram, s): each request sent upstream, by `purpose`,
- *   `outcome`, `http.response.status_code`, `route`
+ *   `outcome`, `route`, status
  * - `axios_stale_cache.store.duration` (histogram, s): each store call, by `op`, `outcome`
  * - `axios_stale_cache.entries.written` / `.dropped` (counters): store writes made, and answers not
  *   written (`reason`: too-large, invalidated, ..., or the store's `timeout`, `error`, `skipped`)
- * - `axios_stale_cache.store.breaker.state` (gauge): 0 closed, 1 half-open, 2 open, by `node`
+ * - `axios_stale_cache.store.breaker.state` (gauge): the worst state of the caches recorded, by
+ *   `node` (0 closed, 1 half-open, 2 open)
+ *
+ * The meter is taken from the provider at the first request recorded, so calling this before the
+ * SDK registers its global MeterProvider is fine. Each call records on its own: call it once.
  */
 export function instrumentStaleCache(options: StaleCacheMetricsOptions = {}): StaleCacheMetrics {
-  const provider = options.meterProvider ?? metrics.getMeterProvider();
-  const meter = provider.getMeter('axios-stale-cache', VERSION);
   const base = options.attributes;
   const mine = (m: { cache: StaleCacheHandle }): boolean => options.cache === undefined || m.cache === options.cache;
-
-  const requests = meter.createCounter('axios_stale_cache.requests', {
-    description: 'Requests through the cache, by how they were answered',
-    unit: '{request}',
-  });
-  const requestDuration = meter.createHistogram('axios_stale_cache.request.duration', {
-    description: 'From dispatch to the answer',
-    unit: 's',
-    advice: { explicitBucketBoundaries: SECONDS },
-  });
-  const staleAge = meter.createHistogram('axios_stale_cache.stale.age', {
-    description: 'Age of stale answers',
-    unit: 's',
-    advice: { explicitBucketBoundaries: AGE_SECONDS },
-  });
-  const upstreamDuration = meter.createHistogram('axios_stale_cache.upstream.duration', {
-    description: 'Requests the cache sent upstream',
-    unit: 's',
-    advice: { explicitBucketBoundaries: SECONDS },
-  });
-  const storeDuration = meter.createHistogram('axios_stale_cache.store.duration', {
-    description: 'Store calls',
-    unit: 's',
-    advice: { explicitBucketBoundaries: SECONDS },
-  });
-  const written = meter.createCounter('axios_stale_cache.entries.written', {
-    description: 'Store writes made (both tiers of an answer are one write)',
-    unit: '{write}',
-  });
-  const dropped = meter.createCounter('axios_stale_cache.entries.dropped', {
-    description: 'Writes not made or not completed, by reason',
-    unit: '{write}',
-  });
-  const breaker = meter.createObservableGauge('axios_stale_cache.store.breaker.state', {
-    description: 'The store breaker: 0 closed, 1 half-open, 2 open',
-  });
-  const breakers = new Map<string, { state: BreakerState; node: string | undefined }>();
-  const observeBreakers = (result: ObservableResult): void => {
-    for (const { state, node } of breakers.values()) result.observe(BREAKER_VALUE[state], attrs(base, { node }));
+  let made: Instruments | undefined;
+  const instruments = (): Instruments => {
+    made ??= instrumentsOf(options.meterProvider ?? metrics.getMeterProvider(), base, breakers);
+    return made;
   };
-  breaker.addCallback(observeBreakers);
+  // The state of each cache's breaker, by node: the gauge shows the worst.
+  const breakers = new Map<string, Map<StaleCacheHandle, BreakerState>>();
 
   const onRequest = (message: unknown): void => {
     const m = message as RequestMessage;
     if (!mine(m) || m.state === undefined) return;
-    requests.add(
+    const i = instruments();
+    const route = m.route;
+    i.requests.add(
       1,
       attrs(base, {
-        state: m.state,
-        cause: m.cause,
-        reason: m.reason,
-        'http.request.method': m.method.toUpperCase(),
-        route: m.route,
+        [`${NS}.state`]: m.state,
+        [`${NS}.cause`]: m.cause,
+        [`${NS}.reason`]: m.reason,
+        [`${NS}.route`]: route,
+        'http.request.method': methodOf(m.method),
       }),
     );
     if (m.duration !== undefined)
-      requestDuration.record(m.duration / 1000, attrs(base, { state: m.state, route: m.route }));
+      i.requestDuration.record(m.duration / 1000, attrs(base, { [`${NS}.state`]: m.state, [`${NS}.route`]: route }));
     if (m.state === 'stale' && m.age !== undefined)
-      staleAge.record(m.age / 1000, attrs(base, { cause: m.cause, route: m.route }));
+      i.staleAge.record(m.age / 1000, attrs(base, { [`${NS}.cause`]: m.cause, [`${NS}.route`]: route }));
   };
   const onUpstream = (message: unknown): void => {
     const m = message as UpstreamMessage;
     if (!mine(m) || m.duration === undefined) return;
-    upstreamDuration.record(
+    instruments().upstreamDuration.record(
       m.duration / 1000,
       attrs(base, {
-        purpose: m.purpose,
-        outcome: m.outcome,
+        [`${NS}.purpose`]: m.purpose,
+        [`${NS}.outcome`]: m.outcome,
+        [`${NS}.route`]: m.route,
+        'http.request.method': methodOf(m.method),
         'http.response.status_code': m.status,
-        route: m.route,
       }),
     );
   };
   const onStore = (message: unknown): void => {
     const m = message as StoreMessage;
     if (!mine(m) || m.duration === undefined) return;
-    storeDuration.record(m.duration / 1000, attrs(base, { op: m.op, outcome: m.outcome }));
+    const i = instruments();
+    i.storeDuration.record(m.duration / 1000, attrs(base, { [`${NS}.op`]: m.op, [`${NS}.outcome`]: m.outcome }));
     if (m.op !== 'set') return;
-    if (m.outcome === 'ok') written.add(1, base);
-    else dropped.add(1, attrs(base, { reason: m.outcome }));
+    if (m.outcome === 'ok') i.written.add(1, base);
+    else i.dropped.add(1, attrs(base, { [`${NS}.reason`]: m.outcome }));
   };
   const onSkip = (message: unknown): void => {
     const m = message as SkipMessage;
-    if (mine(m)) dropped.add(1, attrs(base, { reason: m.reason }));
+    if (mine(m)) instruments().dropped.add(1, attrs(base, { [`${NS}.reason`]: m.reason }));
   };
   const onBreaker = (message: unknown): void => {
     const m = message as BreakerMessage;
     if (!mine(m)) return;
-    let id = ids.get(m.cache);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(m.cache, id);
+    instruments();
+    const node = m.node ?? '';
+    let states = breakers.get(node);
+    if (!states) {
+      states = new Map();
+      breakers.set(node, states);
     }
-    breakers.set(`${id}:${m.node ?? ''}`, { state: m.state, node: m.node });
+    states.set(m.cache, m.state);
   };
-  const ids = new Map<StaleCacheHandle, number>();
 
   const traced = [
     [CHANNELS.request, onRequest],
@@ -174,7 +156,80 @@ export function instrumentStaleCache(options: StaleCacheMetricsOptions = {}): St
       stopped = true;
       for (const [name, fn] of traced) diagnostics.tracingChannel(name).unsubscribe({ asyncEnd: fn } as never);
       for (const [name, fn] of plain) diagnostics.unsubscribe(name, fn);
-      breaker.removeCallback(observeBreakers);
+      made?.stop();
+      breakers.clear();
     },
+  };
+}
+
+const NS = 'axios_stale_cache';
+// The methods the semantic conventions name; any other is `_OTHER` (an unbounded attribute otherwise).
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'TRACE',
+  'QUERY',
+]);
+
+function methodOf(method: string): string {
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+interface Instruments {
+  requests: Counter;
+  requestDuration: Histogram;
+  staleAge: Histogram;
+  upstreamDuration: Histogram;
+  storeDuration: Histogram;
+  written: Counter;
+  dropped: Counter;
+  stop(): void;
+}
+
+function instrumentsOf(
+  provider: MeterProvider,
+  base: Attributes | undefined,
+  breakers: Map<string, Map<StaleCacheHandle, BreakerState>>,
+): Instruments {
+  const meter = provider.getMeter('axios-stale-cache', VERSION);
+  const seconds = (name: string, description: string, buckets = SECONDS): Histogram =>
+    meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: buckets } });
+  const gauge = meter.createObservableGauge(`${NS}.store.breaker.state`, {
+    description: 'The store breaker: 0 closed, 1 half-open, 2 open (the worst of the caches recorded)',
+    unit: '{state}',
+  });
+  const observe = (result: ObservableResult): void => {
+    for (const [node, states] of breakers) {
+      let worst = 0;
+      for (const state of states.values()) worst = Math.max(worst, BREAKER_VALUE[state]);
+      result.observe(worst, attrs(base, { [`${NS}.node`]: node || undefined }));
+    }
+  };
+  gauge.addCallback(observe);
+  return {
+    requests: meter.createCounter(`${NS}.requests`, {
+      description: 'Requests through the cache, by how they were answered',
+      unit: '{request}',
+    }),
+    requestDuration: seconds(`${NS}.request.duration`, 'From dispatch to the answer'),
+    staleAge: seconds(`${NS}.stale.age`, 'Age of stale answers', AGE_SECONDS),
+    upstreamDuration: seconds(`${NS}.upstream.duration`, 'Requests the cache sent upstream'),
+    storeDuration: seconds(`${NS}.store.duration`, 'Store calls'),
+    written: meter.createCounter(`${NS}.entries.written`, {
+      description: 'Store writes made (both tiers of an answer are one write)',
+      unit: '{write}',
+    }),
+    dropped: meter.createCounter(`${NS}.entries.dropped`, {
+      description: 'Writes not made or not completed, by reason',
+      unit: '{write}',
+    }),
+    stop: () => gauge.removeCallback(observe),
   };
 }

@@ -1,21 +1,27 @@
-import type { InternalAxiosRequestConfig } from 'axios';
+import axios, { type InternalAxiosRequestConfig } from 'axios';
 import type { CacheContext } from '../flow/context.js';
+import { redactUrl } from '../http/wire.js';
 import type { RouteInfo } from '../types.js';
 
 /*
  * The label a dashboard groups requests by. A full URL is one series per user id, page and query: a
- * metrics backend pays for every one. The default keeps the host and the path's shape: a segment that
- * holds a digit or is long (an id, a hash, a token) becomes ':id', the query and the fragment go, and
- * user info never appears (it is not in the URL we are given).
+ * metrics backend pays for every one. The default keeps the host and the path's shape: only a segment
+ * that reads as a plain lower-case word (`users`, `order-items`) or a version (`v2`) stays; any other
+ * (an id, a hash, a token, an email, mixed case) becomes ':id'. The query, the fragment and user info
+ * go. It is a heuristic: a plain word can still be a name (`/search/john-smith`); set `route` when
+ * paths carry such values.
  */
 
 const MAX_SEGMENTS = 8;
 const MAX_SEGMENT_LENGTH = 32;
-const VARIABLE = /\d/;
+const WORD = /^(?:[a-z]+(?:[-_.][a-z]+)*|v\d{1,2})$/;
+const ROUTE: unique symbol = Symbol('axios-stale-cache.route');
+// One error event per cache in this long, at most: a route function that throws throws for every request.
+const ROUTE_ERROR_EVERY_MS = 60_000;
 
 function segmentLabel(segment: string): string {
   if (segment === '') return segment;
-  return VARIABLE.test(segment) || segment.length > MAX_SEGMENT_LENGTH ? ':id' : segment;
+  return WORD.test(segment) && segment.length <= MAX_SEGMENT_LENGTH ? segment : ':id';
 }
 
 /** `api.example.com/users/:id/orders` for `https://api.example.com/users/42/orders?page=2`. */
@@ -35,13 +41,32 @@ export function defaultRoute(url: string): string {
   return `${host}/${shown.join('/')}`;
 }
 
+/** The URL of a request (its params serialised as axios would), secrets redacted. */
+export function requestUrl(config: InternalAxiosRequestConfig): string {
+  try {
+    return redactUrl(axios.getUri(config));
+  } catch {
+    return redactUrl(config.url ?? '');
+  }
+}
+
 /**
- * The route of a request: its `staleCache.route`, else the instance's `route` function, else the
- * default. A function that throws or returns no string gives the default (and an error event).
+ * The route of a request, computed once per config: its `staleCache.route`, else the instance's
+ * `route` function, else the default. A function that throws or returns no string gives the default
+ * (and an error event, one a minute at most).
  */
-export function routeOf(ctx: CacheContext, config: InternalAxiosRequestConfig, url: string): string {
+export function routeOf(ctx: CacheContext, config: InternalAxiosRequestConfig): string {
+  const held = (config as { [ROUTE]?: string })[ROUTE];
+  if (held !== undefined) return held;
+  const route = computeRoute(ctx, config);
+  Object.defineProperty(config, ROUTE, { value: route, configurable: true, enumerable: false, writable: true });
+  return route;
+}
+
+function computeRoute(ctx: CacheContext, config: InternalAxiosRequestConfig): string {
   const own = config.staleCache === false ? undefined : config.staleCache?.route;
   if (typeof own === 'string' && own !== '') return own;
+  const url = requestUrl(config);
   const fn = ctx.opts.route;
   if (fn) {
     const info: RouteInfo = { method: config.method ?? 'get', url, config };
@@ -50,7 +75,11 @@ export function routeOf(ctx: CacheContext, config: InternalAxiosRequestConfig, u
       if (typeof label === 'string' && label !== '') return label;
       throw new TypeError(`route() returned ${typeof label === 'string' ? 'an empty string' : typeof label}`);
     } catch (error) {
-      ctx.events.emit('error', { op: 'route', key: undefined, error });
+      const now = Date.now();
+      if (now - ctx.routeErrorAt >= ROUTE_ERROR_EVERY_MS) {
+        ctx.routeErrorAt = now;
+        ctx.events.emit('error', { op: 'route', key: undefined, error });
+      }
     }
   }
   return defaultRoute(url);

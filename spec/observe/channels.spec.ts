@@ -54,7 +54,11 @@ afterEach(() => {
 describe('the default route label', () => {
   it.each([
     ['https://api.example.com/users/42/orders?page=2', 'api.example.com/users/:id/orders'],
-    ['http://127.0.0.1:8080/v2/items/abc', '127.0.0.1:8080/:id/items/abc'],
+    ['http://127.0.0.1:8080/v2/items/abc', '127.0.0.1:8080/v2/items/abc'],
+    ['https://api.example.com/users/alice@example.com/profile', 'api.example.com/users/:id/profile'],
+    ['https://api.example.com/password-reset/QhKfXwTzRmPbLcVnYdGsJe', 'api.example.com/password-reset/:id'],
+    ['https://api.example.com/v1/customers/cus_NffrFeUfNV', 'api.example.com/v1/customers/:id'],
+    ['https://api.example.com/order-items/by_date', 'api.example.com/order-items/by_date'],
     ['https://u:p@h.test/a#frag', 'h.test/a'],
     ['https://h.test/', 'h.test/'],
     ['https://h.test/reset/abcdefghijklmnopqrstuvwxyzabcdefgh', 'h.test/reset/:id'],
@@ -241,6 +245,52 @@ describe('diagnostics channels, more', () => {
     await http.get('/boom');
     expect(requests.seen.start.map((m) => m.route)).toEqual(['users', 'own', `127.0.0.1:${upstream.port}/boom`]);
     expect(errors).toEqual(['route']);
+    cache.detach();
+  });
+
+  it('computes a route once per request, the same for every channel and event; a failing route() reports once', async () => {
+    const http = axios.create({ baseURL: upstream.baseURL });
+    let calls = 0;
+    const cache = attachStaleCache(http, {
+      route: ({ url }) => {
+        calls++;
+        if (url.includes('boom')) throw new Error('boom');
+        return 'r';
+      },
+    });
+    const errors: string[] = [];
+    const routes: string[] = [];
+    cache.on('error', (e) => errors.push(e.op));
+    cache.on('miss', (e) => routes.push(e.route));
+    cache.on('bypass', (e) => routes.push(e.route));
+    const requests = record<RequestMessage>(CHANNELS.request, () => cache);
+    const upstreams = record<UpstreamMessage>(CHANNELS.upstream, () => cache);
+    stops.push(requests.stop, upstreams.stop);
+    upstream.route('/once', send.json({}));
+    upstream.route('/boom', send.json({}));
+    await http.get('/once');
+    await http.post('/once', {});
+    expect(calls).toBe(2);
+    expect(routes).toEqual(['r', 'r']);
+    // A bypassed request reaches the upstream channel too.
+    expect(upstreams.seen.asyncEnd.map((m) => [m.method, m.route, m.status])).toEqual([
+      ['get', 'r', 200],
+      ['post', 'r', 200],
+    ]);
+    for (let i = 0; i < 5; i++) await http.get('/boom', { params: { i } });
+    expect(errors).toEqual(['route']);
+    cache.detach();
+  });
+
+  it('gives a request refused before the cache decided a duration, without a state', async () => {
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http);
+    const requests = record<RequestMessage>(CHANNELS.request, () => cache);
+    stops.push(requests.stop);
+    await expect(http.get('/x', { staleCache: { ttl: -1 } })).rejects.toThrow(TypeError);
+    expect(requests.seen.asyncEnd).toHaveLength(1);
+    expect(requests.seen.asyncEnd[0]?.state).toBeUndefined();
+    expect(requests.seen.asyncEnd[0]?.duration).toBeGreaterThanOrEqual(0);
     cache.detach();
   });
 

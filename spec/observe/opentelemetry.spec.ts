@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import axios from 'axios';
+import { metrics } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   DataPointType,
@@ -62,13 +63,13 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
 
       const all = await collect();
       const requests = points(all, 'axios_stale_cache.requests');
-      const byState = (state: string) => requests.filter((p) => p.attributes.state === state);
+      const byState = (state: string) => requests.filter((p) => p.attributes['axios_stale_cache.state'] === state);
       expect(sum(byState('miss'))).toBe(2);
       expect(sum(byState('hit'))).toBe(1);
       expect(sum(byState('stale'))).toBe(1);
       expect(byState('stale')[0]?.attributes).toMatchObject({
-        cause: 'status',
-        route: `127.0.0.1:${upstream.port}/users/:id`,
+        'axios_stale_cache.cause': 'status',
+        'axios_stale_cache.route': `127.0.0.1:${upstream.port}/users/:id`,
         'http.request.method': 'GET',
         'cache.name': 'users',
       });
@@ -80,13 +81,17 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
 
       expect(sum(points(all, 'axios_stale_cache.request.duration'))).toBe(4);
       const up = points(all, 'axios_stale_cache.upstream.duration');
-      expect(sum(up.filter((p) => p.attributes.outcome === 'success'))).toBe(2);
-      expect(up.find((p) => p.attributes.outcome === 'failure')?.attributes['http.response.status_code']).toBe(503);
+      expect(sum(up.filter((p) => p.attributes['axios_stale_cache.outcome'] === 'success'))).toBe(2);
+      expect(
+        up.find((p) => p.attributes['axios_stale_cache.outcome'] === 'failure')?.attributes[
+          'http.response.status_code'
+        ],
+      ).toBe(503);
       const store = points(all, 'axios_stale_cache.store.duration');
-      expect(sum(store.filter((p) => p.attributes.op === 'get'))).toBeGreaterThanOrEqual(4);
+      expect(sum(store.filter((p) => p.attributes['axios_stale_cache.op'] === 'get'))).toBeGreaterThanOrEqual(4);
       expect(sum(points(all, 'axios_stale_cache.entries.written'))).toBe(1);
       const dropped = points(all, 'axios_stale_cache.entries.dropped');
-      expect(dropped.map((p) => [p.attributes.reason, p.value])).toEqual([['too-large', 1]]);
+      expect(dropped.map((p) => [p.attributes['axios_stale_cache.reason'], p.value])).toEqual([['too-large', 1]]);
       expect(all.find((m) => m.descriptor.name === 'axios_stale_cache.request.duration')?.dataPointType).toBe(
         DataPointType.HISTOGRAM,
       );
@@ -113,7 +118,9 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
     await cache.settled();
     const all = await collect();
     expect(points(all, 'axios_stale_cache.store.breaker.state').map((p) => p.value)).toEqual([2]);
-    const outcomes = points(all, 'axios_stale_cache.store.duration').map((p) => p.attributes.outcome);
+    const outcomes = points(all, 'axios_stale_cache.store.duration').map(
+      (p) => p.attributes['axios_stale_cache.outcome'],
+    );
     expect(outcomes).toEqual(expect.arrayContaining(['error', 'skipped']));
     otel.stop();
     await http.get('/b');
@@ -121,6 +128,37 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
     expect(sum(points(after, 'axios_stale_cache.requests'))).toBe(3);
     cache.detach();
     await meterProvider.shutdown();
+  });
+
+  it('shows the worst breaker of several caches, takes a global provider registered after it, and names odd methods _OTHER', async () => {
+    const otel = instrumentStaleCache(); // before any global MeterProvider
+    const { provider: meterProvider, collect } = provider();
+    metrics.setGlobalMeterProvider(meterProvider);
+    const down: CacheStore = {
+      get: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    };
+    const sick = axios.create({ baseURL: upstream.baseURL });
+    const healthy = axios.create({ baseURL: upstream.baseURL });
+    const a = attachStaleCache(sick, { store: down, storeBreaker: { failures: 2, cooldown: 60_000 } });
+    const b = attachStaleCache(healthy);
+    try {
+      upstream.route('/w', send.json({}));
+      for (let i = 0; i < 3; i++) await sick.get('/w');
+      await healthy.request({ url: '/w', method: 'PURGE' as never });
+      await Promise.all([a.settled(), b.settled()]);
+      const all = await collect();
+      expect(points(all, 'axios_stale_cache.store.breaker.state').map((p) => p.value)).toEqual([2]);
+      const methods = points(all, 'axios_stale_cache.requests').map((p) => p.attributes['http.request.method']);
+      expect(methods).toEqual(expect.arrayContaining(['GET', '_OTHER']));
+    } finally {
+      otel.stop();
+      a.detach();
+      b.detach();
+      metrics.disable();
+      await meterProvider.shutdown();
+    }
   });
 
   it('names the meter with the package’s version', () => {
