@@ -7,6 +7,7 @@ module.exports = {
   // Sources import './x.js' (what Node's ESM needs); under jest they resolve to the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/spec/setup/global-setup.ts',
+  setupFiles: ['<rootDir>/spec/setup/quiet-warnings.ts'],
   globalTeardown: '<rootDir>/spec/setup/global-teardown.ts',
   testTimeout: 30_000,
   // Most of the suite waits on sockets, servers and timers: two workers overlap those waits (on the

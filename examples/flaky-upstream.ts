@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import axios from 'axios';
-import { attachStaleCache, memoryStore, redisStore, type CacheStore, type StaleCacheHandle } from '../lib/index.js';
+import { attachStaleCache, memoryStore, redisStore, type CacheStore, type StaleCacheHandle } from 'axios-stale-cache';
 
 type Mode = 'ok' | '500' | 'hang';
 

@@ -9,6 +9,7 @@ import {
   isStaleWorthy,
   type CredentialMatcher,
 } from './http/rules.js';
+import { parseDuration, warnIfSuspicious } from './duration.js';
 import type { CacheStore, RouteInfo, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {
@@ -156,8 +157,20 @@ function integer(
   unit = 'milliseconds',
 ): number {
   if (value === undefined) return fallback;
+  if (unit === 'milliseconds' && typeof value === 'string') {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < min) {
+      fail(where, name, `must be a duration such as '500ms', '30s', '5m', '12h', '7d' (>= ${min} ms)`, value);
+    }
+    return ms;
+  }
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    fail(where, name, `must be an integer >= ${min} (${unit})`, value);
+    fail(
+      where,
+      name,
+      `must be an integer >= ${min} (${unit})${unit === 'milliseconds' ? " or a duration such as '30s'" : ''}`,
+      value,
+    );
   }
   return value;
 }
@@ -179,10 +192,23 @@ function fraction(where: string, name: string, value: unknown, fallback: number)
 /** A duration that may be Infinity: a stale tier that never expires, as tornado-stale-client's default. */
 function duration(where: string, name: string, value: unknown, fallback: number): number {
   if (value === Infinity) return value;
+  if (typeof value === 'string') return integer(where, name, value, fallback);
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
-    fail(where, name, 'must be an integer >= 0 (milliseconds) or Infinity (never expires)', value);
+    fail(
+      where,
+      name,
+      "must be an integer >= 0 (milliseconds), a duration such as '30s', or Infinity (never expires)",
+      value,
+    );
   }
   return integer(where, name, value, fallback);
+}
+
+/** A cache lifetime (ttl, staleTtl): a duration, with a warning for a suspiciously short bare number. */
+function lifetimeOption(where: string, name: string, value: unknown, fallback: number): number {
+  const ms = name === 'staleTtl' ? duration(where, name, value, fallback) : integer(where, name, value, fallback);
+  warnIfSuspicious(where, name, value);
+  return ms;
 }
 
 function prefix(where: string, name: string, value: unknown, fallback: string): string {
@@ -279,8 +305,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       o.store,
     );
   }
-  const ttl = integer(where, 'ttl', o.ttl, DEFAULTS.ttl);
-  const staleTtl = duration(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
+  const ttl = lifetimeOption(where, 'ttl', o.ttl, DEFAULTS.ttl);
+  const staleTtl = lifetimeOption(where, 'staleTtl', o.staleTtl, DEFAULTS.staleTtl);
   const swr = integer(where, 'staleWhileRevalidate', o.staleWhileRevalidate, DEFAULTS.staleWhileRevalidate);
   ttlPair(where, ttl, staleTtl, swr, { ttl: true, staleTtl: true, swr: true });
 

@@ -1,5 +1,11 @@
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 
+/**
+ * Milliseconds, or a string with its unit: `'500ms'`, `'30s'`, `'5m'`, `'12h'`, `'7d'` (decimals
+ * allowed: `'1.5s'`). A number is always milliseconds.
+ */
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+
 /** A value as a store keeps it: the encoded entry, text or bytes. */
 export type StoredValue = string | Uint8Array;
 
@@ -159,12 +165,12 @@ export interface StaleCacheMeta {
 /** Per-request overrides: `axios.get(url, { staleCache: { ttl: 1000 } })`. */
 export interface StaleCacheRequestOptions {
   /** Milliseconds in the primary tier, for this request. @default the instance's `ttl` */
-  ttl?: number;
+  ttl?: Duration;
   /**
    * Milliseconds in the stale tier, for this request; `Infinity` never expires.
    * @default the instance's `staleTtl`
    */
-  staleTtl?: number;
+  staleTtl?: Duration;
   /**
    * Request header names whose values are part of this request's key; replaces the instance's list.
    * @default the instance's `vary`
@@ -178,11 +184,11 @@ export interface StaleCacheRequestOptions {
    * Milliseconds after primary expiry in which the entry is answered and refreshed in the background.
    * @default the instance's `staleWhileRevalidate`
    */
-  staleWhileRevalidate?: number;
+  staleWhileRevalidate?: Duration;
   /** See the instance option; 0 turns it off for this request. @default the instance's `softTimeout` */
-  softTimeout?: number;
+  softTimeout?: Duration;
   /** See the instance option; 0 turns it off for this request. @default the instance's `failureBackoff` */
-  failureBackoff?: number;
+  failureBackoff?: Duration;
   /** See the instance option. @default the instance's `cacheControl` */
   cacheControl?: boolean;
   /** See the instance option. @default the instance's `conditional` */
@@ -222,7 +228,7 @@ export interface StoreBreakerOptions {
   /** Consecutive failed or timed-out store calls that open the breaker. @default 5 */
   failures?: number;
   /** Milliseconds the breaker stays open before one store call probes the store. @default 5000 */
-  cooldown?: number;
+  cooldown?: Duration;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -234,13 +240,13 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * Milliseconds an entry stays in the primary tier (answered without asking the upstream); 0 disables it.
    * @default 5000
    */
-  ttl?: number;
+  ttl?: Duration;
   /**
    * Milliseconds an entry stays in the stale tier (answered when the upstream fails); >= ttl.
    * `Infinity` never expires it (tornado-stale-client's default).
    * @default 86400000 (24 h)
    */
-  staleTtl?: number;
+  staleTtl?: Duration;
   /** Prefix of primary-tier keys. @default "primary_http" */
   primaryKeyPrefix?: string;
   /** Prefix of stale-tier keys; must differ from primaryKeyPrefix. @default "stale_http" */
@@ -258,7 +264,7 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * long again. Also the bound of every write and of invalidate().
    * @default 100
    */
-  storeTimeout?: number;
+  storeTimeout?: Duration;
   /** Encoded entries larger than this are not stored (a `skip` event says so). @default 5242880 (5 MiB) */
   maxEntryBytes?: number;
   /** Concurrent identical misses share one upstream request. @default true */
@@ -272,7 +278,7 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * axios counts it (for the http adapter, a body still arriving does not time out).
    * @default 3000
    */
-  flightTimeout?: number;
+  flightTimeout?: Duration;
   /**
    * Request headers that identify a caller, as names (case-insensitive) and RegExps tested on the
    * lower-cased name: a request with one of them is not cached unless the header is listed in `vary`
@@ -303,7 +309,7 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * `revalidating`) while it is refreshed in the background; ttl + staleWhileRevalidate <= staleTtl.
    * @default 0 (off)
    */
-  staleWhileRevalidate?: number;
+  staleWhileRevalidate?: Duration;
   /**
    * Milliseconds to wait for the upstream when the stale tier holds an entry; then the caller is
    * answered stale (cause `slow`) while the upstream request finishes in the background (bounded by
@@ -311,7 +317,7 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * No stale entry: no effect. 0 turns it off.
    * @default 0 (off)
    */
-  softTimeout?: number;
+  softTimeout?: Duration;
   /**
    * After a failure answered from the stale tier, milliseconds in which requests for that key are
    * answered stale (cause `backoff`) without asking the upstream; then one request probes it. Shared
@@ -319,7 +325,7 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * never past the entry's staleTtl. 0 turns it off.
    * @default 0 (off)
    */
-  failureBackoff?: number;
+  failureBackoff?: Duration;
   /**
    * After `failures` consecutive failed or timed-out store calls, while more than half of the last 20
    * failed, requests skip the store at once (a miss, no wait, no `error` event each) for `cooldown`
@@ -505,7 +511,7 @@ export interface CachePeek {
 
 export interface ClearOptions {
   /** Milliseconds clear() may take before it rejects. @default 30000 */
-  timeout?: number;
+  timeout?: Duration;
 }
 
 export interface StaleCacheHandle {

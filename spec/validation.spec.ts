@@ -1,3 +1,4 @@
+import { parseDuration, resetDurationWarnings } from '../lib/duration';
 import axios from 'axios';
 import type MockAdapter from 'axios-mock-adapter';
 import { attachStaleCache, defaultIsCacheable, defaultStaleIf, memoryStore } from '../lib/index';
@@ -37,7 +38,10 @@ describe('options, events and skipped writes', () => {
     [{ storeBreaker: { cooldown: -1 } }, /options\.storeBreaker\.cooldown must be an integer >= 1/],
     [{ storeBreaker: { failure: 3 } }, /unknown option options\.storeBreaker\.failure/],
     [{ softTimeout: 1.5 }, /options\.softTimeout must be an integer >= 0/],
-    [{ failureBackoff: '10s' }, /options\.failureBackoff must be an integer >= 0.*got "10s"/],
+    [{ failureBackoff: '10 seconds' }, /options\.failureBackoff must be a duration such as '500ms'.*got "10 seconds"/],
+    [{ softTimeout: '60' }, /options\.softTimeout must be a duration .*got "60"/],
+    [{ ttl: '-1s' }, /options\.ttl must be a duration .*got "-1s"/],
+    [{ ttl: '0.0001s' }, /options\.ttl must be a duration/],
   ])('names a bad outage option: %j', (options, message) => {
     expect(() => attachStaleCache(axios.create(), options as never)).toThrow(TypeError);
     expect(() => attachStaleCache(axios.create(), options as never)).toThrow(message);
@@ -124,6 +128,44 @@ describe('options, events and skipped writes', () => {
     await cache.settled();
     expect((await http.get('/volatile')).staleCache?.state).toBe('miss');
     expect((await http.get('/steady')).staleCache?.state).toBe('hit');
+  });
+});
+
+describe('durations', () => {
+  it('takes a string with its unit wherever it takes milliseconds, per instance and per request', async () => {
+    const { http, mock } = mockedInstance();
+    mock.onGet('/d').reply(200, { ok: true });
+    const cache = attachStaleCache(http, { ttl: '5m', staleTtl: '7d', storeTimeout: '1.5s', softTimeout: '250ms' });
+    const res = await http.get('/d', { staleCache: { ttl: '30s', staleTtl: '1h' } });
+    expect(res.staleCache?.state).toBe('miss');
+    await expect(cache.clear({ timeout: '10s' })).resolves.toBeUndefined();
+    cache.detach();
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('60')).toBeUndefined();
+  });
+
+  it('warns once, naming the option, for a lifetime under a second given as a bare number', () => {
+    const warnings: Array<{ code?: string; message: string }> = [];
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(((
+      message: string,
+      options: { code?: string },
+    ) => {
+      warnings.push({ message, code: options?.code });
+    }) as never);
+    resetDurationWarnings();
+    try {
+      const { http } = mockedInstance();
+      attachStaleCache(http, { ttl: '60ms' }).detach(); // a unit says what it means: no warning
+      attachStaleCache(http, { staleTtl: 3_600_000 }).detach();
+      expect(warnings).toEqual([]);
+      attachStaleCache(http, { ttl: 60 }).detach();
+      attachStaleCache(http, { ttl: 60 }).detach();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.code).toBe('AXIOS_STALE_CACHE_SHORT_DURATION');
+      expect(warnings[0]?.message).toMatch(/options\.ttl is 60 milliseconds.*'60s'/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import type { CacheContext } from '../flow/context.js';
+import { parseDuration } from '../duration.js';
 import { storeCall } from '../flow/store-io.js';
 import type { ClearOptions } from '../types.js';
 
@@ -12,10 +13,11 @@ const DEFAULT_CLEAR_TIMEOUT = 30_000;
 export async function clear(ctx: CacheContext, options: ClearOptions = {}): Promise<void> {
   if (options === null || typeof options !== 'object')
     throw new TypeError('axios-stale-cache: clear() options must be an object');
-  const timeout = options.timeout ?? DEFAULT_CLEAR_TIMEOUT;
-  if (!Number.isSafeInteger(timeout) || timeout < 1) {
+  const given = options.timeout ?? DEFAULT_CLEAR_TIMEOUT;
+  const timeout = typeof given === 'string' ? parseDuration(given) : given;
+  if (timeout === undefined || !Number.isSafeInteger(timeout) || timeout < 1) {
     throw new TypeError(
-      `axios-stale-cache: clear() options.timeout must be an integer >= 1 (milliseconds), got ${String(timeout)}`,
+      `axios-stale-cache: clear() options.timeout must be an integer >= 1 (milliseconds) or a duration such as '30s', got ${String(given)}`,
     );
   }
   const { store, primaryKeyPrefix, staleKeyPrefix } = ctx.opts;
