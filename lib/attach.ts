@@ -7,6 +7,7 @@ import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
 import { clear } from './handle/clear.js';
 import { invalidate } from './handle/invalidate.js';
+import { invalidateTags } from './handle/invalidate-tags.js';
 import { peek } from './handle/peek.js';
 import { Invalidations } from './flow/invalidations.js';
 import { resolveOptions } from './options.js';
@@ -179,6 +180,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     invalidate: (target) => invalidate(ctx, instance, target),
     peek: (target) => peek(ctx, instance, target),
     clear: (options) => clear(ctx, options),
+    invalidateTags: (tags) => invalidateTags(ctx, tags),
     on(event, listener) {
       ctx.events.on(eventName(event), listener);
       return handle;

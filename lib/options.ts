@@ -10,6 +10,7 @@ import {
   type CredentialMatcher,
 } from './http/rules.js';
 import { parseDuration, warnIfSuspicious } from './duration.js';
+import { isTag } from './http/tags.js';
 import type { CacheStore, RouteInfo, StaleCacheOptions, StaleCacheRequestOptions, UpstreamFailure } from './types.js';
 
 export interface ResolvedOptions {
@@ -28,6 +29,9 @@ export interface ResolvedOptions {
   zeroCopy: boolean;
   storeBreaker: { failures: number; cooldown: number } | false;
   route: ((request: RouteInfo) => string) | undefined;
+  tags: ((response: AxiosResponse) => ReadonlyArray<string>) | undefined;
+  /** Tags from Cache-Tag / Surrogate-Key: on when the store has tags and tagHeaders is not false. */
+  tagHeaders: boolean;
   /** The request policy of a request without `staleCache` overrides. */
   policy: RequestPolicy;
 }
@@ -90,9 +94,12 @@ const OPTION_NAMES = new Set<string>([
   'conditional',
   'refreshAhead',
   'route',
+  'tags',
+  'tagHeaders',
 ]);
 const REQUEST_OPTION_NAMES = new Set<string>([
   'route',
+  'tags',
   'ttl',
   'staleTtl',
   'vary',
@@ -336,15 +343,19 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     methods = set;
   }
 
-  for (const name of ['isCacheable', 'staleIf', 'route'] as const) {
+  for (const name of ['isCacheable', 'staleIf', 'route', 'tags'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') fail(where, name, 'must be a function', o[name]);
   }
-  for (const name of ['coalesce', 'zeroCopy', 'storeSetCookie'] as const) {
+  for (const name of ['coalesce', 'zeroCopy', 'storeSetCookie', 'tagHeaders'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') fail(where, name, 'must be a boolean', o[name]);
   }
 
+  const store = o.store ?? memoryStore();
+  if (o.tags !== undefined && !(store.setTagged && store.deleteTagged)) {
+    fail(where, 'tags', 'needs a store with tags (setTagged and deleteTagged: memoryStore, redisStore)', o.tags);
+  }
   return {
-    store: o.store ?? memoryStore(),
+    store,
     primaryKeyPrefix,
     staleKeyPrefix,
     methods,
@@ -359,6 +370,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
     storeBreaker: breakerSettings(o.storeBreaker),
     route: o.route,
+    tags: o.tags,
+    tagHeaders: o.tagHeaders !== false && store.setTagged !== undefined && store.deleteTagged !== undefined,
     policy: {
       ttl,
       staleTtl,
@@ -396,6 +409,9 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     if (o[name] !== undefined && (typeof o[name] !== 'string' || o[name] === '')) {
       fail(where, name, 'must be a non-empty string', o[name]);
     }
+  }
+  if (o.tags !== undefined && (!Array.isArray(o.tags) || !o.tags.every(isTag))) {
+    fail(where, 'tags', 'must be an array of tags (strings of 1 to 256 printable characters)', o.tags);
   }
   return {
     ttl,

@@ -71,6 +71,20 @@ export interface CacheStore {
    */
   deleteIndexed?(keys: ReadonlyArray<string>, indexes: ReadonlyArray<string>): Promise<void>;
   /**
+   * Writes the entries and lists their keys under each tag (a set per tag key, kept as long as its
+   * longest-lived key), so that deleteTagged reaches them from any process: in the write's own round
+   * trip where the store can. Resolves false, having written nothing, when a tag already lists
+   * 10,000 keys (an entry its tag could not remove is never written). `index` as in setIndexed.
+   * Optional: without it, answers with tags are not written (and the `tags` option is refused).
+   */
+  setTagged?(
+    entries: ReadonlyArray<CacheStoreEntry>,
+    tags: ReadonlyArray<StoreTag>,
+    index?: StoreIndex,
+  ): Promise<boolean>;
+  /** Deletes every key the tags list, and the tags' lists. */
+  deleteTagged?(tags: ReadonlyArray<string>): Promise<void>;
+  /**
    * Removes every key that begins with one of `prefixes`, wherever it lives (every master of a
    * Cluster), in batches: what `handle.clear()` calls. Optional; without it `clear()` rejects.
    */
@@ -85,6 +99,12 @@ export interface StoreIndex {
   keys: ReadonlyArray<string>;
   /** Keys it lists while it has room, written either way (many may exist: one per vary value). */
   soft?: ReadonlyArray<string>;
+}
+
+/** See CacheStore.setTagged: a tag's list, and how long it must last (ms; Infinity: no expiry). */
+export interface StoreTag {
+  key: string;
+  ttl: number;
 }
 
 /** See CacheStore.setUnlessNewer. */
@@ -180,6 +200,8 @@ export interface StaleCacheRequestOptions {
   key?: string;
   /** The label metrics and events group this request under (see the instance's `route`). */
   route?: string;
+  /** Tags of this request's answer, beside the instance's and the response's (see `tags`). */
+  tags?: ReadonlyArray<string>;
   /**
    * Milliseconds after primary expiry in which the entry is answered and refreshed in the background.
    * @default the instance's `staleWhileRevalidate`
@@ -343,6 +365,14 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
    * as `:id` (`api.example.com/users/:id`); no query
    */
   route?: (request: RouteInfo) => string;
+  /**
+   * Tags of an answer, from the final response, for `invalidateTags()`; with the tags of its
+   * response's `Cache-Tag` (comma-separated) and `Surrogate-Key` (space-separated) headers (see
+   * `tagHeaders`) and of the request's own `staleCache.tags`. Needs a store with tags (memory, Redis).
+   */
+  tags?: (response: AxiosResponse) => ReadonlyArray<string>;
+  /** Read tags from the response's `Cache-Tag` and `Surrogate-Key` headers (on a store with tags). @default true */
+  tagHeaders?: boolean;
 }
 
 /** What the `route` option is given. */
@@ -366,7 +396,8 @@ export type CacheOperation =
   | 'revalidate'
   | 'isCacheable'
   | 'staleIf'
-  | 'route';
+  | 'route'
+  | 'tags';
 
 export interface CacheEvent {
   key: string | undefined;
@@ -410,7 +441,8 @@ export type SkipReason =
   | 'invalidated' // invalidate() of its URL was called while it was in flight
   | 'detached' // the cache was detached while it was in flight
   // its key has a body, route or response-shape segment, and the store has no deletePrefixed with
-  // which invalidate(url) could remove it
+  // which invalidate(url) could remove it; or it has tags the store cannot list (no setTagged, more
+  // than 64 tags, a tag that lists 10,000 keys already, or a tags function that threw)
   | 'cannot-invalidate';
 
 export interface CacheSkipEvent {
@@ -507,6 +539,8 @@ export interface CachePeek {
   vary?: readonly string[];
   /** A failureBackoff is in place until this epoch ms (stale answers, no upstream). */
   backoffUntil?: number;
+  /** The tags it was written with (see invalidateTags). */
+  tags?: readonly string[];
 }
 
 export interface ClearOptions {
@@ -522,6 +556,11 @@ export interface StaleCacheHandle {
    * answer now, without touching the upstream; undefined when nothing is stored.
    */
   peek(target: string | InvalidateTarget): Promise<CachePeek | undefined>;
+  /**
+   * Removes every entry that carries one of these tags (both tiers, every variant), for every process
+   * sharing the store; writes in flight with them are dropped. Bounded by storeTimeout.
+   */
+  invalidateTags(tags: string | ReadonlyArray<string>): Promise<void>;
   /** Removes every entry of this cache (both prefixes) from its store, for every process sharing it. */
   clear(options?: ClearOptions): Promise<void>;
   on<E extends CacheEventName>(event: E, listener: (info: CacheEvents[E]) => void): StaleCacheHandle;

@@ -50,6 +50,8 @@ export interface Entry extends Snapshot, Freshness {
   varied: string | undefined;
   /** The URL the answer is for, secrets redacted: what an operator reading the store sees (peek). */
   src?: string | undefined;
+  /** Its tags (see CacheStore.setTagged), when it has any. */
+  tags?: readonly string[] | undefined;
   /**
    * Set on an entry kept in the decoded-entries cache, read by more than one request: it may then
    * hold the parsed JSON of its body (`template`, never handed out itself unless zeroCopy), or null
@@ -73,11 +75,12 @@ const FACTS = {
   noCache: 'boolean',
   until: 'number',
   src: 'string',
-} as const satisfies Partial<Record<keyof Entry, 'boolean' | 'number' | 'string'>>;
+  tags: 'strings',
+} as const satisfies Partial<Record<keyof Entry, 'boolean' | 'number' | 'string' | 'strings'>>;
 type Fact = keyof typeof FACTS;
 const FACT_NAMES = Object.keys(FACTS) as Fact[];
 
-function factsOf(entry: Freshness & { src?: string | undefined }): Record<string, unknown> {
+function factsOf(entry: Freshness & Pick<Entry, 'src' | 'tags'>): Record<string, unknown> {
   const out: Record<string, unknown> = { ttl: entry.ttl };
   for (const name of FACT_NAMES) if (entry[name] !== undefined) out[name] = entry[name];
   return out;
@@ -94,7 +97,12 @@ function readFacts(value: unknown, into: Entry): void {
   for (const name of FACT_NAMES) {
     const v = facts[name];
     if (v === undefined) continue;
-    if (typeof v !== FACTS[name] || (typeof v === 'number' && !(Number.isFinite(v) && v >= 0))) {
+    const kind = FACTS[name];
+    const ok =
+      kind === 'strings'
+        ? isStrings(v)
+        : typeof v === kind && (kind !== 'number' || (Number.isFinite(v) && (v as number) >= 0));
+    if (!ok) {
       throw new EntryError(`not an entry: bad ${name}`);
     }
     (into as unknown as Record<string, unknown>)[name] = v;

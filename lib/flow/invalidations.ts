@@ -8,6 +8,7 @@ export class Invalidations {
   private seq = 0;
   private floor = 0;
   private readonly byUrl = new Map<string, number>();
+  private readonly byTag = new Map<string, number>();
 
   constructor(private readonly max = 10_000) {}
 
@@ -22,15 +23,9 @@ export class Invalidations {
    */
   invalidate(urlDigests: Iterable<string>): void {
     this.seq++;
-    for (const d of urlDigests) {
-      this.byUrl.delete(d); // kept in the order of their last invalidation
-      if (this.byUrl.size >= this.max) {
-        const [oldest, at] = this.byUrl.entries().next().value as [string, number];
-        this.byUrl.delete(oldest);
-        this.floor = Math.max(this.floor, at);
-      }
-      this.byUrl.set(d, this.seq);
-    }
+    record(this.byUrl, urlDigests, this.seq, this.max, (at) => {
+      this.floor = Math.max(this.floor, at);
+    });
   }
 
   /** Marks every URL invalidated from now on (clear()): every request in flight loses its write. */
@@ -38,6 +33,25 @@ export class Invalidations {
     this.seq++;
     this.floor = this.seq;
     this.byUrl.clear();
+    this.byTag.clear();
+  }
+
+  /** Marks these tags invalidated from now on: an answer in flight that carries one is not written. */
+  invalidateTags(tags: Iterable<string>): void {
+    this.seq++;
+    record(this.byTag, tags, this.seq, this.max, (at) => {
+      this.floor = Math.max(this.floor, at);
+    });
+  }
+
+  /** True when an answer with these tags, of a request that started at `started`, was overtaken by invalidateTags(). */
+  tagsOvertaken(tags: readonly string[], started: number): boolean {
+    if (this.floor > started) return true;
+    for (const tag of tags) {
+      const at = this.byTag.get(tag);
+      if (at !== undefined && at > started) return true;
+    }
+    return false;
   }
 
   /** True when a request that started at `started` for this URL digest has been overtaken by an invalidation. */
@@ -45,5 +59,24 @@ export class Invalidations {
     if (this.floor > started) return true;
     const at = this.byUrl.get(urlDigest);
     return at !== undefined && at > started;
+  }
+}
+
+/** Records `names` at `seq`, in the order of their last record; past `max` the oldest goes (and raises the floor). */
+function record(
+  map: Map<string, number>,
+  names: Iterable<string>,
+  seq: number,
+  max: number,
+  dropped: (at: number) => void,
+): void {
+  for (const name of names) {
+    map.delete(name);
+    if (map.size >= max) {
+      const [oldest, at] = map.entries().next().value as [string, number];
+      map.delete(oldest);
+      dropped(at);
+    }
+    map.set(name, seq);
   }
 }

@@ -63,7 +63,8 @@ export function keep(
   const entry = called.entry;
   if (!entry || !mayShare(ctx, req, raw.headers, entry)) return { entry: undefined };
   const response = transformed(raw, parsed ? parsed.value : raw.data);
-  if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response)) writeTiers(ctx, req, entry);
+  if (askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response))
+    writeTiers(ctx, req, entry, response as AxiosResponse);
   return { entry };
 }
 

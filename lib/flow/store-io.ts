@@ -4,7 +4,7 @@ import { storeError } from './store-errors.js';
 import type { CacheContext } from './context.js';
 import { storedAtOf } from '../entry/codec.js';
 import { active, storeChannel, tracedStoreCall } from '../observe/channels.js';
-import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue, StoreMessage } from '../types.js';
+import type { CacheStoreEntry, StoreGuard, StoreIndex, StoredValue, StoreMessage, StoreTag } from '../types.js';
 
 /*
  * The one place store calls go through. Every call is bounded in time (a late answer is dropped),
@@ -180,16 +180,33 @@ function bytesOf(entries: CacheStoreEntry[]): number {
 
 const DONE: Promise<void> = Promise.resolve();
 
+/** An answer's tags for CacheStore.setTagged, and what to do when a tag's list is full (nothing was written). */
+export interface Tagged {
+  tags: StoreTag[];
+  full(): void;
+}
+
 /**
  * Writes entries in one store call, in the background, bounded; a failure is an 'error' event. The
  * promise resolves once the write settled (written, failed or given up), never rejects.
  */
-export function writeEntries(ctx: CacheContext, entries: CacheStoreEntry[], index?: StoreIndex): Promise<void> {
+export function writeEntries(
+  ctx: CacheContext,
+  entries: CacheStoreEntry[],
+  index?: StoreIndex,
+  tagged?: Tagged,
+): Promise<void> {
   if (entries.length === 0) return DONE;
   const { store } = ctx.opts;
   const failed = (error: unknown): void => storeError(ctx, 'set', entries[0]?.key, error);
   const setIndexed = index && store.setIndexed?.bind(store);
-  const set = (): Promise<void> => (setIndexed && index ? setIndexed(entries, index) : store.set(entries));
+  const setTagged = tagged && store.setTagged?.bind(store);
+  const set = async (): Promise<void> => {
+    if (setTagged && tagged) {
+      if (!(await setTagged(entries, tagged.tags, index))) tagged.full();
+    } else if (setIndexed && index) await setIndexed(entries, index);
+    else await store.set(entries);
+  };
   const what: StoreOp = { op: 'set', key: entries[0]?.key, keys: entries.length, bytes: bytesOf(entries) };
   if (isSync(ctx)) {
     // In process: done before this returns, so nothing to bound or to wait for.
@@ -233,6 +250,15 @@ export function deleteIndexed(ctx: CacheContext, keys: string[], indexes: string
   const call = deleteIndexed ? () => deleteIndexed(keys, indexes) : () => store.delete(keys);
   const what: StoreOp = { op: 'delete', key: keys[0], keys: keys.length + indexes.length, bytes: 0 };
   return storeCall(ctx, what, call, ctx.opts.storeTimeout);
+}
+
+/** Deletes every key the tags list, and the lists, within storeTimeout (CacheStore.deleteTagged). */
+export function deleteTagged(ctx: CacheContext, tagKeys: string[]): Promise<void> {
+  const { store } = ctx.opts;
+  const remove = store.deleteTagged?.bind(store);
+  if (!remove) return Promise.reject(new Error('axios-stale-cache: this store has no tags (no deleteTagged)'));
+  const what: StoreOp = { op: 'delete', key: tagKeys[0], keys: tagKeys.length, bytes: 0 };
+  return storeCall(ctx, what, () => remove(tagKeys), ctx.opts.storeTimeout);
 }
 
 /** Deletes keys (and, where the store can list them, every key under `prefixes`) within storeTimeout. */

@@ -1,10 +1,11 @@
 import type { AxiosResponse } from 'axios';
 import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { encodeEntry, type Entry } from '../entry/codec.js';
-import { indexKey, variantKeys } from '../http/key.js';
+import { indexKey, tagKey, variantKeys } from '../http/key.js';
+import { headerTags, isTag, MAX_TAGS } from '../http/tags.js';
 import { cacheableBy, isCacheableResponse, type Freshened } from '../http/rules.js';
 import { storeTtls } from '../http/freshness.js';
-import { writeEntries } from './store-io.js';
+import { writeEntries, type Tagged } from './store-io.js';
 import { storeError } from './store-errors.js';
 import type { CacheSkipEvent, CacheStoreEntry } from '../types.js';
 
@@ -25,11 +26,13 @@ function keyedByVary(req: CacheRequest, entry: Entry): boolean {
  * hold it. Nothing is written once the cache is detached, or when the URL was invalidated after this
  * request began.
  */
-export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): void {
+export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry, response: AxiosResponse): void {
   const { keys } = req;
   const ttls = storeTtls(entry, req.policy);
   if (ttls.primary === 0 && ttls.stale === 0) return;
-  const encoded = encodeForWrite(ctx, req, entry);
+  const tags = tagsFor(ctx, req, entry, response);
+  if (tags === null) return;
+  const encoded = encodeForWrite(ctx, req, tags.length > 0 ? { ...entry, tags } : entry);
   if (!encoded) return;
   const entries: CacheStoreEntry[] = [];
   const variant = variantOf(ctx, req, entry);
@@ -55,7 +58,55 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry): 
           soft,
         }
       : undefined;
-  writeEntries(ctx, entries, index);
+  const tagged: Tagged | undefined =
+    tags.length > 0
+      ? {
+          tags: tags.map((tag) => ({
+            key: tagKey(ctx.opts.primaryKeyPrefix, tag),
+            ttl: Math.max(ttls.primary, ttls.stale),
+          })),
+          full: () => skipped(ctx, { key: keys.primary, reason: 'cannot-invalidate' }),
+        }
+      : undefined;
+  writeEntries(ctx, entries, index, tagged);
+}
+
+/**
+ * The answer's tags (unique, sorted): its response's Cache-Tag and Surrogate-Key (tagHeaders), the
+ * instance's `tags` function, the request's own `staleCache.tags`. Null when it must not be written:
+ * tags the store cannot list, more than MAX_TAGS, a tags function that threw, or a tag invalidated
+ * since the request began (a skip event, or an error event, each).
+ */
+function tagsFor(ctx: CacheContext, req: CacheRequest, entry: Entry, response: AxiosResponse): string[] | null {
+  const key = req.keys.primary;
+  const found = new Set<string>(ctx.opts.tagHeaders ? headerTags(entry.headers) : []);
+  const fn = ctx.opts.tags;
+  if (fn) {
+    try {
+      const given = fn(response);
+      if (!Array.isArray(given)) throw new TypeError(`tags() returned ${typeof given}, not an array`);
+      for (const tag of given) {
+        if (!isTag(tag)) throw new TypeError(`tags() returned ${JSON.stringify(tag)}, not a tag`);
+        found.add(tag);
+      }
+    } catch (error) {
+      ctx.events.emit('error', { op: 'tags', key, error });
+      return null;
+    }
+  }
+  const own = req.config.staleCache === false ? undefined : req.config.staleCache?.tags;
+  if (own) for (const tag of own) found.add(tag);
+  if (found.size === 0) return [];
+  const tags = [...found].sort();
+  if (!ctx.opts.store.setTagged || tags.length > MAX_TAGS) {
+    skipped(ctx, { key, reason: 'cannot-invalidate' });
+    return null;
+  }
+  if (ctx.invalidations.tagsOvertaken(tags, req.epoch)) {
+    skipped(ctx, { key, reason: 'invalidated' });
+    return null;
+  }
+  return tags;
 }
 
 /**
@@ -118,5 +169,5 @@ export function storeAnswer(ctx: CacheContext, response: AxiosResponse, entry: E
     ctx.opts.isCacheable === isCacheableResponse
       ? cacheableBy(entry.status, entry.headers['cache-control'], freshened(req, entry)) // names lower-cased already
       : askUser(ctx, 'isCacheable', req.keys.primary, ctx.opts.isCacheable, response);
-  if (cacheable) writeTiers(ctx, req, entry);
+  if (cacheable) writeTiers(ctx, req, entry, response);
 }

@@ -63,5 +63,6 @@ export async function peek(
   };
   if (entry.vary) out.vary = entry.vary;
   if (primary?.entry.until !== undefined) out.backoffUntil = primary.entry.until;
+  if (entry.tags) out.tags = entry.tags;
   return out;
 }

@@ -119,6 +119,11 @@ export function indexKey(primaryPrefix: string, urlDigest: string): string {
   return `${primaryPrefix}:{${urlDigest}}:i`;
 }
 
+/** The list of the keys an answer with `tag` was written under (see CacheStore.setTagged): in the tag's own slot. */
+export function tagKey(primaryPrefix: string, tag: string): string {
+  return `${primaryPrefix}:tag:{${digest(tag)}}`;
+}
+
 /** The keys of one variant of a response that carries `Vary`, beside the base keys. */
 export function variantKeys(keys: CacheKeys, varied: string): { primary: string; stale: string } {
   return { primary: `${keys.primary}:r${varied}`, stale: `${keys.stale}:r${varied}` };

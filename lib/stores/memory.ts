@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { storedAtOf } from '../entry/codec.js';
-import type { CacheStore, CacheStoreEntry, StoredValue } from '../types.js';
+import type { CacheStore, CacheStoreEntry, StoredValue, StoreIndex } from '../types.js';
 
 export interface MemoryStoreOptions {
   /** Most entries kept (each tier of each URL is one entry); least recently used go first. */
@@ -16,6 +16,8 @@ export interface MemoryStore extends CacheStore {
   setUnlessNewer: NonNullable<CacheStore['setUnlessNewer']>;
   setIndexed: NonNullable<CacheStore['setIndexed']>;
   deleteIndexed: NonNullable<CacheStore['deleteIndexed']>;
+  setTagged: NonNullable<CacheStore['setTagged']>;
+  deleteTagged: NonNullable<CacheStore['deleteTagged']>;
   /** Entries held now, expired ones included until they are next touched or evicted. */
   readonly size: number;
   /** Removes every entry, or only those under `prefixes` (see CacheStore.clear). */
@@ -26,6 +28,8 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 // Keys one index lists at the most (as the Redis store's): a bound, never a sweep.
 const MAX_INDEXED = 1_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+// Keys one tag lists at the most (as the Redis store's): past it, an answer with that tag is not written.
+const MAX_TAGGED = 10_000;
 
 function limit(name: keyof MemoryStoreOptions, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -61,17 +65,54 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     // The clock read at each call, not captured once: fake timers (and any test clock) then apply.
     perf: { now: () => performance.now() },
   });
+  /*
+   * Tags beside the LRU: a tag's keys in a Set (a JSON value in the LRU would be rewritten whole on
+   * every write). As many tags as entries at most: past that, the oldest tag goes with its entries
+   * (an entry its tag could no longer remove must not stay). A tag lives as long as its longest entry.
+   */
+  const maxTags = limit('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
+  const tags = new Map<string, { keys: Set<string>; until: number }>();
+  const tagged = (key: string): { keys: Set<string>; until: number } | undefined => {
+    const held = tags.get(key);
+    if (held && held.until <= performance.now()) {
+      tags.delete(key);
+      return undefined;
+    }
+    return held;
+  };
+  const dropTag = (key: string): void => {
+    const held = tags.get(key);
+    if (!held) return;
+    tags.delete(key);
+    for (const k of held.keys) lru.delete(k);
+  };
   const write = (entries: ReadonlyArray<CacheStoreEntry>): void => {
     // ttl 0: no expiry for that entry (a stale tier that never expires), only eviction.
     for (const { key, value, ttl } of entries) lru.set(key, value, { ttl: Number.isFinite(ttl) ? ttl : 0 });
+  };
+  const writeIndexed = (entries: ReadonlyArray<CacheStoreEntry>, index: StoreIndex): void => {
+    const held = lru.get(index.key);
+    const keys = new Set<string>(typeof held === 'string' ? (JSON.parse(held) as string[]) : []);
+    const listed = new Set(index.keys);
+    const room = keys.size < MAX_INDEXED;
+    write(room ? entries : entries.filter((e) => !listed.has(e.key)));
+    if (room) for (const key of [...listed, ...(index.soft ?? [])]) keys.add(key);
+    const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
+    const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
+    lru.set(index.key, JSON.stringify([...keys]), { ttl });
   };
   return {
     get size() {
       return lru.size;
     },
     async clear(prefixes) {
-      if (prefixes === undefined) lru.clear();
-      else for (const key of [...lru.keys()]) if (prefixes.some((p) => key.startsWith(p))) lru.delete(key);
+      if (prefixes === undefined) {
+        lru.clear();
+        tags.clear();
+        return;
+      }
+      for (const key of [...lru.keys()]) if (prefixes.some((p) => key.startsWith(p))) lru.delete(key);
+      for (const key of [...tags.keys()]) if (prefixes.some((p) => key.startsWith(p))) tags.delete(key);
     },
     async get(key) {
       return lru.get(key) ?? null;
@@ -95,15 +136,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     // An index is a value like any other (a JSON list of keys): bounded and evicted with the rest.
     async setIndexed(entries, index) {
-      const held = lru.get(index.key);
-      const keys = new Set<string>(typeof held === 'string' ? (JSON.parse(held) as string[]) : []);
-      const listed = new Set(index.keys);
-      const room = keys.size < MAX_INDEXED;
-      write(room ? entries : entries.filter((e) => !listed.has(e.key)));
-      if (room) for (const key of [...listed, ...(index.soft ?? [])]) keys.add(key);
-      const remaining = lru.getRemainingTTL(index.key); // Infinity: held without expiry
-      const ttl = Number.isFinite(index.ttl) && Number.isFinite(remaining) ? Math.max(index.ttl, remaining) : 0;
-      lru.set(index.key, JSON.stringify([...keys]), { ttl });
+      writeIndexed(entries, index);
     },
     async deleteIndexed(keys, indexes) {
       for (const key of keys) lru.delete(key);
@@ -112,6 +145,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (typeof held === 'string') for (const key of JSON.parse(held) as string[]) lru.delete(key);
         lru.delete(index);
       }
+    },
+    async setTagged(entries, given, index) {
+      if (given.some((t) => (tagged(t.key)?.keys.size ?? 0) >= MAX_TAGGED)) return false;
+      if (index) writeIndexed(entries, index);
+      else write(entries);
+      const now = performance.now();
+      for (const { key, ttl } of given) {
+        const until = Number.isFinite(ttl) ? now + ttl : Number.POSITIVE_INFINITY;
+        let held = tagged(key);
+        if (!held) {
+          while (tags.size >= maxTags) {
+            const oldest = tags.keys().next().value as string;
+            dropTag(oldest);
+          }
+          held = { keys: new Set(), until };
+          tags.set(key, held);
+        }
+        held.until = Math.max(held.until, until);
+        for (const e of entries) held.keys.add(e.key);
+      }
+      return true;
+    },
+    async deleteTagged(keys) {
+      for (const key of keys) dropTag(key);
     },
     async deletePrefixed(prefixes) {
       for (const key of [...lru.keys()]) {

@@ -1,5 +1,5 @@
 import { RedisNotReadyError } from '../errors.js';
-import type { CacheStore, CacheStoreEntry } from '../types.js';
+import type { CacheStore, CacheStoreEntry, StoreIndex } from '../types.js';
 import { asBuffer, hashTag, type RedisDriver } from './redis/driver.js';
 import { ioRedisDriver, isIoRedis, type IoRedisLike } from './redis/ioredis.js';
 import { isNodeRedis, nodeRedisDriver, type RedisLike } from './redis/node-redis.js';
@@ -83,6 +83,76 @@ if #KEYS > 0 then redis.call('DEL', unpack(KEYS)) end
 return 1
 `;
 
+/*
+ * setTagged on a single node, in the write's one round trip: nothing when a tag lists MAX_TAGGED
+ * keys already; else the entries as SET_INDEXED writes them (with the URL's index when there is
+ * one), and every entry key added to each tag's set, whose expiry only ever grows.
+ * KEYS: the entry keys, the index (if any), the tags. ARGV: entry count, 1 with an index (else 0),
+ * max, then value, ttl and listed per entry, then the index's ttl (if any), then each tag's ttl.
+ */
+const SET_TAGGED = `
+local n = tonumber(ARGV[1])
+local hasIndex = ARGV[2] == '1'
+local max = tonumber(ARGV[3])
+local first = n + (hasIndex and 1 or 0)
+for j = first + 1, #KEYS do
+  if redis.call('SCARD', KEYS[j]) >= max then return 0 end
+end
+local index = hasIndex and KEYS[n + 1] or nil
+local room = true
+local before = -2
+if index then
+  before = redis.call('PTTL', index)
+  room = redis.call('SCARD', index) < 1000
+end
+for i = 1, n do
+  local listed = ARGV[3 + i * 3]
+  if room or listed ~= '1' then
+    local ttl = tonumber(ARGV[2 + i * 3])
+    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[1 + i * 3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[1 + i * 3]) end
+    if index and room and listed ~= '0' then redis.call('SADD', index, KEYS[i]) end
+  end
+end
+local arg = 4 + n * 3
+if index then
+  local ttl = tonumber(ARGV[arg])
+  if ttl == 0 then redis.call('PERSIST', index) elseif before == -2 or (before >= 0 and before < ttl) then redis.call('PEXPIRE', index, ttl) end
+  arg = arg + 1
+end
+for j = first + 1, #KEYS do
+  local tag = KEYS[j]
+  local ttl = tonumber(ARGV[arg + j - first - 1])
+  local was = redis.call('PTTL', tag)
+  for i = 1, n do redis.call('SADD', tag, KEYS[i]) end
+  if ttl == 0 then redis.call('PERSIST', tag) elseif was == -2 or (was >= 0 and was < ttl) then redis.call('PEXPIRE', tag, ttl) end
+end
+return 1
+`;
+
+/*
+ * setTagged's first step on a Cluster, per slot of tags (the entries live in other slots): nothing
+ * when one of these tags lists MAX_TAGGED keys already; else the keys added to each, expiry grown.
+ * KEYS: tags of one slot. ARGV: max, then each tag's ttl, then the keys to list.
+ */
+const TAG_KEYS = `
+local max = tonumber(ARGV[1])
+for j = 1, #KEYS do
+  if redis.call('SCARD', KEYS[j]) >= max then return 0 end
+end
+for j = 1, #KEYS do
+  local ttl = tonumber(ARGV[1 + j])
+  local was = redis.call('PTTL', KEYS[j])
+  for i = 2 + #KEYS, #ARGV do redis.call('SADD', KEYS[j], ARGV[i]) end
+  if ttl == 0 then redis.call('PERSIST', KEYS[j]) elseif was == -2 or (was >= 0 and was < ttl) then redis.call('PEXPIRE', KEYS[j], ttl) end
+end
+return 1
+`;
+
+const LIST_TAG = "return redis.call('SMEMBERS', KEYS[1])";
+
+// Keys one tag lists at the most: past it, an answer with that tag is not written (never a sweep).
+const MAX_TAGGED = 10_000;
+
 /** A ttl as PX takes it: whole milliseconds, at least 1; 0 for none (Infinity: no expiry). */
 function px(ttl: number): number {
   return Number.isFinite(ttl) ? Math.max(1, Math.ceil(ttl)) : 0;
@@ -129,6 +199,18 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
     return driver.eval(script, keys, args);
   };
 
+  const setIndexed = async (entries: ReadonlyArray<CacheStoreEntry>, index: StoreIndex): Promise<void> => {
+    if (entries.length === 0) return;
+    const args: Array<string | Uint8Array> = [];
+    const listed = new Set(index.keys);
+    const soft = new Set(index.soft);
+    for (const { key, value, ttl } of entries) {
+      args.push(asBuffer(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
+    }
+    args.push(String(px(index.ttl)));
+    await evalOf(SET_INDEXED, [...entries.map((e) => e.key), index.key], args);
+  };
+
   return {
     ...(driver.scopeOf ? { scopeOf: driver.scopeOf } : {}),
     // Not async: the client's own promise is returned as is (one microtask less on every hit).
@@ -148,16 +230,51 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       const keys = [...guard.keys, ...entries.map((e) => e.key)];
       return Number(await evalOf(SET_UNLESS_NEWER, keys, args)) === 1;
     },
-    async setIndexed(entries, index) {
-      if (entries.length === 0) return;
-      const args: Array<string | Uint8Array> = [];
-      const listed = new Set(index.keys);
-      const soft = new Set(index.soft);
+    setIndexed,
+    async setTagged(entries, tags, index) {
+      if (entries.length === 0) return true;
+      ready();
+      const entryArgs: Array<string | Uint8Array> = [];
+      const listed = new Set(index?.keys);
+      const soft = new Set(index?.soft);
       for (const { key, value, ttl } of entries) {
-        args.push(asBuffer(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
+        entryArgs.push(asBuffer(value), String(px(ttl)), listed.has(key) ? '1' : soft.has(key) ? '2' : '0');
       }
-      args.push(String(px(index.ttl)));
-      await evalOf(SET_INDEXED, [...entries.map((e) => e.key), index.key], args);
+      if (!driver.cluster) {
+        const keys = [...entries.map((e) => e.key), ...(index ? [index.key] : []), ...tags.map((t) => t.key)];
+        const args = [String(entries.length), index ? '1' : '0', String(MAX_TAGGED), ...entryArgs];
+        if (index) args.push(String(px(index.ttl)));
+        for (const t of tags) args.push(String(px(t.ttl)));
+        return Number(await driver.eval(SET_TAGGED, keys, args)) === 1;
+      }
+      // A Cluster: the tags first, each slot's in one script, then the entries (one more round trip,
+      // in the background): an entry is written only once every tag lists it.
+      const members = entries.map((e) => e.key);
+      const ttlOf = new Map(tags.map((t) => [t.key, t.ttl]));
+      const listedAll = await Promise.all(
+        groupBySlot(tags.map((t) => t.key)).map(async (group) => {
+          const args = [String(MAX_TAGGED), ...group.map((k) => String(px(ttlOf.get(k) ?? 0))), ...members];
+          return Number(await driver.eval(TAG_KEYS, group, args)) === 1;
+        }),
+      );
+      if (!listedAll.every(Boolean)) return false;
+      if (index) await setIndexed(entries, index);
+      else await driver.setMany(entries.map(({ key, value, ttl }) => ({ key, value, px: px(ttl) })));
+      return true;
+    },
+    async deleteTagged(tagKeys) {
+      ready();
+      if (!driver.cluster) {
+        await driver.eval(DELETE_INDEXED, tagKeys, ['0']);
+        return;
+      }
+      // A Cluster: each tag's list from its slot, then its keys per slot, then the lists.
+      const listed = await Promise.all(
+        tagKeys.map(async (tag) => ((await driver.eval(LIST_TAG, [tag], [])) as unknown[]).map(String)),
+      );
+      const keys = [...new Set(listed.flat())];
+      await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
+      await Promise.all(groupBySlot(tagKeys).map((group) => driver.del(group)));
     },
     async deleteIndexed(keys, indexes) {
       ready();

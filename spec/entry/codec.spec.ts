@@ -62,15 +62,16 @@ describe('entry codec', () => {
     const src = 'https://api.example.com/users?token=***';
     expect(decodeEntry(encodeEntry({ ...entry, src })).src).toBe(src);
     expect(meta(encodeEntry({ ...entry, src }))[13]).toEqual({ ttl: 5_000, src });
+    expect(decodeEntry(encodeEntry({ ...entry, tags: ['a', 'b'] })).tags).toEqual(['a', 'b']);
     const marker = encodeEntry({ ...entry, until: 1_700_000_010_000 });
     expect(decodeEntry(marker).until).toBe(1_700_000_010_000);
     expect('until' in decodeEntry(encodeEntry(entry))).toBe(false);
   });
 
   it('ignores facts it does not know (written by a later release)', () => {
-    const later = v3.toString().replace('{"ttl":5000,"explicit":true}', '{"ttl":5000,"explicit":true,"tags":["a"]}');
+    const later = v3.toString().replace('{"ttl":5000,"explicit":true}', '{"ttl":5000,"explicit":true,"owner":["a"]}');
     expect(decodeEntry(later).ttl).toBe(5_000);
-    expect('tags' in decodeEntry(later)).toBe(false);
+    expect('owner' in decodeEntry(later)).toBe(false);
   });
 
   it('reads version 2 (ttl and a marker’s until by position)', () => {
@@ -98,6 +99,11 @@ describe('entry codec', () => {
     ['a JSON object instead of the meta array', '{"status":200}\n', /bad meta line/],
     ['a status out of range', good.toString().replace(',200,', ',999,'), /bad field/],
     ['a src that is not a string', v3.toString().replace('"explicit":true}', '"explicit":true,"src":7}'), /bad src/],
+    [
+      'tags that are not strings',
+      v3.toString().replace('"explicit":true}', '"explicit":true,"tags":["a",1]}'),
+      /bad tags/,
+    ],
     [
       'a backoff end that is not a number',
       v3.toString().replace('"explicit":true}', '"explicit":true,"until":"soon"}'),

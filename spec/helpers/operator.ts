@@ -118,4 +118,57 @@ export function operatorTasks(store: () => CacheStore): void {
     await expect(other.clear()).rejects.toThrow(/cannot list its keys/);
     other.detach();
   });
+
+  it('tags: from Cache-Tag, Surrogate-Key, the tags option and the request; invalidateTags() removes them for every instance', async () => {
+    upstream.route('/a', send.json({ a: 1 }, 200, { 'cache-tag': 'user:42, team:7' }));
+    upstream.route('/b', send.json({ b: 1 }, 200, { 'surrogate-key': 'user:42 list' }));
+    upstream.route('/c', send.json({ c: 1 }));
+    upstream.route('/d', send.json({ d: 1 }));
+    const writer = instance({ tags: (res) => (res.config.url === '/c' ? ['user:42'] : []) });
+    const other = instance(own); // another process on the same store and prefixes
+    for (const url of ['/a', '/b', '/c']) await writer.http.get(url);
+    await writer.http.get('/d', { staleCache: { tags: ['user:43'] } });
+    await writer.cache.settled();
+    expect((await writer.cache.peek('/a'))?.tags).toEqual(['team:7', 'user:42']);
+    expect((await writer.cache.peek('/b'))?.tags).toEqual(['list', 'user:42']);
+    await other.cache.invalidateTags('user:42');
+    for (const url of ['/a', '/b', '/c']) expect(await writer.cache.peek(url)).toBeUndefined();
+    expect(await writer.cache.peek('/d')).toMatchObject({ state: 'hit', tags: ['user:43'] });
+    expect((await writer.http.get('/a')).staleCache?.state).toBe('miss');
+    await writer.cache.invalidateTags(['user:43', 'nothing-has-this']);
+    expect(await writer.cache.peek('/d')).toBeUndefined();
+  });
+
+  it('tags: an answer in flight when its tag was invalidated is not written', async () => {
+    const { http, cache } = instance();
+    let release: () => void = () => undefined;
+    upstream.route('/slow-tagged', (req, res) => {
+      release = () => send.json({ late: true }, 200, { 'cache-tag': 'report' })(req, res);
+    });
+    const skips: string[] = [];
+    cache.on('skip', (e) => skips.push(e.reason));
+    const pending = http.get('/slow-tagged');
+    for (let i = 0; i < 200 && upstream.calls('/slow-tagged') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await cache.invalidateTags('report');
+    release();
+    await pending;
+    await cache.settled();
+    expect(skips).toEqual(['invalidated']);
+    expect(await cache.peek('/slow-tagged')).toBeUndefined();
+  });
+
+  it('tags: bad input is a TypeError; tagHeaders: false ignores the headers', async () => {
+    const { http, cache } = instance({ tagHeaders: false });
+    await expect(cache.invalidateTags(42 as never)).rejects.toThrow(/invalidateTags\(\) takes a tag/);
+    await expect(cache.invalidateTags(['ok', ''])).rejects.toThrow(TypeError);
+    await expect(http.get('/x', { staleCache: { tags: ['a\nb'] } })).rejects.toThrow(/staleCache\.tags must be/);
+    upstream.route('/h', send.json({}, 200, { 'cache-tag': 'h' }));
+    await http.get('/h');
+    await cache.settled();
+    expect((await cache.peek('/h'))?.tags).toBeUndefined();
+    const bare: CacheStore = { get: (k) => shared.get(k), set: (e) => shared.set(e), delete: (k) => shared.delete(k) };
+    expect(() => attachStaleCache(axios.create(), { store: bare, tags: () => [] })).toThrow(
+      /options\.tags needs a store with tags/,
+    );
+  });
 }

@@ -7,7 +7,7 @@ import { cleanup, connect, prefixes } from '../helpers/redis';
 
 describe('HTTP semantics on the memory store', () => {
   httpSemantics(() => memoryStore());
-  describe('peek and clear', () => {
+  describe('peek, clear and tags', () => {
     const store = memoryStore();
     operatorTasks(() => store);
   });
@@ -27,7 +27,7 @@ describe('HTTP semantics on Redis', () => {
     () => redisStore(client),
     () => p,
   );
-  describe('peek and clear', () => {
+  describe('peek, clear and tags', () => {
     operatorTasks(() => redisStore(client));
   });
 });

@@ -82,7 +82,7 @@ describe.each(families)('$name', (family) => {
       storeContract(() => redisStore(client));
     });
 
-    describe('peek and clear', () => {
+    describe('peek, clear and tags', () => {
       operatorTasks(() => redisStore(client));
     });
 
@@ -153,7 +153,7 @@ describe.each(families)('$name', (family) => {
       storeContract(() => redisStore(cluster));
     });
 
-    describe('peek and clear (clear scans every master)', () => {
+    describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
       operatorTasks(() => redisStore(cluster));
     });
 

@@ -37,7 +37,7 @@ describe('Redis Cluster (three masters started by the test)', () => {
     storeContract(() => redisStore(cluster));
   });
 
-  describe('peek and clear (clear scans every master)', () => {
+  describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
     operatorTasks(() => redisStore(cluster));
   });
 

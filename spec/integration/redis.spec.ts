@@ -304,6 +304,25 @@ describe('Redis store: commands per request, counted by the server (a private re
     cache.detach();
   });
 
+  it('a tagged miss still writes in one round trip (one script: both tiers and the tag lists); a hit is one GET', async () => {
+    upstream.route('/tagged', send.json({ users: ['ada'] }, 200, { 'cache-tag': 'users, team:7' }));
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(client), ttl: 10_000 });
+    const miss = await delta(async () => {
+      await http.get('/tagged');
+      await cache.settled();
+    });
+    // One GET, then one EVAL (or EVALSHA): the SETs, SCARD checks and SADDs run inside the script.
+    const inScript = ['scard', 'sadd', 'set', 'pttl', 'pexpire'];
+    expect(Object.keys(miss).filter((c) => !inScript.includes(c) && !c.startsWith('eval'))).toEqual(['get']);
+    expect(miss.get).toBe(1);
+    expect((miss.eval ?? 0) + (miss.evalsha ?? 0)).toBe(1);
+    expect(await delta(() => http.get('/tagged'))).toEqual({ get: 1 });
+    await cache.invalidateTags('users');
+    expect((await http.get('/tagged')).staleCache?.state).toBe('miss');
+    cache.detach();
+  });
+
   it('Redis killed mid-run: every request still succeeds through the upstream within storeTimeout; restarted, hits come back', async () => {
     const local = await startRedisServer();
     const c = await connect(local.url, { socket: { reconnectStrategy: () => 50 } });

@@ -7,6 +7,8 @@ import type { StoredValue } from '../../types.js';
  * stores/redis.ts and are the same on every driver.
  */
 export interface RedisDriver {
+  /** A Redis Cluster: a command or script may only name keys of one slot. */
+  readonly cluster: boolean;
   /** Connected and ready now. A store call made otherwise fails at once: never queued offline. */
   ready(): boolean;
   /** One GET, binary-safe. */

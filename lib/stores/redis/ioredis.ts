@@ -51,6 +51,7 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
   const cluster = client.isCluster === true ? (client as IoClusterLike) : undefined;
   const masterOf = (key: string): string | undefined => cluster?.slots[slotOf(hashTag(key))]?.[0];
   return {
+    cluster: cluster !== undefined,
     ready: () => client.status === 'ready',
     get: (key) => client.getBuffer(key) as Promise<StoredValue | null>,
     async setMany(entries) {
