@@ -16,6 +16,8 @@ import { sleep } from '../helpers/time';
 import { startCluster, startRedisServer, type RedisGroup, type RedisProcess } from '../setup/redis-server';
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
+import { expectDebugLines } from '../helpers/debug-lines';
+import { runFixture } from '../helpers/fixtures';
 
 /*
  * The clients teams already run, on the same store: ioredis 5 and 6 and iovalkey, single node (a
@@ -155,6 +157,15 @@ describe.each(families)('$name', (family) => {
 
     describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
       operatorTasks(() => redisStore(cluster));
+    });
+
+    it('writes the debug log, one line per request (NODE_DEBUG, ioredis 5 Cluster in a process of its own)', async () => {
+      const env = {
+        NODE_DEBUG: 'axios-stale-cache',
+        DEBUG_LOG_STORE: 'ioredis-cluster',
+        CLUSTER_PORTS: group.urls.map((u) => new URL(u).port).join(','),
+      };
+      expectDebugLines(JSON.parse(await runFixture('debug-log.ts', [], [], env)) as string[]);
     });
 
     it('runs miss, hit, stale; every key of a URL in one slot', async () => {

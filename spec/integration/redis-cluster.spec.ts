@@ -7,6 +7,8 @@ import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
+import { expectDebugLines } from '../helpers/debug-lines';
+import { runFixture } from '../helpers/fixtures';
 import { missHitStale } from '../helpers/store-scenario';
 import { outageScenarios } from '../helpers/outage-scenarios';
 import { pauseServer } from '../helpers/redis';
@@ -39,6 +41,15 @@ describe('Redis Cluster (three masters started by the test)', () => {
 
   describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
     operatorTasks(() => redisStore(cluster));
+  });
+
+  it('writes the debug log, one line per request (NODE_DEBUG, in a process of its own)', async () => {
+    const env = {
+      NODE_DEBUG: 'axios-stale-cache',
+      DEBUG_LOG_STORE: 'node-redis-cluster',
+      CLUSTER_PORTS: group.urls.map((u) => new URL(u).port).join(','),
+    };
+    expectDebugLines(JSON.parse(await runFixture('debug-log.ts', [], [], env)) as string[]);
   });
 
   describe('HTTP semantics', () => {
