@@ -182,6 +182,17 @@ function integer(
   return value;
 }
 
+/** Node's timers fire at once past this (a 32-bit delay): a duration a timer waits must stay under it. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration the cache waits with a timer: at most MAX_TIMER_MS (about 24.8 days). */
+function timer(where: string, name: string, value: unknown, fallback: number, min = 0): number {
+  const ms = integer(where, name, value, fallback, min);
+  if (ms > MAX_TIMER_MS)
+    fail(where, name, `must be at most ${MAX_TIMER_MS} ms (about 24.8 days: Node's timers wait no longer)`, value);
+  return ms;
+}
+
 function flag(where: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') fail(where, name, 'must be a boolean', value);
@@ -285,7 +296,7 @@ function breakerSettings(value: unknown): ResolvedOptions['storeBreaker'] {
   const where = 'options.storeBreaker';
   return {
     failures: integer(where, 'failures', value.failures, DEFAULTS.storeBreaker.failures, 1, 'store calls'),
-    cooldown: integer(where, 'cooldown', value.cooldown, DEFAULTS.storeBreaker.cooldown, 1),
+    cooldown: timer(where, 'cooldown', value.cooldown, DEFAULTS.storeBreaker.cooldown, 1),
   };
 }
 
@@ -361,10 +372,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     methods,
     isCacheable: o.isCacheable ?? isCacheableResponse,
     staleIf: o.staleIf ?? isStaleWorthy,
-    storeTimeout: integer(where, 'storeTimeout', o.storeTimeout, DEFAULTS.storeTimeout, 1),
+    storeTimeout: timer(where, 'storeTimeout', o.storeTimeout, DEFAULTS.storeTimeout, 1),
     maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
     coalesce: o.coalesce ?? DEFAULTS.coalesce,
-    flightTimeout: integer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
+    flightTimeout: timer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
     credentialHeaders: credentialMatcher(credentialList(o.credentialHeaders)),
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,
     zeroCopy: o.zeroCopy ?? DEFAULTS.zeroCopy,
@@ -378,7 +389,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       staleWhileRevalidate: swr,
       vary: headerNames(where, 'vary', o.vary, []),
       key: undefined,
-      softTimeout: integer(where, 'softTimeout', o.softTimeout, DEFAULTS.softTimeout),
+      softTimeout: timer(where, 'softTimeout', o.softTimeout, DEFAULTS.softTimeout),
       failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, DEFAULTS.failureBackoff),
       refreshAhead: fraction(where, 'refreshAhead', o.refreshAhead, 0),
       cacheControl: flag(where, 'cacheControl', o.cacheControl, false),
@@ -419,7 +430,7 @@ export function resolveRequestPolicy(value: unknown, base: RequestPolicy): Reque
     staleWhileRevalidate: swr,
     vary: headerNames(where, 'vary', o.vary, base.vary),
     key: o.key ?? base.key,
-    softTimeout: integer(where, 'softTimeout', o.softTimeout, base.softTimeout),
+    softTimeout: timer(where, 'softTimeout', o.softTimeout, base.softTimeout),
     failureBackoff: integer(where, 'failureBackoff', o.failureBackoff, base.failureBackoff),
     refreshAhead: fraction(where, 'refreshAhead', o.refreshAhead, base.refreshAhead),
     cacheControl: flag(where, 'cacheControl', o.cacheControl, base.cacheControl),

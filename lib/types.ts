@@ -74,13 +74,15 @@ export interface CacheStore {
    * Writes the entries and lists their keys under each tag (a set per tag key, kept as long as its
    * longest-lived key), so that deleteTagged reaches them from any process: in the write's own round
    * trip where the store can. Resolves false, having written nothing, when a tag already lists
-   * 10,000 keys (an entry its tag could not remove is never written). `index` as in setIndexed.
+   * 10,000 live keys (an entry its tag could not remove is never written). `index` as in setIndexed.
    * Optional: without it, answers with tags are not written (and the `tags` option is refused).
    */
   setTagged?(
     entries: ReadonlyArray<CacheStoreEntry>,
     tags: ReadonlyArray<StoreTag>,
     index?: StoreIndex,
+    /** For a store that lists the tags and writes the entries in two steps: asked in between. */
+    stillWanted?: () => boolean,
   ): Promise<boolean>;
   /** Deletes every key the tags list, and the tags' lists. */
   deleteTagged?(tags: ReadonlyArray<string>): Promise<void>;
@@ -511,7 +513,16 @@ export interface InvalidateTarget {
 }
 
 /** What `handle.peek()` finds for a URL: read from the store, without touching the upstream. */
-export interface CachePeek {
+export type CachePeek = CachePeekEntry | CachePeekBypass;
+
+/** A request with this config would not use the cache at all. */
+export interface CachePeekBypass {
+  state: 'bypass';
+  reason: BypassReason;
+}
+
+/** What is stored for a URL, and what a request would get now. */
+export interface CachePeekEntry {
   /** The primary-tier key. */
   key: string;
   /** The URL the stored answer is for, as its entry records it (secrets redacted). */

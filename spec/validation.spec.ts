@@ -42,6 +42,8 @@ describe('options, events and skipped writes', () => {
     [{ softTimeout: '60' }, /options\.softTimeout must be a duration .*got "60"/],
     [{ ttl: '-1s' }, /options\.ttl must be a duration .*got "-1s"/],
     [{ ttl: '0.0001s' }, /options\.ttl must be a duration/],
+    [{ storeTimeout: '30d' }, /options\.storeTimeout must be at most 2147483647 ms/],
+    [{ softTimeout: 2 ** 31 }, /options\.softTimeout must be at most 2147483647 ms/],
   ])('names a bad outage option: %j', (options, message) => {
     expect(() => attachStaleCache(axios.create(), options as never)).toThrow(TypeError);
     expect(() => attachStaleCache(axios.create(), options as never)).toThrow(message);

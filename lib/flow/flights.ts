@@ -163,6 +163,6 @@ export function flightFor(
   return ctx.flights.join(
     req.keys.primary,
     maxSilence,
-    (flight) => !ctx.invalidations.overtaken(req.urlDigest, flight.epoch) && accept(flight),
+    (flight) => ctx.invalidations.joinable(req.urlDigest, flight.epoch) && accept(flight),
   );
 }

@@ -9,6 +9,8 @@ export class Invalidations {
   private floor = 0;
   private readonly byUrl = new Map<string, number>();
   private readonly byTag = new Map<string, number>();
+  /** The sequence number of the last invalidateTags(). */
+  private lastTags = 0;
 
   constructor(private readonly max = 10_000) {}
 
@@ -39,9 +41,19 @@ export class Invalidations {
   /** Marks these tags invalidated from now on: an answer in flight that carries one is not written. */
   invalidateTags(tags: Iterable<string>): void {
     this.seq++;
+    this.lastTags = this.seq;
     record(this.byTag, tags, this.seq, this.max, (at) => {
       this.floor = Math.max(this.floor, at);
     });
+  }
+
+  /**
+   * Whether a request that starts now may join a flight that started at `started` for this URL: not
+   * after an invalidation of the URL, nor after any invalidateTags() (a flight's tags are known only
+   * once it answered: it may carry one).
+   */
+  joinable(urlDigest: string, started: number): boolean {
+    return !this.overtaken(urlDigest, started) && this.lastTags <= started;
   }
 
   /** True when an answer with these tags, of a request that started at `started`, was overtaken by invalidateTags(). */

@@ -184,6 +184,8 @@ const DONE: Promise<void> = Promise.resolve();
 export interface Tagged {
   tags: StoreTag[];
   full(): void;
+  /** Whether the entries are still to be written, asked between a two-step store's steps (and reported when not). */
+  stillWanted(): boolean;
 }
 
 /**
@@ -203,7 +205,7 @@ export function writeEntries(
   const setTagged = tagged && store.setTagged?.bind(store);
   const set = async (): Promise<void> => {
     if (setTagged && tagged) {
-      if (!(await setTagged(entries, tagged.tags, index))) tagged.full();
+      if (!(await setTagged(entries, tagged.tags, index, tagged.stillWanted))) tagged.full();
     } else if (setIndexed && index) await setIndexed(entries, index);
     else await store.set(entries);
   };

@@ -48,11 +48,21 @@ export function fitsVary(req: CacheRequest, entry: Entry): boolean {
 }
 
 /** Reads a tier for this request within its store budget: its own variant, or null. */
-export async function readTier(ctx: CacheContext, req: CacheRequest, tier: Tier): Promise<Entry | null> {
-  const entry = await readOne(ctx, req, req.keys[tier]);
+export function readTier(ctx: CacheContext, req: CacheRequest, tier: Tier): Promise<Entry | null> {
+  return readTierWith(ctx, req, tier, readOne);
+}
+
+/** readTier with a reader of one key of one's own (peek's, which rejects when the store fails). */
+export async function readTierWith(
+  ctx: CacheContext,
+  req: CacheRequest,
+  tier: Tier,
+  read: (ctx: CacheContext, req: CacheRequest, key: string) => Promise<Entry | null>,
+): Promise<Entry | null> {
+  const entry = await read(ctx, req, req.keys[tier]);
   if (!entry || fitsVary(req, entry)) return entry;
   // Other variants are only kept where invalidate() can find them (see write.ts).
   if (!ctx.opts.store.deletePrefixed || !entry.vary) return null;
-  const other = await readOne(ctx, req, variantKeys(req.keys, variedDigest(req, entry.vary))[tier]);
+  const other = await read(ctx, req, variantKeys(req.keys, variedDigest(req, entry.vary))[tier]);
   return other && fitsVary(req, other) ? other : null;
 }

@@ -66,6 +66,14 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry, r
             ttl: Math.max(ttls.primary, ttls.stale),
           })),
           full: () => skipped(ctx, { key: keys.primary, reason: 'cannot-invalidate' }),
+          stillWanted: () => {
+            const overtaken =
+              ctx.detached ||
+              ctx.invalidations.overtaken(req.urlDigest, req.epoch) ||
+              ctx.invalidations.tagsOvertaken(tags, req.epoch);
+            if (overtaken) skipped(ctx, { key: keys.primary, reason: ctx.detached ? 'detached' : 'invalidated' });
+            return !overtaken;
+          },
         }
       : undefined;
   writeEntries(ctx, entries, index, tagged);
@@ -74,8 +82,9 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry, r
 /**
  * The answer's tags (unique, sorted): its response's Cache-Tag and Surrogate-Key (tagHeaders), the
  * instance's `tags` function, the request's own `staleCache.tags`. Null when it must not be written:
- * tags the store cannot list, more than MAX_TAGS, a tags function that threw, or a tag invalidated
- * since the request began (a skip event, or an error event, each).
+ * tags the store cannot list, more than MAX_TAGS, or a tags function that threw (a skip event, or an
+ * error event). A tag invalidated since the request began is encodeForWrite's to refuse, as for every
+ * write of the entry (a backoff marker made from it too).
  */
 function tagsFor(ctx: CacheContext, req: CacheRequest, entry: Entry, response: AxiosResponse): string[] | null {
   const key = req.keys.primary;
@@ -102,16 +111,12 @@ function tagsFor(ctx: CacheContext, req: CacheRequest, entry: Entry, response: A
     skipped(ctx, { key, reason: 'cannot-invalidate' });
     return null;
   }
-  if (ctx.invalidations.tagsOvertaken(tags, req.epoch)) {
-    skipped(ctx, { key, reason: 'invalidated' });
-    return null;
-  }
   return tags;
 }
 
 /**
- * The entry's bytes, unless it may not be written: the cache was detached, the URL invalidated since
- * the request began, the store could not be made to forget it (a skip event each), or the entry will
+ * The entry's bytes, unless it may not be written: the cache was detached, the URL or one of the
+ * entry's tags invalidated since the request began, the store could not be made to forget it (a skip event each), or the entry will
  * not encode or is over maxEntryBytes.
  */
 export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entry): Uint8Array | undefined {
@@ -120,7 +125,10 @@ export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entr
     skipped(ctx, { key, reason: 'detached' });
     return undefined;
   }
-  if (ctx.invalidations.overtaken(req.urlDigest, req.epoch)) {
+  if (
+    ctx.invalidations.overtaken(req.urlDigest, req.epoch) ||
+    (entry.tags !== undefined && ctx.invalidations.tagsOvertaken(entry.tags, req.epoch))
+  ) {
     skipped(ctx, { key, reason: 'invalidated' });
     return undefined;
   }

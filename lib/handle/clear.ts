@@ -1,6 +1,7 @@
 import type { CacheContext } from '../flow/context.js';
 import { parseDuration } from '../duration.js';
 import { storeCall } from '../flow/store-io.js';
+import { MAX_TIMER_MS } from '../options.js';
 import type { ClearOptions } from '../types.js';
 
 const DEFAULT_CLEAR_TIMEOUT = 30_000;
@@ -15,15 +16,17 @@ export async function clear(ctx: CacheContext, options: ClearOptions = {}): Prom
     throw new TypeError('axios-stale-cache: clear() options must be an object');
   const given = options.timeout ?? DEFAULT_CLEAR_TIMEOUT;
   const timeout = typeof given === 'string' ? parseDuration(given) : given;
-  if (timeout === undefined || !Number.isSafeInteger(timeout) || timeout < 1) {
+  if (timeout === undefined || !Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_TIMER_MS) {
     throw new TypeError(
-      `axios-stale-cache: clear() options.timeout must be an integer >= 1 (milliseconds) or a duration such as '30s', got ${String(given)}`,
+      `axios-stale-cache: clear() options.timeout must be an integer from 1 to 2147483647 (milliseconds) or a duration such as '30s', got ${String(given)}`,
     );
   }
   const { store, primaryKeyPrefix, staleKeyPrefix } = ctx.opts;
   const clearStore = store.clear?.bind(store);
   if (!clearStore) throw new Error('axios-stale-cache: this store cannot list its keys (it has no clear(prefixes))');
   ctx.invalidations.invalidateAll();
-  const prefixes = [`${primaryKeyPrefix}:`, `${staleKeyPrefix}:`];
+  // `<prefix>:{`: every key of this cache (entries, indexes, tags), and none of a cache whose prefix
+  // merely begins with this one's (`api` and `api:v2`).
+  const prefixes = [`${primaryKeyPrefix}:{`, `${staleKeyPrefix}:{`];
   await storeCall(ctx, { op: 'clear', key: undefined, keys: 0, bytes: 0 }, () => clearStore(prefixes), timeout);
 }

@@ -106,3 +106,40 @@ export function resolveTarget(
   }
   return { policy, oneVariant, perMethod };
 }
+
+/**
+ * A target as the config a request of this instance would reach the adapter with: defaults merged,
+ * headers flattened for its method, its body through transformRequest (what describeRequest reads).
+ */
+export function requestConfig(
+  instance: AxiosInstance,
+  target: string | InvalidateTarget,
+  caller: string,
+): InternalAxiosRequestConfig {
+  const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
+  if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
+    throw new TypeError(`axios-stale-cache: ${caller}() takes a URL or a request config with a url`);
+  }
+  const method = (t.method ?? 'get').toLowerCase();
+  const merged = axios.mergeConfig(
+    instance.defaults as AxiosRequestConfig,
+    {
+      url: t.url,
+      baseURL: t.baseURL,
+      params: t.params,
+      headers: t.headers,
+      method,
+      staleCache: t.staleCache,
+    } as AxiosRequestConfig,
+  ) as InternalAxiosRequestConfig;
+  const headers = requestHeaders(merged, method);
+  const config = { ...merged, headers, method } as InternalAxiosRequestConfig;
+  if (t.data !== undefined) {
+    const transforms = merged.transformRequest;
+    const list = transforms === undefined ? [] : Array.isArray(transforms) ? transforms : [transforms];
+    let sent = t.data;
+    for (const fn of list) sent = fn.call(config, sent, headers);
+    config.data = sent;
+  }
+  return config;
+}

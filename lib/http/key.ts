@@ -119,9 +119,13 @@ export function indexKey(primaryPrefix: string, urlDigest: string): string {
   return `${primaryPrefix}:{${urlDigest}}:i`;
 }
 
-/** The list of the keys an answer with `tag` was written under (see CacheStore.setTagged): in the tag's own slot. */
+/**
+ * The list of the keys an answer with `tag` was written under (see CacheStore.setTagged), in the tag's
+ * own slot. `{t.` never begins a URL's keys (a digest is base64url: no dot), and every key of the
+ * cache begins with `<prefix>:{`, which is what clear() removes.
+ */
 export function tagKey(primaryPrefix: string, tag: string): string {
-  return `${primaryPrefix}:tag:{${digest(tag)}}`;
+  return `${primaryPrefix}:{t.${digest(tag)}}`;
 }
 
 /** The keys of one variant of a response that carries `Vary`, beside the base keys. */

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { storedAtOf } from '../entry/codec.js';
+import { tagLists } from './memory-tags.js';
 import type { CacheStore, CacheStoreEntry, StoredValue, StoreIndex } from '../types.js';
 
 export interface MemoryStoreOptions {
@@ -28,7 +29,7 @@ const DEFAULT_MAX_ENTRIES = 10_000;
 // Keys one index lists at the most (as the Redis store's): a bound, never a sweep.
 const MAX_INDEXED = 1_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
-// Keys one tag lists at the most (as the Redis store's): past it, an answer with that tag is not written.
+// Live keys one tag lists at the most (as the Redis store's): past it, an answer with that tag is not written.
 const MAX_TAGGED = 10_000;
 
 function limit(name: keyof MemoryStoreOptions, value: unknown, fallback: number): number {
@@ -58,34 +59,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       );
     }
   }
+  const tags = tagLists(MAX_TAGGED);
   const lru = new LRUCache<string, StoredValue>({
     max: limit('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES),
     maxSize: limit('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES),
     sizeCalculation: (value, key) => byteLength(value) + key.length,
     // The clock read at each call, not captured once: fake timers (and any test clock) then apply.
     perf: { now: () => performance.now() },
+    // A key that leaves the store leaves its tags' lists (not one replaced by a new value).
+    dispose: (_value, key, reason) => {
+      if (reason !== 'set') tags.forget(key);
+    },
   });
-  /*
-   * Tags beside the LRU: a tag's keys in a Set (a JSON value in the LRU would be rewritten whole on
-   * every write). As many tags as entries at most: past that, the oldest tag goes with its entries
-   * (an entry its tag could no longer remove must not stay). A tag lives as long as its longest entry.
-   */
-  const maxTags = limit('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
-  const tags = new Map<string, { keys: Set<string>; until: number }>();
-  const tagged = (key: string): { keys: Set<string>; until: number } | undefined => {
-    const held = tags.get(key);
-    if (held && held.until <= performance.now()) {
-      tags.delete(key);
-      return undefined;
-    }
-    return held;
-  };
-  const dropTag = (key: string): void => {
-    const held = tags.get(key);
-    if (!held) return;
-    tags.delete(key);
-    for (const k of held.keys) lru.delete(k);
-  };
   const write = (entries: ReadonlyArray<CacheStoreEntry>): void => {
     // ttl 0: no expiry for that entry (a stale tier that never expires), only eviction.
     for (const { key, value, ttl } of entries) lru.set(key, value, { ttl: Number.isFinite(ttl) ? ttl : 0 });
@@ -112,7 +97,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         return;
       }
       for (const key of [...lru.keys()]) if (prefixes.some((p) => key.startsWith(p))) lru.delete(key);
-      for (const key of [...tags.keys()]) if (prefixes.some((p) => key.startsWith(p))) tags.delete(key);
+      tags.clear(prefixes);
     },
     async get(key) {
       return lru.get(key) ?? null;
@@ -147,28 +132,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       }
     },
     async setTagged(entries, given, index) {
-      if (given.some((t) => (tagged(t.key)?.keys.size ?? 0) >= MAX_TAGGED)) return false;
+      const now = performance.now();
+      const tagKeys = given.map((t) => t.key);
+      if (
+        !tags.fits(
+          tagKeys,
+          entries.map((e) => e.key),
+          now,
+        )
+      )
+        return false;
       if (index) writeIndexed(entries, index);
       else write(entries);
-      const now = performance.now();
-      for (const { key, ttl } of given) {
-        const until = Number.isFinite(ttl) ? now + ttl : Number.POSITIVE_INFINITY;
-        let held = tagged(key);
-        if (!held) {
-          while (tags.size >= maxTags) {
-            const oldest = tags.keys().next().value as string;
-            dropTag(oldest);
-          }
-          held = { keys: new Set(), until };
-          tags.set(key, held);
-        }
-        held.until = Math.max(held.until, until);
-        for (const e of entries) held.keys.add(e.key);
-      }
+      const held = entries.map((e) => ({ key: e.key, until: Number.isFinite(e.ttl) ? now + e.ttl : Infinity }));
+      tags.list(tagKeys, held);
       return true;
     },
     async deleteTagged(keys) {
-      for (const key of keys) dropTag(key);
+      for (const tag of keys) for (const key of tags.take(tag)) lru.delete(key);
     },
     async deletePrefixed(prefixes) {
       for (const key of [...lru.keys()]) {

@@ -84,19 +84,47 @@ return 1
 `;
 
 /*
- * setTagged on a single node, in the write's one round trip: nothing when a tag lists MAX_TAGGED
- * keys already; else the entries as SET_INDEXED writes them (with the URL's index when there is
- * one), and every entry key added to each tag's set, whose expiry only ever grows.
- * KEYS: the entry keys, the index (if any), the tags. ARGV: entry count, 1 with an index (else 0),
- * max, then value, ttl and listed per entry, then the index's ttl (if any), then each tag's ttl.
+ * A tag's list is a sorted set: each key scored by when it expires (ms; +inf for never), so that a key
+ * past its expiry stops counting against the bound (ZREMRANGEBYSCORE before counting) and a key
+ * listed already never does. Its own expiry only ever grows.
  */
-const SET_TAGGED = `
+const TAG_LUA = `
+local function prune_fits(tag, now, max, members)
+  redis.call('ZREMRANGEBYSCORE', tag, '-inf', now)
+  local fresh = 0
+  for _, key in ipairs(members) do
+    if not redis.call('ZSCORE', tag, key) then fresh = fresh + 1 end
+  end
+  return redis.call('ZCARD', tag) + fresh <= max
+end
+local function list(tag, ttl, members, scores)
+  local was = redis.call('PTTL', tag)
+  for i, key in ipairs(members) do redis.call('ZADD', tag, scores[i], key) end
+  if ttl == 0 then redis.call('PERSIST', tag) elseif was == -2 or (was >= 0 and was < ttl) then redis.call('PEXPIRE', tag, ttl) end
+end
+`;
+
+/*
+ * setTagged on a single node, in the write's one round trip: nothing when a tag cannot list the keys
+ * (MAX_TAGGED live keys); else the entries as SET_INDEXED writes them (with the URL's index when there
+ * is one), and their keys listed under each tag.
+ * KEYS: the entry keys, the index (if any), the tags. ARGV: entry count, 1 with an index (else 0),
+ * max, now, then value, ttl and listed per entry, then the index's ttl (if any), then each tag's ttl.
+ */
+const SET_TAGGED = `${TAG_LUA}
 local n = tonumber(ARGV[1])
 local hasIndex = ARGV[2] == '1'
 local max = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
 local first = n + (hasIndex and 1 or 0)
+local members, scores = {}, {}
+for i = 1, n do
+  members[i] = KEYS[i]
+  local ttl = tonumber(ARGV[3 + i * 3])
+  scores[i] = ttl > 0 and (now + ttl) or '+inf'
+end
 for j = first + 1, #KEYS do
-  if redis.call('SCARD', KEYS[j]) >= max then return 0 end
+  if not prune_fits(KEYS[j], now, max, members) then return 0 end
 end
 local index = hasIndex and KEYS[n + 1] or nil
 local room = true
@@ -106,52 +134,55 @@ if index then
   room = redis.call('SCARD', index) < 1000
 end
 for i = 1, n do
-  local listed = ARGV[3 + i * 3]
+  local listed = ARGV[4 + i * 3]
   if room or listed ~= '1' then
-    local ttl = tonumber(ARGV[2 + i * 3])
-    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[1 + i * 3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[1 + i * 3]) end
+    local ttl = tonumber(ARGV[3 + i * 3])
+    if ttl > 0 then redis.call('SET', KEYS[i], ARGV[2 + i * 3], 'PX', ttl) else redis.call('SET', KEYS[i], ARGV[2 + i * 3]) end
     if index and room and listed ~= '0' then redis.call('SADD', index, KEYS[i]) end
   end
 end
-local arg = 4 + n * 3
+local arg = 5 + n * 3
 if index then
   local ttl = tonumber(ARGV[arg])
   if ttl == 0 then redis.call('PERSIST', index) elseif before == -2 or (before >= 0 and before < ttl) then redis.call('PEXPIRE', index, ttl) end
   arg = arg + 1
 end
-for j = first + 1, #KEYS do
-  local tag = KEYS[j]
-  local ttl = tonumber(ARGV[arg + j - first - 1])
-  local was = redis.call('PTTL', tag)
-  for i = 1, n do redis.call('SADD', tag, KEYS[i]) end
-  if ttl == 0 then redis.call('PERSIST', tag) elseif was == -2 or (was >= 0 and was < ttl) then redis.call('PEXPIRE', tag, ttl) end
-end
+for j = first + 1, #KEYS do list(KEYS[j], tonumber(ARGV[arg + j - first - 1]), members, scores) end
 return 1
 `;
 
 /*
  * setTagged's first step on a Cluster, per slot of tags (the entries live in other slots): nothing
- * when one of these tags lists MAX_TAGGED keys already; else the keys added to each, expiry grown.
- * KEYS: tags of one slot. ARGV: max, then each tag's ttl, then the keys to list.
+ * when one of these tags cannot list the keys; else the keys listed under each.
+ * KEYS: tags of one slot. ARGV: max, now, each tag's ttl, then key and ttl per entry.
  */
-const TAG_KEYS = `
+const TAG_KEYS = `${TAG_LUA}
 local max = tonumber(ARGV[1])
-for j = 1, #KEYS do
-  if redis.call('SCARD', KEYS[j]) >= max then return 0 end
+local now = tonumber(ARGV[2])
+local members, scores = {}, {}
+for i = 3 + #KEYS, #ARGV, 2 do
+  members[#members + 1] = ARGV[i]
+  local ttl = tonumber(ARGV[i + 1])
+  scores[#scores + 1] = ttl > 0 and (now + ttl) or '+inf'
 end
 for j = 1, #KEYS do
-  local ttl = tonumber(ARGV[1 + j])
-  local was = redis.call('PTTL', KEYS[j])
-  for i = 2 + #KEYS, #ARGV do redis.call('SADD', KEYS[j], ARGV[i]) end
-  if ttl == 0 then redis.call('PERSIST', KEYS[j]) elseif was == -2 or (was >= 0 and was < ttl) then redis.call('PEXPIRE', KEYS[j], ttl) end
+  if not prune_fits(KEYS[j], now, max, members) then return 0 end
 end
+for j = 1, #KEYS do list(KEYS[j], tonumber(ARGV[2 + j]), members, scores) end
 return 1
 `;
 
-const LIST_TAG = "return redis.call('SMEMBERS', KEYS[1])";
+// A tag's list, taken: read and removed in one step, so that a key listed meanwhile is not lost.
+const TAKE_TAG = `
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return members
+`;
 
-// Keys one tag lists at the most: past it, an answer with that tag is not written (never a sweep).
+// Live keys one tag lists at the most: past it, an answer with that tag is not written (never a sweep).
 const MAX_TAGGED = 10_000;
+// Keys per DEL when a tag's keys are removed: a big tag never blocks Redis in one command.
+const DELETE_BATCH = 500;
 
 /** A ttl as PX takes it: whole milliseconds, at least 1; 0 for none (Infinity: no expiry). */
 function px(ttl: number): number {
@@ -231,9 +262,10 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       return Number(await evalOf(SET_UNLESS_NEWER, keys, args)) === 1;
     },
     setIndexed,
-    async setTagged(entries, tags, index) {
+    async setTagged(entries, tags, index, stillWanted) {
       if (entries.length === 0) return true;
       ready();
+      const now = String(Date.now());
       const entryArgs: Array<string | Uint8Array> = [];
       const listed = new Set(index?.keys);
       const soft = new Set(index?.soft);
@@ -242,39 +274,47 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       }
       if (!driver.cluster) {
         const keys = [...entries.map((e) => e.key), ...(index ? [index.key] : []), ...tags.map((t) => t.key)];
-        const args = [String(entries.length), index ? '1' : '0', String(MAX_TAGGED), ...entryArgs];
+        const args = [String(entries.length), index ? '1' : '0', String(MAX_TAGGED), now, ...entryArgs];
         if (index) args.push(String(px(index.ttl)));
         for (const t of tags) args.push(String(px(t.ttl)));
         return Number(await driver.eval(SET_TAGGED, keys, args)) === 1;
       }
       // A Cluster: the tags first, each slot's in one script, then the entries (one more round trip,
-      // in the background): an entry is written only once every tag lists it.
-      const members = entries.map((e) => e.key);
+      // in the background): an entry is written only once every tag lists it, and only if it is
+      // still wanted then (its tag may have been invalidated in between).
+      // Listed as a script sees keys (with an ioredis keyPrefix), as on a single node.
+      const members = entries.flatMap((e) => [driver.prefixed(e.key), String(px(e.ttl))]);
       const ttlOf = new Map(tags.map((t) => [t.key, t.ttl]));
       const listedAll = await Promise.all(
         groupBySlot(tags.map((t) => t.key)).map(async (group) => {
-          const args = [String(MAX_TAGGED), ...group.map((k) => String(px(ttlOf.get(k) ?? 0))), ...members];
+          const args = [String(MAX_TAGGED), now, ...group.map((k) => String(px(ttlOf.get(k) ?? 0))), ...members];
           return Number(await driver.eval(TAG_KEYS, group, args)) === 1;
         }),
       );
       if (!listedAll.every(Boolean)) return false;
+      if (stillWanted && !stillWanted()) return true;
       if (index) await setIndexed(entries, index);
       else await driver.setMany(entries.map(({ key, value, ttl }) => ({ key, value, px: px(ttl) })));
       return true;
     },
     async deleteTagged(tagKeys) {
       ready();
-      if (!driver.cluster) {
-        await driver.eval(DELETE_INDEXED, tagKeys, ['0']);
-        return;
-      }
-      // A Cluster: each tag's list from its slot, then its keys per slot, then the lists.
+      // Each tag's list taken from its slot, then its keys removed in batches (per slot on a Cluster).
       const listed = await Promise.all(
-        tagKeys.map(async (tag) => ((await driver.eval(LIST_TAG, [tag], [])) as unknown[]).map(String)),
+        tagKeys.map(async (tag) =>
+          ((await driver.eval(TAKE_TAG, [tag], [])) as unknown[]).map((key) => driver.unprefixed(String(key))),
+        ),
       );
       const keys = [...new Set(listed.flat())];
-      await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
-      await Promise.all(groupBySlot(tagKeys).map((group) => driver.del(group)));
+      const groups = driver.cluster ? groupBySlot(keys) : [keys];
+      const batches = groups.flatMap((group) => {
+        const out: string[][] = [];
+        for (let i = 0; i < group.length; i += DELETE_BATCH) out.push(group.slice(i, i + DELETE_BATCH));
+        return out;
+      });
+      for (let i = 0; i < batches.length; i += 16) {
+        await Promise.all(batches.slice(i, i + 16).map((batch) => driver.del(batch)));
+      }
     },
     async deleteIndexed(keys, indexes) {
       ready();

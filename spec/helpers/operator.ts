@@ -1,5 +1,5 @@
 import axios from 'axios';
-import type { CacheStore, StaleCacheOptions } from '../../lib/index';
+import type { CachePeekEntry, CacheStore, StaleCacheOptions } from '../../lib/index';
 import { attachStaleCache } from '../../lib/index';
 import { instances } from './instances';
 import { fakeClock } from './time';
@@ -39,7 +39,7 @@ export function operatorTasks(store: () => CacheStore): void {
       await http.get('/users/42?token=s3cret');
       await cache.settled();
       const calls = upstream.calls('/users/42');
-      const fresh = await cache.peek('/users/42?token=s3cret');
+      const fresh = (await cache.peek('/users/42?token=s3cret')) as CachePeekEntry;
       expect(fresh).toMatchObject({
         state: 'hit',
         status: 200,
@@ -63,6 +63,25 @@ export function operatorTasks(store: () => CacheStore): void {
     } finally {
       clock.restore();
     }
+  });
+
+  it('peek: what the request itself would get: its bypass, its response-Vary variant, its directives', async () => {
+    const { http, cache } = instance();
+    await http.get('/users/42', { headers: { 'accept-language': 'fr' } });
+    await cache.settled();
+    expect(await cache.peek({ url: '/users/42', headers: { Authorization: 'Bearer x' } })).toEqual({
+      state: 'bypass',
+      reason: 'credentials',
+    });
+    expect(await cache.peek({ url: '/users/42', staleCache: false })).toEqual({ state: 'bypass', reason: 'opt-out' });
+    expect(await cache.peek({ url: '/users/42', headers: { 'accept-language': 'fr' } })).toMatchObject({
+      state: 'hit',
+    });
+    // The response varies on Accept-Language: another language's request would miss.
+    expect(await cache.peek({ url: '/users/42', headers: { 'accept-language': 'de' } })).toBeUndefined();
+    expect(
+      await cache.peek({ url: '/users/42', headers: { 'accept-language': 'fr', 'cache-control': 'no-cache' } }),
+    ).toMatchObject({ state: 'miss' });
   });
 
   it('peek: one vary variant at a time, named by the headers given', async () => {
@@ -93,6 +112,42 @@ export function operatorTasks(store: () => CacheStore): void {
     await b.cache.clear();
   });
 
+  it('clear: never reaches a cache whose prefix merely begins with this one’s', async () => {
+    const base = prefixes();
+    const a = instance(base);
+    const b = instance({
+      primaryKeyPrefix: `${base.primaryKeyPrefix}:v2`,
+      staleKeyPrefix: `${base.staleKeyPrefix}:v2`,
+    });
+    await a.http.get('/users/42');
+    await b.http.get('/users/42');
+    await Promise.all([a.cache.settled(), b.cache.settled()]);
+    await a.cache.clear();
+    expect(await a.cache.peek('/users/42')).toBeUndefined();
+    expect(await b.cache.peek('/users/42')).toMatchObject({ state: 'hit' });
+    await b.cache.clear();
+  });
+
+  it('tags: a request made after invalidateTags() never joins a flight that began before it', async () => {
+    const { http, cache } = instance();
+    let version = 1;
+    const held: Array<() => void> = [];
+    upstream.route('/joined', (req, res) => {
+      const v = version;
+      held.push(() => send.json({ v }, 200, { 'cache-tag': 'j' })(req, res));
+    });
+    const first = http.get('/joined');
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await cache.invalidateTags('j');
+    version = 2;
+    const second = http.get('/joined');
+    for (let i = 0; i < 200 && held.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    for (const release of held) release();
+    expect((await first).data).toEqual({ v: 1 });
+    expect((await second).data).toEqual({ v: 2 });
+    expect(upstream.calls('/joined')).toBe(2);
+  });
+
   it('clear: an answer in flight when clear() began is not written after it', async () => {
     const { http, cache } = instance();
     let release: () => void = () => undefined;
@@ -110,7 +165,9 @@ export function operatorTasks(store: () => CacheStore): void {
 
   it('clear: rejects a bad timeout, and a store that cannot list its keys', async () => {
     const { cache } = instance();
-    await expect(cache.clear({ timeout: 0 })).rejects.toThrow(/clear\(\) options\.timeout must be an integer >= 1/);
+    await expect(cache.clear({ timeout: 0 })).rejects.toThrow(
+      /clear\(\) options\.timeout must be an integer from 1 to 2147483647/,
+    );
     const http = axios.create({ baseURL: upstream.baseURL });
     const s = store();
     const bare: CacheStore = { get: (k) => s.get(k), set: (e) => s.set(e), delete: (k) => s.delete(k) };
@@ -129,8 +186,8 @@ export function operatorTasks(store: () => CacheStore): void {
     for (const url of ['/a', '/b', '/c']) await writer.http.get(url);
     await writer.http.get('/d', { staleCache: { tags: ['user:43'] } });
     await writer.cache.settled();
-    expect((await writer.cache.peek('/a'))?.tags).toEqual(['team:7', 'user:42']);
-    expect((await writer.cache.peek('/b'))?.tags).toEqual(['list', 'user:42']);
+    expect(((await writer.cache.peek('/a')) as CachePeekEntry).tags).toEqual(['team:7', 'user:42']);
+    expect(((await writer.cache.peek('/b')) as CachePeekEntry).tags).toEqual(['list', 'user:42']);
     await other.cache.invalidateTags('user:42');
     for (const url of ['/a', '/b', '/c']) expect(await writer.cache.peek(url)).toBeUndefined();
     expect(await writer.cache.peek('/d')).toMatchObject({ state: 'hit', tags: ['user:43'] });
@@ -165,7 +222,7 @@ export function operatorTasks(store: () => CacheStore): void {
     upstream.route('/h', send.json({}, 200, { 'cache-tag': 'h' }));
     await http.get('/h');
     await cache.settled();
-    expect((await cache.peek('/h'))?.tags).toBeUndefined();
+    expect(((await cache.peek('/h')) as CachePeekEntry).tags).toBeUndefined();
     const bare: CacheStore = { get: (k) => shared.get(k), set: (e) => shared.set(e), delete: (k) => shared.delete(k) };
     expect(() => attachStaleCache(axios.create(), { store: bare, tags: () => [] })).toThrow(
       /options\.tags needs a store with tags/,

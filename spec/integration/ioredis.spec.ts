@@ -118,6 +118,28 @@ describe.each(families)('$name', (family) => {
       cache.detach();
     });
 
+    it('honours a client keyPrefix: invalidateTags() and clear() reach the keys it prefixed', async () => {
+      const prefixed = family.single(redis.port, { keyPrefix: 'pri' });
+      prefixed.on('error', () => undefined);
+      await ready(prefixed);
+      const http = axios.create({ baseURL: upstream.baseURL });
+      const cache = attachStaleCache(http, { store: redisStore(prefixed), ...prefixes() });
+      upstream.route('/kp', send.json({ ok: 1 }, 200, { 'cache-tag': 't' }));
+      const state = async (): Promise<string | undefined> => {
+        const res = await http.get('/kp');
+        await cache.settled();
+        return res.staleCache?.state;
+      };
+      expect(await state()).toBe('miss');
+      expect(await state()).toBe('hit');
+      await cache.invalidateTags('t');
+      expect(await state()).toBe('miss');
+      await cache.clear();
+      expect(await state()).toBe('miss');
+      cache.detach();
+      await prefixed.quit();
+    });
+
     it('keeps bytes exact (getBuffer)', async () => {
       const store = redisStore(client);
       const bytes = Buffer.from([0, 0xff, 0x0a, 0xfe, 0x80]);

@@ -26,6 +26,13 @@ export interface RedisDriver {
    * handed over a batch at a time (awaited before the scan goes on, so memory stays bounded).
    */
   scanAll(prefix: string, scanCount: number, each: (keys: string[]) => Promise<void>): Promise<void>;
+  /**
+   * A key as a command names it, from one a script saw (ioredis's keyPrefix is in the keys a script
+   * gets, and a command adds it again).
+   */
+  unprefixed(key: string): string;
+  /** A key as a script sees it in KEYS (the other way round). */
+  prefixed(key: string): string;
   /** The Cluster master a key lives on (by address), for a store breaker each. */
   scopeOf?: ((key: string) => string | undefined) | undefined;
 }

@@ -50,8 +50,16 @@ export function isIoRedis(value: unknown): value is IoRedisLike {
 export function ioRedisDriver(client: IoRedisLike): RedisDriver {
   const cluster = client.isCluster === true ? (client as IoClusterLike) : undefined;
   const masterOf = (key: string): string | undefined => cluster?.slots[slotOf(hashTag(key))]?.[0];
+  // ioredis's keyPrefix: it prefixes every key a command names, but neither SCAN's pattern nor the
+  // keys SCAN or CLUSTER GETKEYSINSLOT return. Listing adds it; what is listed loses it (DEL adds it back).
+  const options = (client as { options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } } }).options;
+  const given = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+  const keyPrefix = typeof given === 'string' ? given : '';
+  const unprefixed = (key: string): string => (key.startsWith(keyPrefix) ? key.slice(keyPrefix.length) : key);
   return {
     cluster: cluster !== undefined,
+    unprefixed,
+    prefixed: (key) => keyPrefix + key,
     ready: () => client.status === 'ready',
     get: (key) => client.getBuffer(key) as Promise<StoredValue | null>,
     async setMany(entries) {
@@ -69,7 +77,8 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
       await client.del(...keys);
     },
     eval: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
-    async keysUnder(prefix, scanCount) {
+    async keysUnder(given, scanCount) {
+      const prefix = keyPrefix + given;
       if (cluster) {
         // Every key of one URL shares the prefix's hash tag, hence one slot: list that slot only.
         const slot = slotOf(hashTag(prefix));
@@ -79,19 +88,22 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
         const count = Number(await node.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)));
         if (count === 0) return [];
         const keys = (await node.call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count))) as unknown[];
-        return keys.map(String).filter((k) => k.startsWith(prefix));
+        return keys
+          .map(String)
+          .filter((k) => k.startsWith(prefix))
+          .map(unprefixed);
       }
       const keys: string[] = [];
       for await (const batch of (client as IoScannable).scanStream({ match: matchPrefix(prefix), count: scanCount })) {
-        keys.push(...batch.map(String));
+        keys.push(...batch.map(String).map(unprefixed));
       }
       return keys;
     },
-    async scanAll(prefix, scanCount, each) {
+    async scanAll(given, scanCount, each) {
       const nodes = cluster ? (cluster.nodes('master') as unknown as IoScannable[]) : [client as IoScannable];
       for (const node of nodes) {
-        for await (const batch of node.scanStream({ match: matchPrefix(prefix), count: scanCount })) {
-          const keys = batch.map(String);
+        for await (const batch of node.scanStream({ match: matchPrefix(keyPrefix + given), count: scanCount })) {
+          const keys = batch.map(String).map(unprefixed);
           if (keys.length > 0) await each(keys);
         }
       }

@@ -91,6 +91,8 @@ export function nodeRedisDriver(client: RedisLike): RedisDriver {
   const cluster = isCluster(client) ? client : undefined;
   return {
     cluster: cluster !== undefined,
+    unprefixed: (key) => key,
+    prefixed: (key) => key,
     // Ready to take a command now: isReady where the client has it, else isOpen (node-redis 5 clusters).
     ready: () => client.isReady ?? client.isOpen ?? false,
     // Not async: node-redis's own promise is returned as is (one microtask less on every hit).
