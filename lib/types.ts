@@ -610,7 +610,7 @@ export interface ChannelSource {
  */
 export interface RequestMessage extends ChannelSource, Partial<StaleCacheMeta> {
   readonly method: string;
-  /** The URL, secrets redacted. */
+  /** The request's URL (its baseURL and url, without its params), secrets redacted. */
   readonly url: string;
   readonly route: string;
   /** Milliseconds from dispatch to the answer (set by asyncEnd). */

@@ -69,6 +69,16 @@ function attrs(base: Attributes | undefined, extra: Record<string, string | numb
  */
 export function instrumentStaleCache(options: StaleCacheMetricsOptions = {}): StaleCacheMetrics {
   const base = options.attributes;
+  // Attribute sets by their values: a hit records three points, and building each set anew cost more
+  // than the SDK's record. The values are few by design (routes, not URLs); past 10,000, built each time.
+  const memo = new Map<string, Attributes>();
+  const cached = (id: string, make: () => Attributes): Attributes => {
+    let made = memo.get(id);
+    if (made) return made;
+    made = make();
+    if (memo.size < 10_000) memo.set(id, made);
+    return made;
+  };
   const mine = (m: { cache: StaleCacheHandle }): boolean => options.cache === undefined || m.cache === options.cache;
   let made: Instruments | undefined;
   const instruments = (): Instruments => {
@@ -83,18 +93,25 @@ export function instrumentStaleCache(options: StaleCacheMetricsOptions = {}): St
     if (!mine(m) || m.state === undefined) return;
     const i = instruments();
     const route = m.route;
+    const method = methodOf(m.method);
     i.requests.add(
       1,
-      attrs(base, {
-        [`${NS}.state`]: m.state,
-        [`${NS}.cause`]: m.cause,
-        [`${NS}.reason`]: m.reason,
-        [`${NS}.route`]: route,
-        'http.request.method': methodOf(m.method),
-      }),
+      cached(`r\0${m.state}\0${m.cause}\0${m.reason}\0${route}\0${method}`, () =>
+        attrs(base, {
+          [`${NS}.state`]: m.state,
+          [`${NS}.cause`]: m.cause,
+          [`${NS}.reason`]: m.reason,
+          [`${NS}.route`]: route,
+          'http.request.method': method,
+        }),
+      ),
     );
-    if (m.duration !== undefined)
-      i.requestDuration.record(m.duration / 1000, attrs(base, { [`${NS}.state`]: m.state, [`${NS}.route`]: route }));
+    if (m.duration !== undefined) {
+      const at = cached(`d\0${m.state}\0${route}`, () =>
+        attrs(base, { [`${NS}.state`]: m.state, [`${NS}.route`]: route }),
+      );
+      i.requestDuration.record(m.duration / 1000, at);
+    }
     if (m.state === 'stale' && m.age !== undefined)
       i.staleAge.record(m.age / 1000, attrs(base, { [`${NS}.cause`]: m.cause, [`${NS}.route`]: route }));
   };
@@ -116,7 +133,10 @@ export function instrumentStaleCache(options: StaleCacheMetricsOptions = {}): St
     const m = message as StoreMessage;
     if (!mine(m) || m.duration === undefined) return;
     const i = instruments();
-    i.storeDuration.record(m.duration / 1000, attrs(base, { [`${NS}.op`]: m.op, [`${NS}.outcome`]: m.outcome }));
+    const at = cached(`s\0${m.op}\0${m.outcome}`, () =>
+      attrs(base, { [`${NS}.op`]: m.op, [`${NS}.outcome`]: m.outcome }),
+    );
+    i.storeDuration.record(m.duration / 1000, at);
     if (m.op !== 'set') return;
     if (m.outcome === 'ok') i.written.add(1, base);
     else i.dropped.add(1, attrs(base, { [`${NS}.reason`]: m.outcome }));

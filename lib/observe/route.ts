@@ -1,4 +1,4 @@
-import axios, { type InternalAxiosRequestConfig } from 'axios';
+import type { InternalAxiosRequestConfig } from 'axios';
 import type { CacheContext } from '../flow/context.js';
 import { redactUrl } from '../http/wire.js';
 import type { RouteInfo } from '../types.js';
@@ -41,13 +41,18 @@ export function defaultRoute(url: string): string {
   return `${host}/${shown.join('/')}`;
 }
 
-/** The URL of a request (its params serialised as axios would), secrets redacted. */
+const ABSOLUTE = /^[a-z][a-z\d+\-.]*:\/\//i;
+
+/**
+ * A request's URL for labels and messages: its baseURL and url joined as axios joins them, without
+ * its params (a route ignores the query), secrets redacted. Not axios.getUri(): that merges the whole
+ * config with the instance's defaults again, which cost more than the rest of a hit.
+ */
 export function requestUrl(config: InternalAxiosRequestConfig): string {
-  try {
-    return redactUrl(axios.getUri(config));
-  } catch {
-    return redactUrl(config.url ?? '');
-  }
+  const url = config.url ?? '';
+  const base = config.baseURL;
+  if (!base || (ABSOLUTE.test(url) && config.allowAbsoluteUrls !== false)) return redactUrl(url);
+  return redactUrl(url ? `${base.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : base);
 }
 
 /**
