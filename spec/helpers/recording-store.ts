@@ -33,3 +33,9 @@ export function recordingStore(inner: MemoryStore = memoryStore()): RecordingSto
     deletePrefixed: (prefixes) => inner.deletePrefixed(prefixes),
   };
 }
+
+/** A store whose every call fails: what opens the store breaker. */
+export function downStore(): CacheStore {
+  const down = (): Promise<never> => Promise.reject(new Error('down'));
+  return { get: down, set: down, delete: down };
+}

@@ -34,7 +34,8 @@ function expected(redis: string, fault: string, wave: number, slowed: boolean): 
     const answers = wave === 1 && (redis === 'up' || redis === 'garbage') ? ['hit', 'fresh'] : ['fresh'];
     // softTimeout cannot tell a healthy upstream on a process that ran late from a slow one: then
     // it answers stale (cause 'slow', checked below) with a stale entry readable, as designed.
-    return slowed && redis === 'up' ? [...answers, 'stale'] : answers;
+    // (With garbage, the stale tier holds the first wave's answer by the second wave.)
+    return slowed && (redis === 'up' || (redis === 'garbage' && wave === 1)) ? [...answers, 'stale'] : answers;
   }
   if (redis === 'up') return ['stale'];
   return [fault === 'malformed-json' ? 'original' : 'error']; // the malformed body itself, as axios gives it
@@ -131,9 +132,16 @@ describe.each(['node-redis', 'ioredis'])(
     });
 
     it('outage mode, Redis paused or stopped: the store breaker is open after the first wave’s failed calls', () => {
+      // A store call that timed out while this process's own event loop ran late (past a quarter of
+      // storeTimeout, 20 ms at least: store-io.ts processLateBound) is not counted against the store,
+      // by design: on a machine that loaded, a paused Redis's timeouts may all be such, and a refused
+      // connection (stopped) still counts.
+      const processLate = report.loopDelayMaxMs > Math.max(20, report.storeTimeout / 4);
       for (const redis of ['paused', 'stopped']) {
-        for (const fault of ['healthy', ...FAILURES])
-          expect([redis, fault, cell('outage', redis, fault).breaker]).toEqual([redis, fault, 'open']);
+        for (const fault of ['healthy', ...FAILURES]) {
+          const wanted = processLate && redis === 'paused' ? ['open', 'closed'] : ['open'];
+          expect([redis, fault, wanted.includes(cell('outage', redis, fault).breaker)]).toEqual([redis, fault, true]);
+        }
       }
     });
 

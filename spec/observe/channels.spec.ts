@@ -14,6 +14,7 @@ import {
 import { defaultRoute } from '../../lib/observe/route';
 import { cleanup, connect, prefixes } from '../helpers/redis';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
+import { downStore } from '../helpers/recording-store';
 import { fakeClock } from '../helpers/time';
 import type { RedisClientType } from 'redis';
 
@@ -208,11 +209,7 @@ describe('diagnostics channels, more', () => {
   it('publishes breaker transitions, naming the cache', async () => {
     const breaker = listen<{ cache: StaleCacheHandle; state: string }>(CHANNELS.breaker);
     stops.push(breaker.stop);
-    const down: CacheStore = {
-      get: () => Promise.reject(new Error('down')),
-      set: () => Promise.reject(new Error('down')),
-      delete: () => Promise.reject(new Error('down')),
-    };
+    const down = downStore();
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, { store: down, storeBreaker: { failures: 2, cooldown: 60_000 } });
     upstream.route('/b', send.json({}));
@@ -222,23 +219,29 @@ describe('diagnostics channels, more', () => {
     cache.detach();
   });
 
-  it('uses the route option and a request’s own route; a route function that throws gives the default', async () => {
+  /** An instance whose route function counts its calls, names every route `label`, and throws for /boom. */
+  function routed(label: string): { http: AxiosInstance; cache: StaleCacheHandle; calls(): number; errors: string[] } {
     const http = axios.create({ baseURL: upstream.baseURL });
     let calls = 0;
     const cache = attachStaleCache(http, {
       route: ({ url }) => {
         calls++;
         if (url.includes('boom')) throw new Error('boom');
-        return 'users';
+        return label;
       },
     });
     const errors: string[] = [];
     cache.on('error', (e) => errors.push(e.op));
+    return { http, cache, calls: () => calls, errors };
+  }
+
+  it('uses the route option and a request’s own route; a route function that throws gives the default', async () => {
+    const { http, cache, errors, calls } = routed('users');
     upstream.route('/r/1', send.json({}));
     upstream.route('/boom', send.json({}));
     // Nobody listens: the route is never computed.
     await http.get('/r/1');
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
     const requests = record<RequestMessage>(CHANNELS.request, () => cache);
     stops.push(requests.stop);
     await http.get('/r/1');
@@ -250,18 +253,8 @@ describe('diagnostics channels, more', () => {
   });
 
   it('computes a route once per request, the same for every channel and event; a failing route() reports once', async () => {
-    const http = axios.create({ baseURL: upstream.baseURL });
-    let calls = 0;
-    const cache = attachStaleCache(http, {
-      route: ({ url }) => {
-        calls++;
-        if (url.includes('boom')) throw new Error('boom');
-        return 'r';
-      },
-    });
-    const errors: string[] = [];
+    const { http, cache, errors, calls } = routed('r');
     const routes: string[] = [];
-    cache.on('error', (e) => errors.push(e.op));
     cache.on('miss', (e) => routes.push(e.route));
     cache.on('bypass', (e) => routes.push(e.route));
     const requests = record<RequestMessage>(CHANNELS.request, () => cache);
@@ -271,7 +264,7 @@ describe('diagnostics channels, more', () => {
     upstream.route('/boom', send.json({}));
     await http.get('/once');
     await http.post('/once', {});
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     expect(routes).toEqual(['r', 'r']);
     // A bypassed request reaches the upstream channel too.
     expect(upstreams.seen.asyncEnd.map((m) => [m.method, m.route, m.status])).toEqual([

@@ -10,9 +10,10 @@ import {
   PeriodicExportingMetricReader,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { attachStaleCache, type CacheStore } from '../../lib/index';
+import { attachStaleCache } from '../../lib/index';
 import { instrumentStaleCache } from '../../lib/observe/opentelemetry';
 import { send, startUpstream, type Upstream } from '../helpers/upstream';
+import { downStore } from '../helpers/recording-store';
 import { fakeClock } from '../helpers/time';
 
 let upstream: Upstream;
@@ -105,11 +106,7 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
 
   it('reports the store breaker as a gauge, and records nothing after stop()', async () => {
     const { provider: meterProvider, collect } = provider();
-    const down: CacheStore = {
-      get: () => Promise.reject(new Error('down')),
-      set: () => Promise.reject(new Error('down')),
-      delete: () => Promise.reject(new Error('down')),
-    };
+    const down = downStore();
     const http = axios.create({ baseURL: upstream.baseURL });
     const cache = attachStaleCache(http, { store: down, storeBreaker: { failures: 2, cooldown: 60_000 } });
     const otel = instrumentStaleCache({ meterProvider, cache });
@@ -134,11 +131,7 @@ describe('instrumentStaleCache (OpenTelemetry metrics)', () => {
     const otel = instrumentStaleCache(); // before any global MeterProvider
     const { provider: meterProvider, collect } = provider();
     metrics.setGlobalMeterProvider(meterProvider);
-    const down: CacheStore = {
-      get: () => Promise.reject(new Error('down')),
-      set: () => Promise.reject(new Error('down')),
-      delete: () => Promise.reject(new Error('down')),
-    };
+    const down = downStore();
     const sick = axios.create({ baseURL: upstream.baseURL });
     const healthy = axios.create({ baseURL: upstream.baseURL });
     const a = attachStaleCache(sick, { store: down, storeBreaker: { failures: 2, cooldown: 60_000 } });
