@@ -84,7 +84,8 @@ async function bypass(
   upstream: AxiosAdapter,
   reason: BypassReason,
 ): Promise<RawResponse> {
-  setState(config, { meta: { state: 'bypass', reason }, url: config.url ?? '' });
+  // Its baseURL and url joined (no params: a bypassed request's URL is not serialised here).
+  setState(config, { meta: { state: 'bypass', reason }, url: requestUrl(config) });
   const changes = reason === 'method' ? unsafeTarget(ctx, config, upstream) : undefined;
   const send = (): Promise<RawResponse> => upstream(config) as Promise<RawResponse>;
   const raw = active(upstreamChannel)

@@ -5,6 +5,6 @@ export function expectDebugLines(lines: string[]): void {
   expect(lines[1]).toMatch(/GET \S+ hit age=\d+ms \d+ms/);
   expect(lines[2]).toMatch(/GET \S+ miss status=200 why=request max-age\/min-fresh/);
   expect(lines[3]).toMatch(/GET \S+ miss status=200 why=request no-cache/);
-  expect(lines[4]).toMatch(/POST \S+ bypass reason=method/);
+  expect(lines[4]).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/r bypass reason=method/);
   expect(lines.join('')).not.toMatch(/secret/);
 }
