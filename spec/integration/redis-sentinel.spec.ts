@@ -2,6 +2,7 @@ import { createSentinel, type RedisSentinelType } from 'redis';
 import { redisStore } from '../../lib/stores/redis';
 import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
+import { operatorTasks } from '../helpers/operator';
 import { missHitStale } from '../helpers/store-scenario';
 import { startSentinel } from '../setup/redis-server';
 import { connect } from '../helpers/redis';
@@ -26,6 +27,10 @@ describe('Redis Sentinel (a master and a sentinel started by the test)', () => {
 
   describe('the store contract', () => {
     storeContract(() => redisStore(sentinel));
+  });
+
+  describe('peek, clear and tags', () => {
+    operatorTasks(() => redisStore(sentinel));
   });
 
   it('runs miss, hit, stale through createSentinel, writing to the master the sentinel names', async () => {

@@ -4,6 +4,7 @@ import { RedisNotReadyError } from '../../lib/errors';
 import { redisStore } from '../../lib/stores/redis';
 import type { CacheStore } from '../../lib/types';
 import { runFixture } from '../helpers/fixtures';
+import { operatorTasks } from '../helpers/operator';
 import { storeContract } from '../helpers/store-contract';
 import { connect, REDIS_URL } from '../helpers/redis';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,9 @@ describe('redisStore on node-redis 5 (the redis@5 package): the store contract',
     await client5.close();
   });
   storeContract(() => redisStore(client5), ns);
+  describe('peek, clear and tags', () => {
+    operatorTasks(() => redisStore(client5));
+  });
 });
 
 describe('redisStore on a real Redis', () => {
