@@ -194,9 +194,14 @@ export function outageScenarios(makeBackend: () => Promise<OutageBackend>, topol
       expect((await http.get('/p', { params: { i } })).staleCache?.state).toBe('miss');
     }
     // A breaker per part of the store (a Cluster master each): every one the requests reached opened.
-    expect(states.length).toBeGreaterThan(0);
-    expect(states.length).toBeLessThanOrEqual(nodes);
-    expect(states.every((s) => s === 'open')).toBe(true);
+    // On a loaded machine the 25 requests can outlast a breaker's cooldown: it lets one call probe the
+    // still paused store (half-open), which times out, and opens again; never closed while paused.
+    const opened = states.filter((s) => s === 'open').length;
+    const probed = states.filter((s) => s === 'half-open').length;
+    expect(opened).toBeGreaterThan(0);
+    expect(opened - probed).toBeLessThanOrEqual(nodes);
+    expect(states.includes('closed')).toBe(false);
+    expect(states.at(-1)).toBe('open');
     await cache.settled();
     // Each of the 25 requests makes a read and a write: every call made timed out (`failures` per node,
     // one under way when it opened, and on a loaded machine the timeouts of this process's own stalls,
