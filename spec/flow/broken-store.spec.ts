@@ -109,16 +109,18 @@ describe('a broken store never fails or stalls a request', () => {
   it('time spent on the lookup does not count against the request’s own timeout', async () => {
     const upstream = await startUpstream();
     try {
-      upstream.route('/slow', send.delayed(250, send.json({ ok: true })));
-      const http = axios.create({ baseURL: upstream.baseURL, timeout: 300 });
-      // A slow but working store: 120 ms a read (within storeTimeout), nothing stored.
+      // Margins a loaded machine keeps: the upstream answers in 700 ms of a 1,000 ms timeout (300 ms to
+      // spare), and the lookup's 500 ms would make 1,200 if they counted against it.
+      upstream.route('/slow', send.delayed(700, send.json({ ok: true })));
+      const http = axios.create({ baseURL: upstream.baseURL, timeout: 1_000 });
+      // A slow but working store: 500 ms a read (within storeTimeout), nothing stored.
       const slow: CacheStore = {
-        get: () => new Promise((r) => setTimeout(() => r(null), 120)),
+        get: () => new Promise((r) => setTimeout(() => r(null), 500)),
         set: async () => undefined,
         delete: async () => undefined,
       };
-      const cache = attachStaleCache(http, { store: slow, storeTimeout: 200 });
-      const res = await http.get('/slow'); // plain axios: 250 ms of a 300 ms timeout, fine; so here
+      const cache = attachStaleCache(http, { store: slow, storeTimeout: 800 });
+      const res = await http.get('/slow'); // plain axios: 700 ms of a 1,000 ms timeout, fine; so here
       expect(res.data).toEqual({ ok: true });
       cache.detach();
     } finally {
