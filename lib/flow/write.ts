@@ -67,12 +67,9 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry, r
           })),
           full: () => skipped(ctx, { key: keys.primary, reason: 'cannot-invalidate' }),
           stillWanted: () => {
-            const overtaken =
-              ctx.detached ||
-              ctx.invalidations.overtaken(req.urlDigest, req.epoch) ||
-              ctx.invalidations.tagsOvertaken(tags, req.epoch);
-            if (overtaken) skipped(ctx, { key: keys.primary, reason: ctx.detached ? 'detached' : 'invalidated' });
-            return !overtaken;
+            const reason = overtakenBy(ctx, req, tags);
+            if (reason) skipped(ctx, { key: keys.primary, reason });
+            return reason === undefined;
           },
         }
       : undefined;
@@ -114,6 +111,19 @@ function tagsFor(ctx: CacheContext, req: CacheRequest, entry: Entry, response: A
   return tags;
 }
 
+/** Why an answer of this request may no longer be written: the cache detached, its URL or a tag invalidated since it began. */
+function overtakenBy(
+  ctx: CacheContext,
+  req: CacheRequest,
+  tags: readonly string[] | undefined,
+): 'detached' | 'invalidated' | undefined {
+  if (ctx.detached) return 'detached';
+  const invalidated =
+    ctx.invalidations.overtaken(req.urlDigest, req.epoch) ||
+    (tags !== undefined && ctx.invalidations.tagsOvertaken(tags, req.epoch));
+  return invalidated ? 'invalidated' : undefined;
+}
+
 /**
  * The entry's bytes, unless it may not be written: the cache was detached, the URL or one of the
  * entry's tags invalidated since the request began, the store could not be made to forget it (a skip event each), or the entry will
@@ -121,15 +131,9 @@ function tagsFor(ctx: CacheContext, req: CacheRequest, entry: Entry, response: A
  */
 export function encodeForWrite(ctx: CacheContext, req: CacheRequest, entry: Entry): Uint8Array | undefined {
   const key = req.keys.primary;
-  if (ctx.detached) {
-    skipped(ctx, { key, reason: 'detached' });
-    return undefined;
-  }
-  if (
-    ctx.invalidations.overtaken(req.urlDigest, req.epoch) ||
-    (entry.tags !== undefined && ctx.invalidations.tagsOvertaken(entry.tags, req.epoch))
-  ) {
-    skipped(ctx, { key, reason: 'invalidated' });
+  const overtaken = overtakenBy(ctx, req, entry.tags);
+  if (overtaken) {
+    skipped(ctx, { key, reason: overtaken });
     return undefined;
   }
   if (req.keys.refined && !ctx.opts.store.deletePrefixed) {

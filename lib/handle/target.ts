@@ -24,13 +24,18 @@ function requestHeaders(config: AxiosRequestConfig, method: string): AxiosHeader
   return flat;
 }
 
-/** The body segment of `data` as the instance would send it: its transformRequest run over it, as axios does. */
-function bodyOf(config: AxiosRequestConfig, headers: AxiosHeaders, data: unknown, caller: string): string | undefined {
+/** `data` as the instance would send it: its transformRequest run over it, as axios does. */
+function sentBody(config: AxiosRequestConfig, headers: AxiosHeaders, data: unknown): unknown {
   const transforms = config.transformRequest;
   const list = transforms === undefined ? [] : Array.isArray(transforms) ? transforms : [transforms];
   let sent = data;
   for (const fn of list) sent = fn.call(config as InternalAxiosRequestConfig, sent, headers);
-  const body = bodyDigest(sent);
+  return sent;
+}
+
+/** The body segment of `data` as the instance would send it. */
+function bodyOf(config: AxiosRequestConfig, headers: AxiosHeaders, data: unknown, caller: string): string | undefined {
+  const body = bodyDigest(sentBody(config, headers, data));
   if (body === null)
     throw new TypeError(`axios-stale-cache: ${caller}() data must be a body the cache keys (not a stream or a form)`);
   return body === undefined
@@ -54,6 +59,29 @@ export interface Target {
   perMethod: TargetKeys[];
 }
 
+/** A URL or config given to the handle, checked: a TypeError naming `caller` for anything else. */
+function targetOf(target: string | InvalidateTarget, caller: string): InvalidateTarget {
+  const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
+  if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
+    throw new TypeError(`axios-stale-cache: ${caller}() takes a URL or a request config with a url`);
+  }
+  return t;
+}
+
+/** The request exactly as this instance would send it: baseURL, default params and headers. */
+function merged(instance: AxiosInstance, t: InvalidateTarget, extra: AxiosRequestConfig = {}): AxiosRequestConfig {
+  return axios.mergeConfig(
+    instance.defaults as AxiosRequestConfig,
+    {
+      url: t.url,
+      baseURL: t.baseURL,
+      params: t.params,
+      headers: t.headers,
+      ...extra,
+    } as AxiosRequestConfig,
+  );
+}
+
 /** The keys of `target` for `methods` (its own method when it names one). Throws a TypeError for a bad target. */
 export function resolveTarget(
   ctx: CacheContext,
@@ -61,28 +89,14 @@ export function resolveTarget(
   target: string | InvalidateTarget,
   methods: readonly string[],
   caller: string,
-  /** Key the variant of the given headers, or of the instance's defaults when none are given (peek). */
-  anyVariant = false,
 ): Target {
-  const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
-  if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
-    throw new TypeError(`axios-stale-cache: ${caller}() takes a URL or a request config with a url`);
-  }
+  const t = targetOf(target, caller);
   const policy = resolveRequestPolicy(t.staleCache === false ? undefined : t.staleCache, ctx.opts.policy);
-  // The request exactly as this instance would send it: baseURL, default params and headers.
-  const config = axios.mergeConfig(
-    instance.defaults as AxiosRequestConfig,
-    {
-      url: t.url,
-      baseURL: t.baseURL,
-      params: t.params,
-      headers: t.headers,
-    } as AxiosRequestConfig,
-  );
+  const config = merged(instance, t);
   const kind = adapterKind(axios.getAdapter(config.adapter ?? axios.defaults.adapter, config as never), config);
   const wire = wireUrl(config, kind);
   const { primaryKeyPrefix, staleKeyPrefix } = ctx.opts;
-  const oneVariant = policy.vary.length > 0 && (t.headers !== undefined || anyVariant);
+  const oneVariant = policy.vary.length > 0 && t.headers !== undefined;
   const perMethod: TargetKeys[] = [];
   for (const method of t.method ? [t.method.toLowerCase()] : methods) {
     const headers = requestHeaders(config, method);
@@ -116,30 +130,10 @@ export function requestConfig(
   target: string | InvalidateTarget,
   caller: string,
 ): InternalAxiosRequestConfig {
-  const t: InvalidateTarget = typeof target === 'string' ? { url: target } : target;
-  if (t === null || typeof t !== 'object' || typeof t.url !== 'string') {
-    throw new TypeError(`axios-stale-cache: ${caller}() takes a URL or a request config with a url`);
-  }
+  const t = targetOf(target, caller);
   const method = (t.method ?? 'get').toLowerCase();
-  const merged = axios.mergeConfig(
-    instance.defaults as AxiosRequestConfig,
-    {
-      url: t.url,
-      baseURL: t.baseURL,
-      params: t.params,
-      headers: t.headers,
-      method,
-      staleCache: t.staleCache,
-    } as AxiosRequestConfig,
-  ) as InternalAxiosRequestConfig;
-  const headers = requestHeaders(merged, method);
-  const config = { ...merged, headers, method } as InternalAxiosRequestConfig;
-  if (t.data !== undefined) {
-    const transforms = merged.transformRequest;
-    const list = transforms === undefined ? [] : Array.isArray(transforms) ? transforms : [transforms];
-    let sent = t.data;
-    for (const fn of list) sent = fn.call(config, sent, headers);
-    config.data = sent;
-  }
+  const config = merged(instance, t, { method, staleCache: t.staleCache }) as InternalAxiosRequestConfig;
+  config.headers = requestHeaders(config, method);
+  if (t.data !== undefined) config.data = sentBody(config, config.headers, t.data);
   return config;
 }
