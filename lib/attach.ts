@@ -5,6 +5,7 @@ import { debugRequest } from './observe/debug.js';
 import { DecodedEntries } from './entry/decoded.js';
 import { Emitter } from './events.js';
 import { Flights } from './flow/flights.js';
+import { fleetCoalescer, fleetLocks } from './flow/fleet.js';
 import { clear } from './handle/clear.js';
 import { invalidate } from './handle/invalidate.js';
 import { invalidateTags } from './handle/invalidate-tags.js';
@@ -157,7 +158,8 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     },
     breakers,
     floods: new Map(),
-    flights: new Flights(),
+    flights: opts.fleet ? fleetCoalescer(() => ctx, new Flights()) : new Flights(),
+    fleet: opts.fleet ? fleetLocks() : undefined,
     invalidations: new Invalidations(),
     pending: { calls: 0, bytes: 0 },
     background: new Set(),

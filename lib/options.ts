@@ -23,6 +23,8 @@ export interface ResolvedOptions {
   storeTimeout: number;
   maxEntryBytes: number;
   coalesce: boolean;
+  /** coalesce: 'fleet' on a store that can lock (getOrLock and unlock): flights shared by every process. */
+  fleet: boolean;
   flightTimeout: number;
   credentialHeaders: CredentialMatcher;
   storeSetCookie: boolean;
@@ -357,8 +359,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   for (const name of ['isCacheable', 'staleIf', 'route', 'tags'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') fail(where, name, 'must be a function', o[name]);
   }
-  for (const name of ['coalesce', 'zeroCopy', 'storeSetCookie', 'tagHeaders'] as const) {
+  for (const name of ['zeroCopy', 'storeSetCookie', 'tagHeaders'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') fail(where, name, 'must be a boolean', o[name]);
+  }
+  if (o.coalesce !== undefined && typeof o.coalesce !== 'boolean' && o.coalesce !== 'fleet') {
+    fail(where, 'coalesce', "must be a boolean or 'fleet'", o.coalesce);
   }
 
   const store = o.store ?? memoryStore();
@@ -374,7 +379,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     staleIf: o.staleIf ?? isStaleWorthy,
     storeTimeout: timer(where, 'storeTimeout', o.storeTimeout, DEFAULTS.storeTimeout, 1),
     maxEntryBytes: integer(where, 'maxEntryBytes', o.maxEntryBytes, DEFAULTS.maxEntryBytes, 1, 'bytes'),
-    coalesce: o.coalesce ?? DEFAULTS.coalesce,
+    coalesce: o.coalesce === undefined ? DEFAULTS.coalesce : o.coalesce !== false,
+    // A store without locks (the memory store, in this process anyway): 'fleet' is in process.
+    fleet: o.coalesce === 'fleet' && typeof store.getOrLock === 'function' && typeof store.unlock === 'function',
     flightTimeout: timer(where, 'flightTimeout', o.flightTimeout, DEFAULTS.flightTimeout, 1),
     credentialHeaders: credentialMatcher(credentialList(o.credentialHeaders)),
     storeSetCookie: o.storeSetCookie ?? DEFAULTS.storeSetCookie,

@@ -91,6 +91,47 @@ export interface CacheStore {
    * Cluster), in batches: what `handle.clear()` calls. Optional; without it `clear()` rejects.
    */
   clear?(prefixes: ReadonlyArray<string>): Promise<void>;
+  /**
+   * Fleet coalescing (`coalesce: 'fleet'`), in one round trip: the first of `lock.outcomes` that holds
+   * a value; else `key`'s value (unless `lock.read` is false); else the lock at `lock.key`, taken
+   * for `lock.token` for `lock.ttl` ms when no one holds it, and marked as waited on when another
+   * token does. Every key shares `key`'s hash tag. Optional, with `unlock`: without them
+   * `'fleet'` coalesces in process only.
+   */
+  getOrLock?(key: string, lock: StoreLock): Promise<LockedRead>;
+  /**
+   * Ends the flight of `lock.token`: removes the lock if that token holds it. When someone waited on
+   * it and `outcome` is given, the outcome is stored first (under `outcome.key`, for `outcome.ttl` ms);
+   * when someone waited and no outcome is given, resolves `'waited'` and keeps the lock, so that the
+   * caller encodes its outcome only when a waiter will read it.
+   */
+  unlock?(lock: StoreUnlock): Promise<'released' | 'waited' | 'lost'>;
+}
+
+/** See CacheStore.getOrLock. */
+export interface StoreLock {
+  key: string;
+  token: string;
+  ttl: number;
+  /** Read the entry key first, and take the lock only when it holds nothing. */
+  read: boolean;
+  /** Where the flights this caller waits on leave their outcomes. */
+  outcomes: ReadonlyArray<string>;
+}
+
+/** See CacheStore.getOrLock: at most one of `outcome` and `value` is set; `holder` only when neither is. */
+export interface LockedRead {
+  outcome: StoredValue | null;
+  value: StoredValue | null;
+  /** The token that holds the lock after the call (the caller's own when it took it). */
+  holder: string | null;
+}
+
+/** See CacheStore.unlock. */
+export interface StoreUnlock {
+  key: string;
+  token: string;
+  outcome?: { key: string; value: StoredValue; ttl: number } | undefined;
 }
 
 /** See CacheStore.setIndexed. */
@@ -291,8 +332,12 @@ export interface StaleCacheOptions extends HttpSemanticsOptions {
   storeTimeout?: Duration;
   /** Encoded entries larger than this are not stored (a `skip` event says so). @default 5242880 (5 MiB) */
   maxEntryBytes?: number;
-  /** Concurrent identical misses share one upstream request. @default true */
-  coalesce?: boolean;
+  /**
+   * Concurrent identical misses share one upstream request: in this process (`true`), or in every
+   * process sharing the store (`'fleet'`: a lock beside the entries, taken by the primary read; a
+   * store without `getOrLock`, such as the memory store, coalesces in process). @default true
+   */
+  coalesce?: boolean | 'fleet';
   /**
    * Milliseconds an identical in-flight request may stay silent (no byte of its answer arriving)
    * before the callers waiting on it stop relying on it alone: one of them asks again, the others

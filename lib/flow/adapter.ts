@@ -20,6 +20,7 @@ import { revalidate } from './revalidate.js';
 import { storeError } from './store-errors.js';
 import { readTier } from './tiers.js';
 import { probeOut } from './backoff.js';
+import { releaseUnused } from './fleet.js';
 import { invalidateChanged, unsafeTarget } from './unsafe.js';
 import { debugging } from '../observe/debug.js';
 import { active, requestChannel, upstreamChannel } from '../observe/channels.js';
@@ -101,10 +102,21 @@ async function bypass(
 
 /** The algorithm: lookup, short-circuit on what the entry may answer (http/freshness.ts); else upstream with stale fallback. */
 async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
+  // Across the fleet, a miss takes the lock in its primary read (a request that will not go upstream does not).
+  const locks = ctx.fleet !== undefined && !req.directives.onlyIfCached && !req.callerValidators;
+  if (!locks) return lookup(ctx, req, false);
+  try {
+    return await lookup(ctx, req, true);
+  } finally {
+    releaseUnused(ctx, req);
+  }
+}
+
+async function lookup(ctx: CacheContext, req: CacheRequest, locks: boolean): Promise<RawResponse> {
   const { policy, directives } = req;
   // max-stale may take the stale tier's entry: read beside the primary, within the same bound.
   const staleRead = directives.maxStale === undefined ? undefined : readTier(ctx, req, 'stale').catch(() => null);
-  const cached = readsPrimary(policy, directives) ? await readTier(ctx, req, 'primary') : null; // 1. lookup
+  const cached = readsPrimary(policy, directives) ? await readTier(ctx, req, 'primary', locks) : null; // 1. lookup
   const now = Date.now();
   const use =
     cached && fitsRedirects(req, cached) ? evaluate(cached, policy, directives, now, () => probeOut(ctx, req)) : 'miss';

@@ -2,15 +2,18 @@ import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
 import { flightFor, type Flight, type Outcome } from './flights.js';
 import { fitsOutcome, follow, takeOutcome } from './follow.js';
-import { fetchWithFallback, type CallHooks } from './upstream.js';
+import { fetchWithFallback, type CallHooks, type LeaderResult } from './upstream.js';
+import { ledElsewhere, takeLock } from './fleet.js';
+import { followElsewhere } from './follow-fleet.js';
 import { softApplies, softFetch } from './soft.js';
 
 /*
  * The coalescing protocol, in one place: a miss joins an identical in-flight request it may share
  * (flights.ts: not silent for too long, not overtaken by an invalidation) and follows it (follow.ts:
  * bounded, answered as it would be alone), or leads one and publishes its outcome to the waiters.
- * The flights are behind the Coalescer interface (flights.ts), so a store-backed, fleet-wide one can
- * take the in-process one's place.
+ * The flights are behind the Coalescer interface (flights.ts). With coalesce: 'fleet', a leader whose
+ * lock another process holds follows that process's flight instead of asking (follow-fleet.ts), and
+ * a leader's end releases the lock its process holds (fleet.ts).
  *
  * A flight that stays silent (no byte of its answer) for flightTimeout is not given up on: its
  * waiters ask again, once between them (the first leads a second flight, the others join it), and
@@ -64,9 +67,15 @@ function finalOf(req: CacheRequest, flight: Flight): { outcome: Promise<Final>; 
  */
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent?: Flight): Promise<RawResponse> {
   const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch, silent) : undefined;
+  // Across the fleet: the lock, unless the primary read already tried (its entry was there but of no use).
+  if (leader && ctx.fleet && req.fleetHolder === undefined) await takeLock(ctx, req);
   const abort = silent ? new AbortController() : undefined;
   const hooks: CallHooks = { progress: leader && (() => leader.progress()), signal: abort?.signal };
-  const own = (softApplies(req) ? softFetch(ctx, req, hooks) : fetchWithFallback(ctx, req, hooks)).then(
+  const call = (): Promise<LeaderResult> => {
+    if (leader && ledElsewhere(ctx, req)) return followElsewhere(ctx, req, leader, hooks);
+    return softApplies(req) ? softFetch(ctx, req, hooks) : fetchWithFallback(ctx, req, hooks);
+  };
+  const own = call().then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );

@@ -5,6 +5,7 @@ import type { Emitter } from '../events.js';
 import type { StoreBreakers } from './breaker.js';
 import type { Flood } from './store-errors.js';
 import type { Coalescer } from './flights.js';
+import type { FleetLocks } from './fleet.js';
 import type { Invalidations } from './invalidations.js';
 import type { CacheKeys } from '../http/key.js';
 import type { Directives } from '../http/freshness.js';
@@ -19,6 +20,8 @@ export interface CacheContext {
   readonly events: Emitter;
   readonly stats: CacheStats;
   readonly flights: Coalescer;
+  /** This instance's side of the fleet's locks: set when `coalesce: 'fleet'` and the store can lock. */
+  readonly fleet: FleetLocks | undefined;
   readonly invalidations: Invalidations;
   /** Writes and background refreshes not yet settled (see handle.settled()). */
   readonly background: Set<Promise<unknown>>;
@@ -72,6 +75,11 @@ export interface CacheRequest {
   validating?: Entry | undefined;
   /** Why the request goes upstream: a caller's, or the cache's own background refresh (for the upstream channel). */
   readonly purpose?: 'refresh' | undefined;
+  /**
+   * Fleet coalescing: the token that held this request's lock after its primary read (its own when it
+   * took it; see fleet.ts), or undefined when the read found an entry or did not lock.
+   */
+  fleetHolder?: string | undefined;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
   /** performance.now() at dispatch. */

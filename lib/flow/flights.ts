@@ -66,12 +66,14 @@ export interface Leader {
   progress(): void;
 }
 
-/** What the coalescing protocol needs of its flights: in process today, store-backed for a fleet later. */
+/** What the coalescing protocol needs of its flights: in process (Flights), and across the fleet (fleet.ts). */
 export interface Coalescer {
   /** The flight to wait on for `key`, unless it has been silent for over `maxSilence` ms or `accept` refuses it. */
   join(key: string, maxSilence: number, accept?: (flight: Flight) => boolean): Flight | undefined;
   /** Registers a leader for `key`; with `silent`, one that races that silent flight (see Flight.racing). */
   lead(key: string, epoch: number, silent?: Flight): Leader;
+  /** True while a flight for `key` has not published its outcome. */
+  active(key: string): boolean;
 }
 
 /** In-flight upstream requests by primary key, in this process. */
@@ -143,6 +145,10 @@ export class Flights implements Coalescer {
         if (silent && (outcome.kind === 'answer' || outcome.kind === 'error')) silent.offer(outcome);
       },
     };
+  }
+
+  active(key: string): boolean {
+    return this.inFlight.has(key);
   }
 
   get size(): number {

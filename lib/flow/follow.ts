@@ -3,6 +3,7 @@ import { setState, type CacheContext, type CacheRequest } from './context.js';
 import { fitsRedirects, servesStale, staleAnswer } from './stale.js';
 import { aliveUntil, type Flight, type Outcome } from './flights.js';
 import type { RawResponse } from '../entry/response.js';
+import type { Entry } from '../entry/codec.js';
 import { answerFrom } from './answer.js';
 import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
@@ -12,7 +13,7 @@ import { timeLeft } from './own-request.js';
 type Waited = Outcome | { kind: 'timeout'; error: AxiosError } | { kind: 'stalled' };
 
 /** The error axios's http adapter raises when `timeout` elapses. */
-function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
+export function timeoutError(config: InternalAxiosRequestConfig): AxiosError {
   const message = config.timeoutErrorMessage || `timeout of ${config.timeout}ms exceeded`;
   const code = config.transitional?.clarifyTimeoutError ? AxiosError.ETIMEDOUT : AxiosError.ECONNABORTED;
   return new AxiosError(message, code, config);
@@ -134,7 +135,6 @@ export async function follow(
   req: CacheRequest,
   flight: Flight,
 ): Promise<RawResponse | 'alone' | 'retry' | 'stalled'> {
-  const { config } = req;
   // A caller with a softTimeout of its own takes the leader's early (stale) answer, at once if it is there.
   const takesEarly = req.policy.softTimeout > 0;
   const outcome = takesEarly && flight.early ? flight.early : await waitFor(ctx, flight, req, takesEarly);
@@ -142,17 +142,28 @@ export async function follow(
     case 'answer':
     case 'error':
       return fitsOutcome(req, outcome) ? takeOutcome(ctx, req, outcome) : 'alone';
-    case 'timeout': {
-      // This caller's own timeout ran out first: a timeout of its own request, answered as such.
-      const stale = await staleAnswer(ctx, req, { cause: 'timeout', error: outcome.error });
-      if (!stale) {
-        const meta = { ...failedMeta(req, { cause: 'timeout' }), coalesced: true };
-        setState(config, { meta, url: req.href });
-        throw outcome.error;
-      }
-      return answerFrom(ctx, req, stale.entry, { ...stale.meta, coalesced: true });
-    }
+    case 'timeout':
+      return answerTimeout(ctx, req, outcome.error);
     default:
       return outcome.kind;
   }
+}
+
+/**
+ * This caller's own timeout ran out while it waited on another's flight: a timeout of its own
+ * request, answered as such (stale when it may be; `staleRead`, a read of the stale tier under way).
+ */
+export async function answerTimeout(
+  ctx: CacheContext,
+  req: CacheRequest,
+  error: AxiosError,
+  staleRead?: Promise<Entry | null>,
+): Promise<RawResponse> {
+  const stale = await staleAnswer(ctx, req, { cause: 'timeout', error }, staleRead);
+  if (!stale) {
+    const meta = { ...failedMeta(req, { cause: 'timeout' }), coalesced: true };
+    setState(req.config, { meta, url: req.href });
+    throw error;
+  }
+  return answerFrom(ctx, req, stale.entry, { ...stale.meta, coalesced: true });
 }

@@ -64,7 +64,7 @@ function callerLink(config: TrackedConfig, controller: AbortController): { gone:
   return { gone, unlink: () => unlink() };
 }
 
-function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
+export function delay(ms: number): { fired: Promise<'soft'>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;
   const fired = new Promise<'soft'>((resolve) => {
     timer = setTimeout(() => resolve('soft'), ms);

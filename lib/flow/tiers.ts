@@ -4,6 +4,7 @@ import { EntryError } from '../errors.js';
 import { headersDigest, variantKeys } from '../http/key.js';
 import { isStoredValue, readValue } from './store-io.js';
 import { storeError } from './store-errors.js';
+import { lockingRead } from './fleet.js';
 
 /*
  * Reading a tier. An entry is answered only under the key it was written for, and, when its
@@ -15,7 +16,7 @@ import { storeError } from './store-errors.js';
 export type Tier = 'primary' | 'stale';
 
 /** A store's answer, decoded (or the decoded entry of the same bytes read before); a miss if unusable. */
-function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, value: unknown): Entry | null {
+export function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, value: unknown): Entry | null {
   if (value === null || value === undefined) return null;
   try {
     if (!isStoredValue(value)) throw new TypeError(`store returned ${typeof value}, not a string or bytes`);
@@ -37,6 +38,15 @@ async function readOne(ctx: CacheContext, req: CacheRequest, key: string): Promi
   return decodeValue(ctx, req, key, value);
 }
 
+/** readOne, taking the fleet's lock for the request's base primary key when it holds nothing (fleet.ts). */
+async function readOneLocking(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
+  if (key !== req.keys.primary) return readOne(ctx, req, key);
+  const started = performance.now();
+  const value = await lockingRead(ctx, req, Math.ceil(req.storeBudget));
+  req.storeBudget -= performance.now() - started;
+  return decodeValue(ctx, req, key, value);
+}
+
 /** Digest of this request's values of the named headers, as they go on the wire. */
 export function variedDigest(req: CacheRequest, names: readonly string[]): string {
   return headersDigest(req.config, names, req.userinfo);
@@ -47,9 +57,12 @@ export function fitsVary(req: CacheRequest, entry: Entry): boolean {
   return entry.vary === undefined || entry.varied === variedDigest(req, entry.vary);
 }
 
-/** Reads a tier for this request within its store budget: its own variant, or null. */
-export function readTier(ctx: CacheContext, req: CacheRequest, tier: Tier): Promise<Entry | null> {
-  return readTierWith(ctx, req, tier, readOne);
+/**
+ * Reads a tier for this request within its store budget: its own variant, or null. With `lock`, the
+ * primary read takes the fleet's lock when it misses (coalesce: 'fleet').
+ */
+export function readTier(ctx: CacheContext, req: CacheRequest, tier: Tier, lock = false): Promise<Entry | null> {
+  return readTierWith(ctx, req, tier, lock && tier === 'primary' ? readOneLocking : readOne);
 }
 
 /** readTier with a reader of one key of one's own (peek's, which rejects when the store fails). */

@@ -1,6 +1,6 @@
 import { RedisNotReadyError } from '../errors.js';
-import type { CacheStore, CacheStoreEntry, StoreIndex } from '../types.js';
-import { asBuffer, hashTag, type RedisDriver } from './redis/driver.js';
+import type { CacheStore, CacheStoreEntry, LockedRead, StoredValue, StoreIndex } from '../types.js';
+import { asBuffer, hashTag, script, type RedisDriver } from './redis/driver.js';
 import { ioRedisDriver, isIoRedis, type IoRedisLike } from './redis/ioredis.js';
 import { isNodeRedis, nodeRedisDriver, type RedisLike } from './redis/node-redis.js';
 
@@ -179,6 +179,54 @@ redis.call('DEL', KEYS[1])
 return members
 `;
 
+/*
+ * getOrLock in one round trip (fleet coalescing): the outcome a flight waited on left, else the
+ * entry (when asked to read it), else the lock: taken when free, else marked as waited on (a `*`
+ * after its token, expiry kept) so that its holder stores its outcome for the waiters, and only then.
+ * KEYS: the entry, the lock, then outcome keys. ARGV: token, ttl (ms), 1 to read the entry (else 0).
+ * Replies { kind, value }: 'o' an outcome, 'v' the entry, 'h' the holder's token.
+ */
+const GET_OR_LOCK = script(`
+for i = 3, #KEYS do
+  local o = redis.call('GET', KEYS[i])
+  if o then return {'o', o} end
+end
+local reads = ARGV[3] == '1'
+if reads then
+  local v = redis.call('GET', KEYS[1])
+  if v then return {'v', v} end
+end
+local h = redis.call('GET', KEYS[2])
+if not h then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return {'h', ARGV[1]}
+end
+if string.sub(h, -1) == '*' then return {'h', string.sub(h, 1, -2)} end
+if reads then redis.call('SET', KEYS[2], h .. '*', 'KEEPTTL') end
+return {'h', h}
+`);
+
+/*
+ * unlock: the lock removed if this token holds it; when it was waited on, the outcome stored first,
+ * or, without one, 'waited' and the lock kept (the caller comes back with its outcome). A lock lost
+ * (expired, or taken since) stays as it is; an outcome given is stored for whoever still watches.
+ * KEYS: the lock, the outcome key. ARGV: token, 1 with an outcome (else 0), its value, its ttl (ms).
+ */
+const RELEASE = `
+local h = redis.call('GET', KEYS[1])
+if h == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 'released'
+end
+if h == ARGV[1] .. '*' and ARGV[2] ~= '1' then return 'waited' end
+if ARGV[2] == '1' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4]) end
+if h == ARGV[1] .. '*' then
+  redis.call('DEL', KEYS[1])
+  return 'released'
+end
+return 'lost'
+`;
+
 // Live keys one tag lists at the most: past it, an answer with that tag is not written (never a sweep).
 const MAX_TAGGED = 10_000;
 // Keys per DEL when a tag's keys are removed: a big tag never blocks Redis in one command.
@@ -341,6 +389,26 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
         });
       }
     },
+    async getOrLock(key, lock) {
+      ready();
+      const reply = await driver.evalBytes(
+        GET_OR_LOCK,
+        [key, lock.key, ...lock.outcomes],
+        [lock.token, String(px(lock.ttl)), lock.read ? '1' : '0'],
+      );
+      return lockedRead(reply);
+    },
+    async unlock(lock) {
+      ready();
+      const { outcome } = lock;
+      const args = outcome
+        ? [lock.token, '1', asBuffer(outcome.value), String(px(outcome.ttl))]
+        : [lock.token, '0', '', '0'];
+      const result = String(await driver.eval(RELEASE, [lock.key, outcome?.key ?? lock.key], args));
+      if (result !== 'released' && result !== 'waited' && result !== 'lost')
+        throw new Error(`unlock answered ${result}`);
+      return result;
+    },
     async deletePrefixed(prefixes) {
       ready();
       const found = await Promise.all(prefixes.map((prefix) => driver.keysUnder(prefix, scanCount)));
@@ -348,4 +416,21 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       if (keys.length > 0) await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
     },
   };
+}
+
+/** GET_OR_LOCK's reply, checked: anything else is an error (a miss without a lock, for the cache). */
+function lockedRead(reply: unknown): LockedRead {
+  if (!Array.isArray(reply) || reply.length !== 2) throw new Error('getOrLock: unexpected reply');
+  const [kind, value] = reply as [unknown, unknown];
+  if (!(typeof value === 'string' || value instanceof Uint8Array)) throw new Error('getOrLock: unexpected value');
+  switch (String(kind)) {
+    case 'o':
+      return { outcome: value as StoredValue, value: null, holder: null };
+    case 'v':
+      return { outcome: null, value: value as StoredValue, holder: null };
+    case 'h':
+      return { outcome: null, value: null, holder: String(value) };
+    default:
+      throw new Error(`getOrLock: unexpected kind ${String(kind)}`);
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { StoredValue } from '../../types.js';
 
 /*
@@ -19,6 +20,11 @@ export interface RedisDriver {
   del(keys: ReadonlyArray<string>): Promise<void>;
   /** EVAL of a script over keys that share one hash tag; byte values go as Buffers. */
   eval(script: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string | Uint8Array>): Promise<unknown>;
+  /**
+   * EVALSHA of a script (EVAL when the server does not know it yet), replies as Buffers: for a script
+   * on a request's path, which returns entries.
+   */
+  evalBytes(script: Script, keys: ReadonlyArray<string>, args: ReadonlyArray<string | Uint8Array>): Promise<unknown>;
   /** Every key beginning with `prefix` (whose hash tag names one slot): a SCAN, or that slot on a Cluster. */
   keysUnder(prefix: string, scanCount: number): Promise<string[]>;
   /**
@@ -55,4 +61,24 @@ export function matchPrefix(prefix: string): string {
 /** A value as bytes for a client that takes Buffers (typed as Uint8Array: no @types/node in our types). */
 export function asBuffer(value: StoredValue): string | Uint8Array {
   return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** A Lua script and its SHA-1, for EVALSHA. */
+export interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+export function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** Runs `call(sha)`, and `fallback()` (an EVAL, which loads the script) when the server answers NOSCRIPT. */
+export async function withScript<T>(run: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return fallback();
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
 import slotOf from 'cluster-key-slot';
 import type { StoredValue } from '../../types.js';
-import { asBuffer, hashTag, matchPrefix, type RedisDriver } from './driver.js';
+import { asBuffer, hashTag, matchPrefix, withScript, type RedisDriver } from './driver.js';
 
 /*
  * Structural types for what the store uses of ioredis (5 and 6) and iovalkey, its Valkey twin: a
@@ -22,6 +22,8 @@ export interface IoRedisLike {
   multi(): IoRedisPipelineLike;
   del(...keys: string[]): Reply;
   eval(script: string, numKeys: number, ...args: unknown[]): Reply;
+  /** Any command, replies as Buffers (EVALSHA and EVAL here: keyPrefix is added to their keys as to any). */
+  callBuffer(command: string, ...args: unknown[]): Reply;
   /** A Cluster (`isCluster: true`) also has `slots` and `nodes()`; a single node has `scanStream`. */
   readonly isCluster?: boolean;
 }
@@ -77,6 +79,11 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
       await client.del(...keys);
     },
     eval: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
+    evalBytes: (script, keys, args) =>
+      withScript(
+        () => client.callBuffer('EVALSHA', script.sha, keys.length, ...keys, ...args),
+        () => client.callBuffer('EVAL', script.source, keys.length, ...keys, ...args),
+      ),
     async keysUnder(given, scanCount) {
       const prefix = keyPrefix + given;
       if (cluster) {

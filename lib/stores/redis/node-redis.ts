@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import slotOf from 'cluster-key-slot';
 import type { StoredValue } from '../../types.js';
-import { asBuffer, hashTag, matchPrefix, type RedisDriver } from './driver.js';
+import { asBuffer, hashTag, matchPrefix, withScript, type RedisDriver } from './driver.js';
 
 /*
  * Structural types for what the store uses of node-redis (the `redis` package, v5 and v6): a client
@@ -26,6 +26,7 @@ export interface RedisLike {
   multi(routing?: string): RedisMultiLike;
   /** Bytes go as Buffers (binary-safe); typed as strings so that these types need no @types/node. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Reply;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Reply;
   withCommandOptions(options: {
     typeMapping?: Record<number, unknown>;
     timeout?: number;
@@ -109,6 +110,14 @@ export function nodeRedisDriver(client: RedisLike): RedisDriver {
       await client.del([...keys]);
     },
     eval: (script, keys, args) => client.eval(script, { keys: [...keys], arguments: args.map((a) => a as string) }),
+    evalBytes(script, keys, args) {
+      const options = { keys: [...keys], arguments: args.map((a) => a as string) };
+      const read = reader();
+      return withScript(
+        () => read.evalSha(script.sha, options),
+        () => read.eval(script.source, options),
+      );
+    },
     async keysUnder(prefix, scanCount) {
       if (cluster) {
         // Every key of one URL shares the prefix's hash tag, hence one slot: list that slot only.

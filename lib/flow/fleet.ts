@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import { CanceledError } from 'axios';
+import type { CacheContext, CacheRequest, TrackedConfig } from './context.js';
+import type { Coalescer, Flight, Leader, Outcome } from './flights.js';
+import { decodeOutcome, encodeOutcome } from './outcome-codec.js';
+import { storeCall, track } from './store-io.js';
+import { storeError } from './store-errors.js';
+import { timeLeft } from './own-request.js';
+import { decodeValue } from './tiers.js';
+import { fitsRedirects } from './stale.js';
+import { ageOf, evaluate } from '../http/freshness.js';
+import type { CacheStore, LockedRead, StoredValue } from '../types.js';
+
+/*
+ * Fleet coalescing (`coalesce: 'fleet'`): identical misses in every process sharing the store reach
+ * the upstream once. In each process, flights coalesce as before (flights.ts); across processes, a
+ * lock beside the URL's entries (same hash tag, same Cluster slot) says which process's flight leads:
+ *
+ * - the primary read takes it when it misses, in its own round trip (CacheStore.getOrLock): a
+ *   leader's miss still costs a read and a write;
+ * - a process whose read found it held by another leads a flight of its own that asks the store,
+ *   not the upstream: it polls (5 ms, doubling to 50 ms) until that flight's outcome is in the store,
+ *   the lock is free again (it takes it and asks the upstream itself), its caller's own timeout runs
+ *   out, or its caller cancels; the callers of its process wait on it as on any flight;
+ * - a leader that ends (publish, whatever the outcome) releases the lock; when someone waited on it,
+ *   it leaves its outcome first (serialised, outcome-codec.ts), so that waiters never re-fire one by
+ *   one; a leader that dies is replaced when its lock expires (flightTimeout: the silence after which
+ *   a flight in one process is no longer relied on alone either).
+ *
+ * A store that fails or is slow turns this off for the request (it goes on as if in process only):
+ * the fleet is an economy, never a new way to fail.
+ */
+
+/** Polls of a flight led elsewhere: the first after this many ms, doubling up to MAX_POLL_MS. */
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 50;
+/** Flights led elsewhere one waiter watches at the most (a lock retaken after expiry adds one). */
+const MAX_WATCHED = 4;
+
+/** This instance's side of the fleet's locks. */
+export interface FleetLocks {
+  /** A new token of this instance: `<instance>.<n>`. */
+  next(): string;
+  /** True for a token of this instance. */
+  mine(token: string): boolean;
+  /** Locks this instance holds, by primary key: released by whichever of its flights ends for that key. */
+  readonly held: Map<string, string>;
+}
+
+export function fleetLocks(): FleetLocks {
+  const instance = randomBytes(9).toString('base64url');
+  let n = 0;
+  return {
+    next: () => `${instance}.${++n}`,
+    mine: (token) => token.startsWith(`${instance}.`),
+    held: new Map(),
+  };
+}
+
+type FleetStore = CacheStore & Required<Pick<CacheStore, 'getOrLock' | 'unlock'>>;
+
+/** The store, when this cache coalesces across the fleet. */
+function fleetStore(ctx: CacheContext): FleetStore | undefined {
+  return ctx.fleet ? (ctx.opts.store as FleetStore) : undefined;
+}
+
+/** The lock of a primary key, beside it (`:l`: no other key of the cache ends so). */
+export function lockKeyOf(primary: string): string {
+  return `${primary}:l`;
+}
+
+function outcomeKeyOf(primary: string, token: string): string {
+  return `${primary}:l.${token}`;
+}
+
+/**
+ * The primary read with the lock (see CacheStore.getOrLock), within `budget` ms: the value, and the
+ * lock's holder noted on the request. Undefined (reported) when the store fails or is slow: a miss
+ * without a lock, as any failed read is.
+ */
+export async function lockingRead(ctx: CacheContext, req: CacheRequest, budget: number): Promise<unknown> {
+  const store = fleetStore(ctx);
+  const fleet = ctx.fleet;
+  if (!store || !fleet || budget <= 0) return undefined;
+  const key = req.keys.primary;
+  const token = fleet.next();
+  try {
+    const read = await storeCall(
+      ctx,
+      { op: 'get', key, keys: 1, bytes: 0 },
+      () => store.getOrLock(key, { key: lockKeyOf(key), token, ttl: ctx.opts.flightTimeout, read: true, outcomes: [] }),
+      budget,
+    );
+    noteHolder(ctx, req, read.holder, token);
+    return read.value ?? undefined;
+  } catch (error) {
+    storeError(ctx, 'get', key, error);
+    return undefined;
+  }
+}
+
+function noteHolder(ctx: CacheContext, req: CacheRequest, holder: string | null, token: string): void {
+  req.fleetHolder = holder ?? undefined;
+  if (holder === token) ctx.fleet?.held.set(req.keys.primary, token);
+}
+
+/**
+ * Takes the lock for a request whose primary read found an entry it may not use (an expired one, a
+ * backoff marker past its window): one more round trip, only then. Undefined when the store fails.
+ */
+export async function takeLock(ctx: CacheContext, req: CacheRequest): Promise<void> {
+  const store = fleetStore(ctx);
+  const fleet = ctx.fleet;
+  if (!store || !fleet || req.fleetHolder !== undefined) return;
+  const key = req.keys.primary;
+  const token = fleet.next();
+  try {
+    const read = await storeCall(
+      ctx,
+      { op: 'get', key, keys: 1, bytes: 0 },
+      () =>
+        store.getOrLock(key, { key: lockKeyOf(key), token, ttl: ctx.opts.flightTimeout, read: false, outcomes: [] }),
+      ctx.opts.storeTimeout,
+    );
+    noteHolder(ctx, req, read.holder, token);
+  } catch (error) {
+    storeError(ctx, 'get', key, error);
+  }
+}
+
+/** True when another process's flight holds this request's lock: its leader here waits on that flight. */
+export function ledElsewhere(ctx: CacheContext, req: CacheRequest): boolean {
+  const holder = req.fleetHolder;
+  return ctx.fleet !== undefined && holder !== undefined && !ctx.fleet.mine(holder);
+}
+
+/** How a wait on a flight led elsewhere ended. */
+export type Elsewhere =
+  | { kind: 'outcome'; outcome: Outcome }
+  /** The lock is this instance's now, or the store cannot tell: this leader asks the upstream. */
+  | { kind: 'lead' }
+  /** The caller's own timeout ran out first. */
+  | { kind: 'timeout' };
+
+/**
+ * Waits on the flight another process leads for this request's key (see the top of this file);
+ * rejects when the caller cancels. `alive` is called after each poll that finds it still going.
+ */
+export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive?: () => void): Promise<Elsewhere> {
+  const store = fleetStore(ctx);
+  const fleet = ctx.fleet;
+  const holder = req.fleetHolder;
+  if (!store || !fleet || holder === undefined) return { kind: 'lead' };
+  const key = req.keys.primary;
+  const watched = [holder];
+  const left = timeLeft(req);
+  const since = performance.now();
+  const deadline = left === undefined ? Number.POSITIVE_INFINITY : since + left;
+  let delay = FIRST_POLL_MS;
+  try {
+    for (;;) {
+      const wait = Math.min(delay, deadline - performance.now());
+      if (wait <= 0) return { kind: 'timeout' };
+      await pause(Math.ceil(wait), req.config);
+      const token = fleet.next();
+      let read: LockedRead;
+      try {
+        read = await storeCall(
+          ctx,
+          { op: 'get', key, keys: 1, bytes: 0 },
+          () =>
+            store.getOrLock(key, {
+              key: lockKeyOf(key),
+              token,
+              ttl: ctx.opts.flightTimeout,
+              read: true,
+              outcomes: watched.map((t) => outcomeKeyOf(key, t)),
+            }),
+          ctx.opts.storeTimeout,
+        );
+      } catch (error) {
+        storeError(ctx, 'get', key, error);
+        return { kind: 'lead' };
+      }
+      if (read.outcome !== null) {
+        const outcome = outcomeOf(ctx, key, read.outcome);
+        if (outcome.kind !== 'retry') return { kind: 'outcome', outcome };
+        // That leader gave up on its own limits: the lock is free, and the next poll may take it.
+        delay = 0;
+        watched.length = 0;
+        continue;
+      }
+      if (read.value !== null) return foundEntry(ctx, req, read.value);
+      if (read.holder === null) return { kind: 'lead' };
+      if (read.holder === token) {
+        fleet.held.set(key, token);
+        return { kind: 'lead' };
+      }
+      if (!watched.includes(read.holder)) watched.push(read.holder);
+      if (watched.length > MAX_WATCHED) watched.shift();
+      alive?.();
+      delay = Math.max(FIRST_POLL_MS, Math.min(delay * 2, MAX_POLL_MS));
+    }
+  } finally {
+    req.waited += performance.now() - since;
+  }
+}
+
+/** A stored outcome; one that does not decode is a retry (reported): this waiter asks for itself. */
+function outcomeOf(ctx: CacheContext, key: string, value: StoredValue): Outcome {
+  try {
+    return decodeOutcome(value);
+  } catch (error) {
+    storeError(ctx, 'decode', key, error);
+    return { kind: 'alone' };
+  }
+}
+
+/**
+ * The entry a poll found (its outcome was gone, or its leader's process wrote it without one): a fresh
+ * one answers as a hit; anything else sends this leader upstream.
+ */
+function foundEntry(ctx: CacheContext, req: CacheRequest, value: StoredValue): Elsewhere {
+  const entry = decodeValue(ctx, req, req.keys.primary, value);
+  const now = Date.now();
+  if (!entry || !fitsRedirects(req, entry) || evaluate(entry, req.policy, req.directives, now) !== 'fresh') {
+    return { kind: 'lead' };
+  }
+  const meta = { state: 'hit' as const, key: req.keys.primary, storedAt: entry.storedAt, age: ageOf(entry, now) };
+  return { kind: 'outcome', outcome: { kind: 'answer', entry, meta } };
+}
+
+/** Waits `ms`; rejects as axios would when the caller cancels meanwhile. */
+function pause(ms: number, config: TrackedConfig): Promise<void> {
+  const { signal, cancelToken } = config;
+  return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener?.('abort', onAbort);
+      cancelToken?.unsubscribe?.(onCancel);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(new CanceledError(undefined, config));
+    };
+    const onCancel = (reason: unknown): void => {
+      done();
+      reject(reason ?? new CanceledError(undefined, config));
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener?.('abort', onAbort);
+    cancelToken?.subscribe?.(onCancel);
+  });
+}
+
+/**
+ * Releases the lock this instance holds for `key`, if any, leaving `outcome` for the processes that
+ * waited on it (encoded only when one did). In the background; a failure is an 'error' event, and
+ * the lock then expires on its own.
+ */
+export function releaseLock(ctx: CacheContext, key: string, outcome: Outcome): void {
+  const store = fleetStore(ctx);
+  const token = ctx.fleet?.held.get(key);
+  if (!store || token === undefined) return;
+  ctx.fleet?.held.delete(key);
+  const lock = { key: lockKeyOf(key), token };
+  const release = async (): Promise<void> => {
+    if ((await store.unlock(lock)) !== 'waited') return;
+    const value = encodeOutcome(outcome);
+    const ttl = Math.max(1_000, ctx.opts.flightTimeout);
+    await store.unlock({ ...lock, outcome: { key: outcomeKeyOf(key, token), value, ttl } });
+  };
+  const what = { op: 'set' as const, key, keys: 1, bytes: 0 };
+  track(
+    ctx,
+    storeCall(ctx, what, release, 2 * ctx.opts.storeTimeout).catch((error: unknown) =>
+      storeError(ctx, 'set', key, error),
+    ),
+  );
+}
+
+/**
+ * Releases a lock a request took but handed to no flight (it was answered from elsewhere: a max-stale
+ * entry, only-if-cached): its waiters, if any, ask again and one of them takes it.
+ */
+export function releaseUnused(ctx: CacheContext, req: CacheRequest): void {
+  const key = req.keys.primary;
+  if (req.fleetHolder === undefined || ctx.fleet?.held.get(key) !== req.fleetHolder) return;
+  if (ctx.flights.active(key)) return; // the flight of this key releases it when it ends
+  releaseLock(ctx, key, { kind: 'retry' });
+}
+
+/** In-process flights whose leaders release this instance's fleet lock when they end. */
+export function fleetCoalescer(ctx: () => CacheContext, inner: Coalescer): Coalescer {
+  return {
+    join: (key, maxSilence, accept) => inner.join(key, maxSilence, accept),
+    active: (key) => inner.active(key),
+    lead(key, epoch, silent?: Flight): Leader {
+      const leader = inner.lead(key, epoch, silent);
+      let done = false;
+      return {
+        early: (outcome) => leader.early(outcome),
+        progress: () => leader.progress(),
+        publish(outcome) {
+          leader.publish(outcome);
+          if (done) return;
+          done = true;
+          releaseLock(ctx(), key, outcome);
+        },
+      };
+    },
+  };
+}

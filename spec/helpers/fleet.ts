@@ -1,0 +1,120 @@
+import axios, { type AxiosError, type AxiosInstance } from 'axios';
+import type { CacheStore, StaleCacheHandle, StaleCacheOptions } from '../../lib/index';
+import { attachStaleCache } from '../../lib/index';
+import { lockKeyOf } from '../../lib/flow/fleet';
+import { prefixes } from './redis';
+import { send, startUpstream, type Upstream } from './upstream';
+
+/**
+ * coalesce: 'fleet' on a store: three instances, each on a client of its own (three processes as far
+ * as Redis can tell), against a real HTTP server. `stores()` gives one store per instance.
+ */
+export function fleetTasks(stores: () => CacheStore[]): void {
+  let upstream: Upstream;
+  const caches: StaleCacheHandle[] = [];
+  let own: Partial<StaleCacheOptions>;
+  let members: CacheStore[] = [];
+
+  const fleet = (options: StaleCacheOptions = {}): AxiosInstance[] => {
+    members = stores();
+    return members.map((store) => {
+      const http = axios.create({ baseURL: upstream.baseURL });
+      caches.push(attachStaleCache(http, { store, ...own, coalesce: 'fleet', ttl: 10_000, ...options }));
+      return http;
+    });
+  };
+  /** The primary key of a URL, as a miss reports it (the entry removed again). */
+  const keyOf = async (http: AxiosInstance, url: string): Promise<string> => {
+    const key = (await http.get(url)).staleCache?.key as string;
+    await caches[0]?.invalidate(url);
+    return key;
+  };
+
+  beforeEach(async () => {
+    own = prefixes();
+    upstream = await startUpstream();
+  });
+  afterEach(async () => {
+    await Promise.all(caches.map((c) => c.settled()));
+    caches.splice(0).forEach((c) => c.detach());
+    await upstream.close();
+  });
+
+  it('3 instances × 50 concurrent identical misses: 1 upstream call, every caller its own copy', async () => {
+    upstream.route('/items', send.delayed(100, send.json({ items: [1, 2, 3] })));
+    const https = fleet();
+    const answers = await Promise.all(https.flatMap((http) => Array.from({ length: 50 }, () => http.get('/items'))));
+    expect(upstream.calls('/items')).toBe(1);
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(answers.map((r) => r.data)).size).toBe(150);
+    (answers[0]?.data as { items: number[] } | undefined)?.items.push(4);
+    expect(answers[149]?.data).toEqual({ items: [1, 2, 3] });
+    // One leader in all; the other two instances followed it through the store.
+    const states = answers.map((r) => r.staleCache);
+    expect(states.filter((m) => m?.state === 'miss' && !m.coalesced)).toHaveLength(1);
+    expect(states.filter((m) => m?.coalesced)).toHaveLength(149);
+  });
+
+  it('503 without a stale entry, 3 × 20 concurrent: one upstream call, and every caller the 503', async () => {
+    upstream.route('/down', send.delayed(100, send.status(503)));
+    const https = fleet();
+    const settled = await Promise.allSettled(
+      https.flatMap((http) => Array.from({ length: 20 }, () => http.get('/down'))),
+    );
+    expect(upstream.calls('/down')).toBeLessThanOrEqual(3);
+    expect(upstream.calls('/down')).toBe(1);
+    for (const s of settled) {
+      expect(s.status).toBe('rejected');
+      const error = (s as PromiseRejectedResult).reason as AxiosError;
+      expect(error.response?.status).toBe(503);
+      expect(error.response?.data).toBe('upstream says 503');
+    }
+  });
+
+  it('a connection reset without a stale entry is shared too: one upstream call, each caller an error of its own', async () => {
+    upstream.route('/reset', send.delayed(100, send.reset()));
+    const https = fleet();
+    const settled = await Promise.allSettled(
+      https.flatMap((http) => Array.from({ length: 5 }, () => http.get('/reset'))),
+    );
+    expect(upstream.calls('/reset')).toBe(1);
+    for (const s of settled) {
+      const error = (s as PromiseRejectedResult).reason as AxiosError;
+      expect(axios.isAxiosError(error)).toBe(true);
+      expect(error.code).toBe('ECONNRESET');
+      expect(error.config?.url).toBe('/reset');
+      expect(error.response).toBeUndefined();
+    }
+    expect(new Set(settled.map((s) => (s as PromiseRejectedResult).reason)).size).toBe(15);
+  });
+
+  it('a lock whose leader died: the waiters take over when it expires, and one of them asks', async () => {
+    upstream.route('/orphan', send.json({ ok: true }));
+    const https = fleet({ flightTimeout: 300 });
+    const [a, b] = https as [AxiosInstance, AxiosInstance];
+    const key = await keyOf(a, '/orphan');
+    const calls = upstream.calls('/orphan');
+    // A process that took the lock and died: its lock expires after its flightTimeout.
+    await members[0]?.getOrLock?.(key, { key: lockKeyOf(key), token: 'dead.1', ttl: 300, read: false, outcomes: [] });
+    const answers = await Promise.all([a, b].flatMap((http) => Array.from({ length: 10 }, () => http.get('/orphan'))));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(upstream.calls('/orphan') - calls).toBe(1);
+  });
+
+  it("a waiter's own timeout ends its wait, as it would have ended its own request", async () => {
+    upstream.route('/slow', send.delayed(600, send.json({ slow: true })));
+    const [a, b] = fleet() as [AxiosInstance, AxiosInstance];
+    const order: string[] = [];
+    const leader = a.get('/slow', { timeout: 3_000 }).then((r) => order.push(`leader ${r.status}`));
+    // The leader's lock is in the store before the waiter reads.
+    await until(() => upstream.calls('/slow') === 1);
+    const waiter = b.get('/slow', { timeout: 150 }).catch((e: AxiosError) => order.push(`waiter ${e.code}`));
+    await Promise.all([leader, waiter]);
+    expect(order).toEqual(['waiter ECONNABORTED', 'leader 200']);
+    expect(upstream.calls('/slow')).toBe(1);
+  });
+}
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !done(); i++) await new Promise((r) => setTimeout(r, 2));
+}
