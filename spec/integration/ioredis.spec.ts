@@ -16,6 +16,7 @@ import { sleep } from '../helpers/time';
 import { startCluster, startRedisServer, type RedisGroup, type RedisProcess } from '../setup/redis-server';
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
+import { fleetTasks } from '../helpers/fleet';
 import { expectDebugLines } from '../helpers/debug-lines';
 import { runFixture } from '../helpers/fixtures';
 
@@ -87,6 +88,25 @@ describe.each(families)('$name', (family) => {
     describe('peek, clear and tags', () => {
       operatorTasks(() => redisStore(client));
     });
+
+    // One family is enough: the three share a driver (and the suite has a time budget).
+    if (family.name === 'ioredis 5') {
+      describe("coalesce: 'fleet' (three instances, each on a client of its own)", () => {
+        const members: Array<ReturnType<Family['single']>> = [];
+        beforeAll(async () => {
+          for (let i = 0; i < 3; i++) {
+            const member = family.single(redis.port);
+            member.on('error', () => undefined);
+            await ready(member);
+            members.push(member);
+          }
+        });
+        afterAll(async () => {
+          await Promise.all(members.map((m) => m.quit()));
+        });
+        fleetTasks(() => members.map((m) => redisStore(m)));
+      });
+    }
 
     describe('HTTP semantics', () => {
       const p = prefixes();
@@ -180,6 +200,26 @@ describe.each(families)('$name', (family) => {
     describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
       operatorTasks(() => redisStore(cluster));
     });
+
+    if (family.name === 'ioredis 5') {
+      describe("coalesce: 'fleet' (three instances, each on a Cluster client of its own)", () => {
+        const members: Array<ReturnType<Family['cluster']>> = [];
+        beforeAll(async () => {
+          for (let i = 0; i < 3; i++) {
+            const member = family.cluster(
+              group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
+            );
+            (member as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+            await ready(member);
+            members.push(member);
+          }
+        });
+        afterAll(async () => {
+          await Promise.all(members.map((m) => m.quit()));
+        });
+        fleetTasks(() => members.map((m) => redisStore(m)));
+      });
+    }
 
     it('writes the debug log, one line per request (NODE_DEBUG, ioredis 5 Cluster in a process of its own)', async () => {
       const env = {

@@ -7,6 +7,7 @@ import { prefixes } from '../helpers/redis';
 import { storeContract } from '../helpers/store-contract';
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
+import { fleetTasks } from '../helpers/fleet';
 import { expectDebugLines } from '../helpers/debug-lines';
 import { runFixture } from '../helpers/fixtures';
 import { missHitStale } from '../helpers/store-scenario';
@@ -41,6 +42,24 @@ describe('Redis Cluster (three masters started by the test)', () => {
 
   describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
     operatorTasks(() => redisStore(cluster));
+  });
+
+  describe("coalesce: 'fleet' (three instances, each on a cluster client of its own)", () => {
+    let members: RedisClusterType[] = [];
+    beforeAll(async () => {
+      members = await Promise.all(
+        [0, 1, 2].map(async () => {
+          const member = createCluster({ rootNodes: [{ url: group.urls[0] as string }] }) as RedisClusterType;
+          member.on('error', () => undefined);
+          await member.connect();
+          return member;
+        }),
+      );
+    });
+    afterAll(async () => {
+      await Promise.all(members.map((m) => m.close()));
+    });
+    fleetTasks(() => members.map((m) => redisStore(m)));
   });
 
   it('writes the debug log, one line per request (NODE_DEBUG, in a process of its own)', async () => {
