@@ -370,6 +370,7 @@ describe('lifecycle and validation', () => {
     ['isCacheable', true],
     ['staleIf', 'always'],
     ['coalesce', 'yes'],
+    ['coalesce', 'Fleet'],
     ['zeroCopy', 1],
     ['store', {}],
     ['tll', 5000], // unknown key (a typo)

@@ -4,7 +4,7 @@ import { writeUnlessNewer } from './store-io.js';
 import { staleLeft } from '../http/freshness.js';
 import type { CacheStoreEntry } from '../types.js';
 import { encodeForWrite, variantOf } from './write.js';
-import { flightFor } from './flights.js';
+import { inFlight } from './coalesce.js';
 
 /*
  * Failure backoff (FusionCache's fail-safe throttle, BentoCache's grace backoff, Varnish grace while
@@ -49,5 +49,5 @@ export function startBackoff(ctx: CacheContext, req: CacheRequest, entry: Entry)
  * its window still answers the other requests meanwhile (see http/freshness.ts evaluate).
  */
 export function probeOut(ctx: CacheContext, req: CacheRequest): boolean {
-  return flightFor(ctx, req, ctx.opts.flightTimeout) !== undefined;
+  return inFlight(ctx, req);
 }

@@ -1,6 +1,7 @@
 import type { RawResponse } from '../entry/response.js';
 import type { CacheContext, CacheRequest } from './context.js';
 import { flightFor, type Flight, type Outcome } from './flights.js';
+import { track } from './store-io.js';
 import { fitsOutcome, follow, takeOutcome } from './follow.js';
 import { fetchWithFallback, type CallHooks, type LeaderResult } from './upstream.js';
 import { ledElsewhere, takeLock } from './fleet.js';
@@ -111,4 +112,43 @@ async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent
   }
   if (result.own.ok) return result.own.value;
   throw result.own.error;
+}
+
+/** True while a request of this process for this key is in flight, and joinable (see flightFor). */
+export function inFlight(ctx: CacheContext, req: CacheRequest): boolean {
+  return flightFor(ctx, req, ctx.opts.flightTimeout) !== undefined;
+}
+
+/**
+ * Runs a request of the cache's own (a refresh) once per key however many callers ask: as a flight
+ * that true misses can join, and across the fleet once per fleet (a process whose lock another holds
+ * leaves the refresh to that one). False when one is already out here. `own()` captures the request
+ * (only when it will run); `run` resolves with the outcome for the flight's waiters; its rejection is
+ * published as 'retry' and handed to `failed`.
+ */
+export function leadInBackground(
+  ctx: CacheContext,
+  req: CacheRequest,
+  own: () => CacheRequest,
+  run: (own: CacheRequest, progress: () => void) => Promise<Outcome>,
+  failed: (error: unknown) => void,
+): boolean {
+  if (inFlight(ctx, req)) return false;
+  const leader = ctx.flights.lead(req.keys.primary, req.epoch);
+  const captured = own();
+  const job = (async (): Promise<Outcome> => {
+    if (ctx.fleet) {
+      await takeLock(ctx, captured);
+      if (ledElsewhere(ctx, captured)) return { kind: 'retry' };
+    }
+    return run(captured, () => leader.progress());
+  })().then(
+    (outcome) => leader.publish(outcome),
+    (error: unknown) => {
+      leader.publish({ kind: 'retry' });
+      failed(error);
+    },
+  );
+  track(ctx, job);
+  return true;
 }

@@ -3,8 +3,7 @@ import { askUser, type CacheContext, type CacheRequest } from './context.js';
 import { refreshRequest } from './own-request.js';
 import type { Entry } from '../entry/codec.js';
 import type { RawResponse } from '../entry/response.js';
-import { track } from './store-io.js';
-import { flightFor } from './flights.js';
+import { leadInBackground } from './coalesce.js';
 import { callUpstream, judge, mayShare, type Called } from './upstream.js';
 import type { UpstreamFailure } from '../types.js';
 import { storeAnswer, writeTiers } from './write.js';
@@ -69,22 +68,22 @@ export function keep(
 }
 
 /**
- * Refreshes both tiers in the background, once per key however many callers see the entry age:
- * the refresh is a flight that true misses can join. A failure is an 'error' event, never a rejection.
+ * Refreshes both tiers in the background, once per key however many callers see the entry age (once
+ * per fleet with coalesce: 'fleet'): the refresh is a flight that true misses can join. A failure is
+ * an 'error' event, never a rejection.
  */
 export function revalidate(ctx: CacheContext, req: CacheRequest): boolean {
   const key = req.keys.primary;
-  if (flightFor(ctx, req, ctx.opts.flightTimeout)) return false;
-  const leader = ctx.flights.lead(key, req.epoch);
-  const job = refresh(ctx, refreshRequest(req, ctx.opts.flightTimeout), () => leader.progress()).then(
-    (entry) => leader.publish(entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' }),
-    (error: unknown) => {
-      leader.publish({ kind: 'retry' });
-      ctx.events.emit('error', { op: 'revalidate', key, error });
+  return leadInBackground(
+    ctx,
+    req,
+    () => refreshRequest(req, ctx.opts.flightTimeout),
+    async (own, progress) => {
+      const entry = await refresh(ctx, own, progress);
+      return entry ? { kind: 'answer', entry, meta: { state: 'miss', key } } : { kind: 'alone' };
     },
+    (error) => ctx.events.emit('error', { op: 'revalidate', key, error }),
   );
-  track(ctx, job);
-  return true;
 }
 
 /** An error answer cacheControl keeps (a 404 with freshness, never a 5xx): a refresh that got it did not fail. */

@@ -4,6 +4,7 @@ import { attachStaleCache } from '../../lib/index';
 import { lockKeyOf } from '../../lib/flow/fleet';
 import { prefixes } from './redis';
 import { send, startUpstream, type Upstream } from './upstream';
+import { sleep } from './time';
 
 /**
  * coalesce: 'fleet' on a store: three instances, each on a client of its own (three processes as far
@@ -112,6 +113,31 @@ export function fleetTasks(stores: () => CacheStore[]): void {
     await Promise.all([leader, waiter]);
     expect(order).toEqual(['waiter ECONNABORTED', 'leader 200']);
     expect(upstream.calls('/slow')).toBe(1);
+  });
+  it('stale-while-revalidate: one refresh for the whole fleet, every caller answered at once', async () => {
+    upstream.route('/swr', send.delayed(100, send.json({ v: 1 })));
+    const https = fleet({ ttl: 200, staleWhileRevalidate: 60_000 });
+    await https[0]?.get('/swr');
+    await Promise.all(caches.map((c) => c.settled()));
+    await sleep(300); // real time: the entry's freshness is read on the clock, its Redis expiry is Redis's own
+    const answers = await Promise.all(https.flatMap((http) => Array.from({ length: 10 }, () => http.get('/swr'))));
+    expect(answers.every((r) => r.staleCache?.state === 'stale' && r.staleCache.cause === 'revalidating')).toBe(true);
+    await Promise.all(caches.map((c) => c.settled()));
+    expect(upstream.calls('/swr')).toBe(2);
+  });
+
+  it('a request that took the lock and was answered without the upstream (max-stale) frees it at once', async () => {
+    upstream.route('/kept', send.json({ kept: true }));
+    const [a] = fleet({ ttl: 100, staleTtl: 60_000 }) as [AxiosInstance];
+    const key = (await a.get('/kept')).staleCache?.key as string;
+    await Promise.all(caches.map((c) => c.settled()));
+    await sleep(200); // the primary entry is gone from Redis: the next read misses and takes the lock
+    const res = await a.get('/kept', { headers: { 'Cache-Control': 'max-stale' } });
+    expect(res.staleCache).toMatchObject({ state: 'stale', cause: 'max-stale' });
+    await Promise.all(caches.map((c) => c.settled()));
+    const probe = { key: lockKeyOf(key), token: 'probe.1', ttl: 1_000, read: false, outcomes: [] };
+    expect(await members[1]?.getOrLock?.(key, probe)).toMatchObject({ holder: 'probe.1' });
+    await members[1]?.unlock?.({ key: probe.key, token: 'probe.1' });
   });
 }
 

@@ -186,4 +186,49 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     expect(await s.get(`${prefix}:{f}:999`)).toBeNull();
     expect(await s.get(`${prefix}:{f}:soft`)).not.toBeNull(); // out of reach, as it was written
   });
+
+  it('getOrLock (fleet coalescing): the entry if there is one; else the lock, taken once, then named to others and marked as waited on', async () => {
+    const s = store();
+    if (!s.getOrLock || !s.unlock) return expect(s.getOrLock).toBeUndefined();
+    const key = `${p()}:{f}`;
+    const lock = { key: `${key}:l`, ttl: 60_000, read: true, outcomes: [] };
+    const binary = Buffer.from([0, 0x0a, 0xff, 0x7b]);
+    await s.set([{ key, value: binary, ttl: 60_000 }]);
+    const found = await s.getOrLock(key, { ...lock, token: 'a.1' });
+    expect(bytesOf(found.value)).toEqual(binary);
+    expect(found).toMatchObject({ outcome: null, holder: null });
+    await s.delete([key]);
+    expect(await s.getOrLock(key, { ...lock, token: 'a.2' })).toEqual({ outcome: null, value: null, holder: 'a.2' });
+    // Another process: told who holds it (and the holder learns it was waited on).
+    expect(await s.getOrLock(key, { ...lock, token: 'b.1' })).toEqual({ outcome: null, value: null, holder: 'a.2' });
+    expect(await s.getOrLock(key, { ...lock, token: 'b.2' })).toMatchObject({ holder: 'a.2' });
+    expect(await s.unlock({ key: lock.key, token: 'b.1' })).toBe('lost');
+    expect(await s.unlock({ key: lock.key, token: 'a.2' })).toBe('waited');
+    const outcome = { key: `${lock.key}.a.2`, value: Buffer.from([1, 0x0a, 0xfe]), ttl: 60_000 };
+    expect(await s.unlock({ key: lock.key, token: 'a.2', outcome })).toBe('released');
+    // The waiter finds the outcome it watches; a newcomer, which watches none, takes the free lock.
+    const watching = await s.getOrLock(key, { ...lock, token: 'b.3', outcomes: [outcome.key] });
+    expect(bytesOf(watching.outcome)).toEqual(outcome.value);
+    expect(await s.getOrLock(key, { ...lock, token: 'c.1' })).toMatchObject({ holder: 'c.1' });
+    // Nobody waited on c.1: released without an outcome; read: false takes a lock whatever the entry.
+    expect(await s.unlock({ key: lock.key, token: 'c.1' })).toBe('released');
+    await s.set([{ key, value: binary, ttl: 60_000 }]);
+    expect(await s.getOrLock(key, { ...lock, read: false, token: 'd.1' })).toMatchObject({
+      value: null,
+      holder: 'd.1',
+    });
+    await s.unlock({ key: lock.key, token: 'd.1' });
+    await s.delete([key, outcome.key]);
+  });
+
+  it('a lock expires after its ttl: the next getOrLock takes it', async () => {
+    const s = store();
+    if (!s.getOrLock) return expect(s.unlock).toBeUndefined();
+    const key = `${p()}:{f}`;
+    const lock = { key: `${key}:l`, ttl: 50, read: true, outcomes: [] };
+    expect(await s.getOrLock(key, { ...lock, token: 'a.1' })).toMatchObject({ holder: 'a.1' });
+    await sleep(120);
+    expect(await s.getOrLock(key, { ...lock, token: 'b.1' })).toMatchObject({ holder: 'b.1' });
+    await s.delete([lock.key]);
+  });
 }
