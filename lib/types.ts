@@ -106,6 +106,12 @@ export interface CacheStore {
    * caller encodes its outcome only when a waiter will read it.
    */
   unlock?(lock: StoreUnlock): Promise<'released' | 'waited' | 'lost'>;
+  /**
+   * Keeps the lock of `lock.token` for `lock.ttl` ms more from now, if that token still holds it: a
+   * leader whose answer is arriving is not raced. Optional: without it a lock lasts the ttl it was
+   * taken with.
+   */
+  extendLock?(lock: { key: string; token: string; ttl: number }): Promise<boolean>;
 }
 
 /** See CacheStore.getOrLock. */

@@ -294,7 +294,27 @@ export function releaseUnused(ctx: CacheContext, req: CacheRequest): void {
   releaseLock(ctx, key, { kind: 'retry' });
 }
 
-/** In-process flights whose leaders release this instance's fleet lock when they end. */
+/**
+ * Keeps this instance's lock for `key` while its flight shows progress (bytes of the answer arriving),
+ * at most once a third of flightTimeout: a leader whose answer is arriving is waited on across the
+ * fleet as in its own process, however long it takes.
+ */
+function extendLock(ctx: CacheContext, key: string): void {
+  const store = ctx.opts.store;
+  const token = ctx.fleet?.held.get(key);
+  if (!store.extendLock || token === undefined) return;
+  const ttl = ctx.opts.flightTimeout;
+  const lock = { key: lockKeyOf(key), token, ttl };
+  const what = { op: 'set' as const, key, keys: 1, bytes: 0 };
+  track(
+    ctx,
+    storeCall(ctx, what, () => store.extendLock?.(lock) ?? Promise.resolve(false), ctx.opts.storeTimeout).catch(
+      (error: unknown) => storeError(ctx, 'set', key, error),
+    ),
+  );
+}
+
+/** In-process flights whose leaders release this instance's fleet lock when they end, and keep it while they progress. */
 export function fleetCoalescer(ctx: () => CacheContext, inner: Coalescer): Coalescer {
   return {
     join: (key, maxSilence, accept) => inner.join(key, maxSilence, accept),
@@ -302,9 +322,16 @@ export function fleetCoalescer(ctx: () => CacheContext, inner: Coalescer): Coale
     lead(key, epoch, silent?: Flight): Leader {
       const leader = inner.lead(key, epoch, silent);
       let done = false;
+      let extended = performance.now();
       return {
         early: (outcome) => leader.early(outcome),
-        progress: () => leader.progress(),
+        progress: () => {
+          leader.progress();
+          const now = performance.now();
+          if (done || now - extended < ctx().opts.flightTimeout / 3) return;
+          extended = now;
+          extendLock(ctx(), key);
+        },
         publish(outcome) {
           leader.publish(outcome);
           if (done) return;

@@ -227,6 +227,13 @@ end
 return 'lost'
 `;
 
+// extendLock: the lock's expiry moved to ttl ms from now while this token holds it. KEYS: the lock. ARGV: token, ttl.
+const EXTEND_LOCK = `
+local h = redis.call('GET', KEYS[1])
+if h == ARGV[1] or h == ARGV[1] .. '*' then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 // Live keys one tag lists at the most: past it, an answer with that tag is not written (never a sweep).
 const MAX_TAGGED = 10_000;
 // Keys per DEL when a tag's keys are removed: a big tag never blocks Redis in one command.
@@ -408,6 +415,9 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       if (result !== 'released' && result !== 'waited' && result !== 'lost')
         throw new Error(`unlock answered ${result}`);
       return result;
+    },
+    async extendLock(lock) {
+      return Number(await evalOf(EXTEND_LOCK, [lock.key], [lock.token, String(px(lock.ttl))])) === 1;
     },
     async deletePrefixed(prefixes) {
       ready();

@@ -114,6 +114,22 @@ export function fleetTasks(stores: () => CacheStore[]): void {
     expect(order).toEqual(['waiter ECONNABORTED', 'leader 200']);
     expect(upstream.calls('/slow')).toBe(1);
   });
+  it('a leader whose answer is arriving keeps its lock past flightTimeout: no second request', async () => {
+    upstream.route('/trickle', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (++sent < 8) return void res.write(' ');
+        clearInterval(timer);
+        res.end('{"trickled":true}');
+      }, 100);
+    });
+    const https = fleet({ flightTimeout: 300 });
+    const answers = await Promise.all(https.flatMap((http) => Array.from({ length: 5 }, () => http.get('/trickle'))));
+    expect(answers.map((r) => r.data)).toEqual(Array(15).fill({ trickled: true }));
+    expect(upstream.calls('/trickle')).toBe(1);
+  });
+
   it('stale-while-revalidate: one refresh for the whole fleet, every caller answered at once', async () => {
     upstream.route('/swr', send.delayed(100, send.json({ v: 1 })));
     const https = fleet({ ttl: 200, staleWhileRevalidate: 60_000 });

@@ -221,6 +221,20 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     await s.delete([key, outcome.key]);
   });
 
+  it('extendLock keeps a lock for its holder only', async () => {
+    const s = store();
+    if (!s.getOrLock) return expect(s.extendLock).toBeUndefined();
+    const key = `${p()}:{f}`;
+    const lock = { key: `${key}:l`, ttl: 100, read: true, outcomes: [] };
+    expect(await s.getOrLock(key, { ...lock, token: 'a.1' })).toMatchObject({ holder: 'a.1' });
+    expect(await s.extendLock?.({ key: lock.key, token: 'b.1', ttl: 60_000 })).toBe(false);
+    await s.getOrLock(key, { ...lock, token: 'b.1' }); // waited on: 'a.1*'
+    expect(await s.extendLock?.({ key: lock.key, token: 'a.1', ttl: 60_000 })).toBe(true);
+    await sleep(200);
+    expect(await s.getOrLock(key, { ...lock, token: 'c.1' })).toMatchObject({ holder: 'a.1' });
+    await s.delete([lock.key]);
+  });
+
   it('a lock expires after its ttl: the next getOrLock takes it', async () => {
     const s = store();
     if (!s.getOrLock) return expect(s.unlock).toBeUndefined();
