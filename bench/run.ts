@@ -23,6 +23,7 @@ import {
   type Target,
 } from './contenders.js';
 import { concurrent, interleaved, latency, sequential, type Op } from './measure.js';
+import { fleetBench, fleetMarkdown } from './fleet.js';
 import { outageBench, outageMarkdown } from './outage.js';
 import { revalidationBench, revalidationMarkdown } from './revalidation.js';
 import { channelsBench, channelsMarkdown } from './channels.js';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     ['axios-stale-cache, memory, zeroCopy', () => oursMemory(fixed, { zeroCopy: true })],
     ['axios-stale-cache, Redis', () => oursRedis(fixed, oursClient)],
     ['axios-stale-cache, Redis, zeroCopy', () => oursRedis(fixed, oursClient, { zeroCopy: true })],
+    ["axios-stale-cache, Redis, coalesce: 'fleet'", () => oursRedis(fixed, oursClient, { coalesce: 'fleet' })],
     ['axios-cache-interceptor, memory', () => aciMemory(fixed)],
     ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
   ];
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
     ['plain axios + one node-redis GET first (Redis miss floor)', () => getFirst(axios.create(server), rawClient)],
     ['axios-stale-cache, memory', () => oursMemory(server)],
     ['axios-stale-cache, Redis', () => oursRedis(server, oursClient)],
+    ["axios-stale-cache, Redis, coalesce: 'fleet'", () => oursRedis(server, oursClient, { coalesce: 'fleet' })],
     ['axios-cache-interceptor, memory', () => aciMemory(server)],
     ['axios-cache-interceptor, Redis', () => aciRedis(server, aciClient)],
   ];
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
   // 3. Redis commands per hit and per miss, counted by the server.
   for (const [name, make] of [
     ['axios-stale-cache, Redis', () => oursRedis(fixed, oursClient)],
+    ["axios-stale-cache, Redis, coalesce: 'fleet'", () => oursRedis(fixed, oursClient, { coalesce: 'fleet' })],
     ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
   ] as Array<[string, () => AxiosInstance]>) {
     const http = make();
@@ -251,6 +255,8 @@ async function main(): Promise<void> {
   log('outage: upstream hang, 503 storm, three instances, Redis paused');
   const outage = await outageBench(redisUrl);
   const revalidation = await revalidationBench(oursClient, quick ? 100 : 300);
+  log('fleet: three instances, identical misses');
+  const fleet = await fleetBench(redisUrl);
   log('channels: the hit path observed');
   const channels = await channelsBench(HITS_SEQ, HITS_C50, RUNS);
 
@@ -267,6 +273,7 @@ async function main(): Promise<void> {
   const comp = r('axios + node-redis GET in an adapter (composition floor)');
   const oursRZ = r('axios-stale-cache, Redis, zeroCopy');
   const oursMZ = r('axios-stale-cache, memory, zeroCopy');
+  const oursRF = r("axios-stale-cache, Redis, coalesce: 'fleet'");
   const hitFloorSum = (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0); // the target's denominator
   const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b ? a / b : undefined);
   const targets: Array<[string, number | undefined, string, ((v: number) => boolean)?]> = [
@@ -321,6 +328,26 @@ async function main(): Promise<void> {
     ['  axios-cache-interceptor, same ratio', ratio(aciR.missP50, plain.missP50), '(reference)'],
     ['Redis round trips per hit', oursR.rtHit, '1', (v) => v === 1],
     ['Redis round trips per miss', oursR.rtMiss, '2', (v) => v === 2],
+    ["  coalesce: 'fleet', per hit", oursRF.rtHit, '1', (v) => v === 1],
+    ["  coalesce: 'fleet', per miss", oursRF.rtMiss, '2', (v) => v === 2],
+    ["Redis hit throughput, coalesce: 'fleet' / true, sequential", ratio(oursRF.hitSeq, oursR.hitSeq), '(reference)'],
+    [
+      "Redis hit throughput, coalesce: 'fleet' / true, concurrency 50",
+      ratio(oursRF.hitC50, oursR.hitC50),
+      '(reference)',
+    ],
+    [
+      "3 instances × 50 identical misses, coalesce: 'fleet': upstream calls",
+      fleet.find((x) => x.scenario.startsWith('3 instances × 50') && x.contender.includes("'fleet'"))?.upstreamCalls,
+      '1',
+      (v) => v === 1,
+    ],
+    [
+      "3 instances × 20 identical misses on a 503, coalesce: 'fleet': upstream calls",
+      fleet.find((x) => x.scenario.startsWith('3 instances × 20') && x.contender.includes("'fleet'"))?.upstreamCalls,
+      '<= 3',
+      (v) => v <= 3,
+    ],
     ['upstream calls for 200 concurrent identical misses', oursM.coalesced, '1', (v) => v === 1],
     [
       'memory-store entries after 100,000 URLs (default maxEntries 10,000)',
@@ -340,7 +367,7 @@ async function main(): Promise<void> {
     '| contender | hits/s seq | hits/s c=50 | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | Redis cmds per hit | per miss | upstream calls, 200 concurrent misses | memory (heap + external) after 100k URLs | hit data |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|');
-  for (const x of [floor, rawRow, comp, plain, missFloor, oursM, oursMZ, oursR, oursRZ, aciM, aciR]) {
+  for (const x of [floor, rawRow, comp, plain, missFloor, oursM, oursMZ, oursR, oursRZ, oursRF, aciM, aciR]) {
     lines.push(
       `| ${x.name} | ${fmt(x.hitSeq)} | ${fmt(x.hitC50)} | ${fmt(x.hitP50, 1)} | ${fmt(x.hitP99, 1)} | ${fmt(x.missP50)} | ${fmt(x.missP99)} | ${x.cmdsHit ?? '–'} | ${x.cmdsMiss ?? '–'} | ${fmt(x.coalesced)} | ${x.heapMiB === undefined ? '–' : `${fmt(x.heapMiB, 1)} MiB (${fmt(x.heapEntries)} entries)`} | ${x.copies ?? '–'} |`,
     );
@@ -354,6 +381,7 @@ async function main(): Promise<void> {
   }
   lines.push('', ...outageMarkdown(outage));
   lines.push('', ...revalidationMarkdown(revalidation));
+  lines.push('', ...fleetMarkdown(fleet));
   lines.push('', ...channelsMarkdown(channels));
   const md = lines.join('\n');
   console.log(md);
@@ -369,6 +397,7 @@ async function main(): Promise<void> {
         outage,
         revalidation,
         channels,
+        fleet,
       },
       null,
       2,
