@@ -94,16 +94,17 @@ export interface CacheStore {
   /**
    * Fleet coalescing (`coalesce: 'fleet'`), in one round trip: the first of `lock.outcomes` that holds
    * a value; else `key`'s value (unless `lock.read` is false); else the lock at `lock.key`, taken
-   * for `lock.token` for `lock.ttl` ms when no one holds it, and marked as waited on when another
-   * token does. Every key shares `key`'s hash tag. Optional, with `unlock`: without them
-   * `'fleet'` coalesces in process only.
+   * for `lock.token` for `lock.ttl` ms when no one holds it, and marked as waited on (with
+   * `lock.wait`) when another owner's token does. Every key shares `key`'s hash tag. Optional, with
+   * `unlock`: without them `'fleet'` coalesces in process only.
    */
   getOrLock?(key: string, lock: StoreLock): Promise<LockedRead>;
   /**
    * Ends the flight of `lock.token`: removes the lock if that token holds it. When someone waited on
    * it and `outcome` is given, the outcome is stored first (under `outcome.key`, for `outcome.ttl` ms);
    * when someone waited and no outcome is given, resolves `'waited'` and keeps the lock, so that the
-   * caller encodes its outcome only when a waiter will read it.
+   * caller encodes its outcome only when a waiter will read it. `'lost'`: the token no longer holds
+   * it (it expired); an outcome given is stored all the same, for whoever still watches the flight.
    */
   unlock?(lock: StoreUnlock): Promise<'released' | 'waited' | 'lost'>;
   /**
@@ -117,10 +118,13 @@ export interface CacheStore {
 /** See CacheStore.getOrLock. */
 export interface StoreLock {
   key: string;
+  /** `<owner>.<n>`: the owner is one cache instance; a lock held by the caller's own owner is never marked. */
   token: string;
   ttl: number;
   /** Read the entry key first, and take the lock only when it holds nothing. */
   read: boolean;
+  /** Mark the lock as waited on when another owner holds it (the caller will wait for its outcome). */
+  wait: boolean;
   /** Where the flights this caller waits on leave their outcomes. */
   outcomes: ReadonlyArray<string>;
 }

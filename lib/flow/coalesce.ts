@@ -68,8 +68,9 @@ function finalOf(req: CacheRequest, flight: Flight): { outcome: Promise<Final>; 
  */
 async function lead(ctx: CacheContext, req: CacheRequest, share: boolean, silent?: Flight): Promise<RawResponse> {
   const leader = share ? ctx.flights.lead(req.keys.primary, req.epoch, silent) : undefined;
-  // Across the fleet: the lock, unless the primary read already tried (its entry was there but of no use).
-  if (leader && ctx.fleet && req.fleetHolder === undefined) await takeLock(ctx, req);
+  // Across the fleet: the lock, unless the primary read already tried, or found the URL's answers
+  // vary (a flight for another variant would not answer this one).
+  if (leader && ctx.fleet && req.fleetHolder === undefined && !req.varies) await takeLock(ctx, req, true);
   const abort = silent ? new AbortController() : undefined;
   const hooks: CallHooks = { progress: leader && (() => leader.progress()), signal: abort?.signal };
   const call = (): Promise<LeaderResult> => {
@@ -138,7 +139,7 @@ export function leadInBackground(
   const captured = own();
   const job = (async (): Promise<Outcome> => {
     if (ctx.fleet) {
-      await takeLock(ctx, captured);
+      await takeLock(ctx, captured, false);
       if (ledElsewhere(ctx, captured)) return { kind: 'retry' };
     }
     return run(captured, () => leader.progress());

@@ -80,6 +80,8 @@ export interface CacheRequest {
    * took it; see fleet.ts), or undefined when the read found an entry or did not lock.
    */
   fleetHolder?: string | undefined;
+  /** The primary read found another variant of the URL's answer at its base key (a response Vary). */
+  varies?: boolean;
   /** Invalidation sequence number when the request started (see invalidations.ts). */
   readonly epoch: number;
   /** performance.now() at dispatch. */

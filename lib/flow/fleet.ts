@@ -3,13 +3,10 @@ import { CanceledError } from 'axios';
 import type { CacheContext, CacheRequest, TrackedConfig } from './context.js';
 import type { Coalescer, Flight, Leader, Outcome } from './flights.js';
 import { decodeOutcome, encodeOutcome } from './outcome-codec.js';
-import { storeCall, track } from './store-io.js';
+import { isStoredValue, readValue, storeCall, track } from './store-io.js';
 import { storeError } from './store-errors.js';
 import { timeLeft } from './own-request.js';
-import { decodeValue } from './tiers.js';
-import { fitsRedirects } from './stale.js';
-import { ageOf, evaluate } from '../http/freshness.js';
-import type { CacheStore, LockedRead, StoredValue } from '../types.js';
+import type { CacheStore, LockedRead, StoredValue, StoreLock } from '../types.js';
 
 /*
  * Fleet coalescing (`coalesce: 'fleet'`): identical misses in every process sharing the store reach
@@ -73,6 +70,28 @@ function outcomeKeyOf(primary: string, token: string): string {
   return `${primary}:l.${token}`;
 }
 
+/** One getOrLock, bounded and through the breaker; rejects when the store fails or is slow. */
+function lockCall(
+  ctx: CacheContext,
+  store: FleetStore,
+  key: string,
+  lock: StoreLock,
+  budget: number,
+): Promise<LockedRead> {
+  return storeCall(ctx, { op: 'get', key, keys: 1, bytes: 0 }, () => store.getOrLock(key, lock), budget);
+}
+
+function lockOf(
+  ctx: CacheContext,
+  key: string,
+  token: string,
+  read: boolean,
+  wait: boolean,
+  outcomes: string[] = [],
+): StoreLock {
+  return { key: lockKeyOf(key), token, ttl: ctx.opts.flightTimeout, read, wait, outcomes };
+}
+
 /**
  * The primary read with the lock (see CacheStore.getOrLock), within `budget` ms: the value, and the
  * lock's holder noted on the request. Undefined (reported) when the store fails or is slow: a miss
@@ -85,12 +104,7 @@ export async function lockingRead(ctx: CacheContext, req: CacheRequest, budget: 
   const key = req.keys.primary;
   const token = fleet.next();
   try {
-    const read = await storeCall(
-      ctx,
-      { op: 'get', key, keys: 1, bytes: 0 },
-      () => store.getOrLock(key, { key: lockKeyOf(key), token, ttl: ctx.opts.flightTimeout, read: true, outcomes: [] }),
-      budget,
-    );
+    const read = await lockCall(ctx, store, key, lockOf(ctx, key, token, true, true), budget);
     noteHolder(ctx, req, read.holder, token);
     return read.value ?? undefined;
   } catch (error) {
@@ -106,22 +120,17 @@ function noteHolder(ctx: CacheContext, req: CacheRequest, holder: string | null,
 
 /**
  * Takes the lock for a request whose primary read found an entry it may not use (an expired one, a
- * backoff marker past its window): one more round trip, only then. Undefined when the store fails.
+ * backoff marker past its window): one more round trip, only then. With `wait`, a lock another owner
+ * holds is marked as waited on (this request will follow that flight). Nothing when the store fails.
  */
-export async function takeLock(ctx: CacheContext, req: CacheRequest): Promise<void> {
+export async function takeLock(ctx: CacheContext, req: CacheRequest, wait: boolean): Promise<void> {
   const store = fleetStore(ctx);
   const fleet = ctx.fleet;
   if (!store || !fleet || req.fleetHolder !== undefined) return;
   const key = req.keys.primary;
   const token = fleet.next();
   try {
-    const read = await storeCall(
-      ctx,
-      { op: 'get', key, keys: 1, bytes: 0 },
-      () =>
-        store.getOrLock(key, { key: lockKeyOf(key), token, ttl: ctx.opts.flightTimeout, read: false, outcomes: [] }),
-      ctx.opts.storeTimeout,
-    );
+    const read = await lockCall(ctx, store, key, lockOf(ctx, key, token, false, wait), ctx.opts.storeTimeout);
     noteHolder(ctx, req, read.holder, token);
   } catch (error) {
     storeError(ctx, 'get', key, error);
@@ -137,8 +146,11 @@ export function ledElsewhere(ctx: CacheContext, req: CacheRequest): boolean {
 /** How a wait on a flight led elsewhere ended. */
 export type Elsewhere =
   | { kind: 'outcome'; outcome: Outcome }
-  /** The lock is this instance's now, or the store cannot tell: this leader asks the upstream. */
-  | { kind: 'lead' }
+  /**
+   * This leader asks the upstream: the lock is this instance's now, or the store cannot tell.
+   * `watched`: flights whose lock expired under them, whose outcome may still land first.
+   */
+  | { kind: 'lead'; watched: string[] }
   /** The caller's own timeout ran out first. */
   | { kind: 'timeout' };
 
@@ -150,84 +162,103 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
   const store = fleetStore(ctx);
   const fleet = ctx.fleet;
   const holder = req.fleetHolder;
-  if (!store || !fleet || holder === undefined) return { kind: 'lead' };
+  if (!store || !fleet || holder === undefined) return { kind: 'lead', watched: [] };
   const key = req.keys.primary;
-  const watched = [holder];
+  let watched = [holder];
   const left = timeLeft(req);
   const since = performance.now();
   const deadline = left === undefined ? Number.POSITIVE_INFINITY : since + left;
   let delay = FIRST_POLL_MS;
   try {
     for (;;) {
-      const wait = Math.min(delay, deadline - performance.now());
-      if (wait <= 0) return { kind: 'timeout' };
-      await pause(Math.ceil(wait), req.config);
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return { kind: 'timeout' };
+      if (delay > 0) await pause(Math.ceil(Math.min(delay, remaining)), req.config);
+      delay = Math.max(FIRST_POLL_MS, Math.min(delay * 2, MAX_POLL_MS));
       const token = fleet.next();
+      const lock = lockOf(
+        ctx,
+        key,
+        token,
+        false,
+        true,
+        watched.map((t) => outcomeKeyOf(key, t)),
+      );
       let read: LockedRead;
       try {
-        read = await storeCall(
-          ctx,
-          { op: 'get', key, keys: 1, bytes: 0 },
-          () =>
-            store.getOrLock(key, {
-              key: lockKeyOf(key),
-              token,
-              ttl: ctx.opts.flightTimeout,
-              read: true,
-              outcomes: watched.map((t) => outcomeKeyOf(key, t)),
-            }),
-          ctx.opts.storeTimeout,
-        );
+        read = await lockCall(ctx, store, key, lock, ctx.opts.storeTimeout);
       } catch (error) {
         storeError(ctx, 'get', key, error);
-        return { kind: 'lead' };
+        return { kind: 'lead', watched: [] };
       }
       if (read.outcome !== null) {
         const outcome = outcomeOf(ctx, key, read.outcome);
         if (outcome.kind !== 'retry') return { kind: 'outcome', outcome };
-        // That leader gave up on its own limits: the lock is free, and the next poll may take it.
+        // That leader gave up on its own limits (or left what does not decode): the lock is free, and
+        // the next poll, at once, may take it.
         delay = 0;
-        watched.length = 0;
+        watched = [];
         continue;
       }
-      if (read.value !== null) return foundEntry(ctx, req, read.value);
-      if (read.holder === null) return { kind: 'lead' };
-      if (read.holder === token) {
+      const now = read.holder;
+      if (now === null) return { kind: 'lead', watched: [] }; // a store that read the entry anyway
+      if (now === token) {
         fleet.held.set(key, token);
-        return { kind: 'lead' };
+        return { kind: 'lead', watched };
       }
-      if (!watched.includes(read.holder)) watched.push(read.holder);
+      // Another request of this instance took the lock (the one before expired): it joins this flight,
+      // whose leader asks now, under that lock (released when this flight ends).
+      if (fleet.mine(now)) return { kind: 'lead', watched };
+      if (!watched.includes(now)) watched.push(now);
       if (watched.length > MAX_WATCHED) watched.shift();
       alive?.();
-      delay = Math.max(FIRST_POLL_MS, Math.min(delay * 2, MAX_POLL_MS));
     }
   } finally {
     req.waited += performance.now() - since;
   }
 }
 
-/** A stored outcome; one that does not decode is a retry (reported): this waiter asks for itself. */
+/** A stored outcome; one that does not decode is a retry (reported): the lock is free, one waiter asks. */
 function outcomeOf(ctx: CacheContext, key: string, value: StoredValue): Outcome {
   try {
     return decodeOutcome(value);
   } catch (error) {
     storeError(ctx, 'decode', key, error);
-    return { kind: 'alone' };
+    return { kind: 'retry' };
   }
 }
 
 /**
- * The entry a poll found (its outcome was gone, or its leader's process wrote it without one): a fresh
- * one answers as a hit; anything else sends this leader upstream.
+ * The outcome one of `tokens` left, polled (plain reads) until `stop` aborts: a flight whose lock
+ * expired under it may still answer first, and its answer is everyone's (as a silent flight's in
+ * process, see coalesce.ts). Never resolves otherwise.
  */
-function foundEntry(ctx: CacheContext, req: CacheRequest, value: StoredValue): Elsewhere {
-  const entry = decodeValue(ctx, req, req.keys.primary, value);
-  const now = Date.now();
-  if (!entry || !fitsRedirects(req, entry) || evaluate(entry, req.policy, req.directives, now) !== 'fresh') {
-    return { kind: 'lead' };
-  }
-  const meta = { state: 'hit' as const, key: req.keys.primary, storedAt: entry.storedAt, age: ageOf(entry, now) };
-  return { kind: 'outcome', outcome: { kind: 'answer', entry, meta } };
+export function watchOutcomes(
+  ctx: CacheContext,
+  req: CacheRequest,
+  tokens: string[],
+  stop: AbortSignal,
+): Promise<Outcome> {
+  const key = req.keys.primary;
+  return new Promise<Outcome>((resolve) => {
+    let delay = FIRST_POLL_MS;
+    let timer: NodeJS.Timeout | undefined;
+    stop.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    const poll = async (): Promise<void> => {
+      for (const token of tokens) {
+        if (stop.aborted) return;
+        const value = await readValue(ctx, outcomeKeyOf(key, token), ctx.opts.storeTimeout);
+        if (stop.aborted) return;
+        if (isStoredValue(value)) {
+          const outcome = outcomeOf(ctx, key, value);
+          if (outcome.kind !== 'retry') return resolve(outcome);
+        }
+      }
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+      timer = setTimeout(() => void poll(), delay);
+    };
+    timer = setTimeout(() => void poll(), delay);
+  });
 }
 
 /** Waits `ms`; rejects as axios would when the caller cancels meanwhile. */
@@ -259,8 +290,10 @@ function pause(ms: number, config: TrackedConfig): Promise<void> {
 
 /**
  * Releases the lock this instance holds for `key`, if any, leaving `outcome` for the processes that
- * waited on it (encoded only when one did). In the background; a failure is an 'error' event, and
- * the lock then expires on its own.
+ * waited on it (encoded only when one did, or when the lock expired under this flight: its waiters
+ * may still watch it). In the background, a turn of the event loop later: the answer's write, which
+ * the response interceptor sends meanwhile, reaches the store first, so that a newcomer finds the
+ * entry rather than a free lock. A failure is an 'error' event; the lock then expires on its own.
  */
 export function releaseLock(ctx: CacheContext, key: string, outcome: Outcome): void {
   const store = fleetStore(ctx);
@@ -269,17 +302,18 @@ export function releaseLock(ctx: CacheContext, key: string, outcome: Outcome): v
   ctx.fleet?.held.delete(key);
   const lock = { key: lockKeyOf(key), token };
   const release = async (): Promise<void> => {
-    if ((await store.unlock(lock)) !== 'waited') return;
+    await new Promise((resolve) => setImmediate(resolve));
+    const unlocked = () => store.unlock(lock);
+    const ended = await storeCall(ctx, { op: 'set', key, keys: 1, bytes: 0 }, unlocked, ctx.opts.storeTimeout);
+    if (ended === 'released') return;
     const value = encodeOutcome(outcome);
-    const ttl = Math.max(1_000, ctx.opts.flightTimeout);
-    await store.unlock({ ...lock, outcome: { key: outcomeKeyOf(key, token), value, ttl } });
+    const left = { key: outcomeKeyOf(key, token), value, ttl: Math.max(1_000, ctx.opts.flightTimeout) };
+    const what = { op: 'set' as const, key, keys: 1, bytes: value.byteLength };
+    await storeCall(ctx, what, () => store.unlock({ ...lock, outcome: left }), ctx.opts.storeTimeout);
   };
-  const what = { op: 'set' as const, key, keys: 1, bytes: 0 };
   track(
     ctx,
-    storeCall(ctx, what, release, 2 * ctx.opts.storeTimeout).catch((error: unknown) =>
-      storeError(ctx, 'set', key, error),
-    ),
+    release().catch((error: unknown) => storeError(ctx, 'set', key, error)),
   );
 }
 

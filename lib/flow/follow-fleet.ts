@@ -1,7 +1,7 @@
 import type { CacheContext, CacheRequest } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Leader, Outcome } from './flights.js';
-import { awaitElsewhere, type Elsewhere } from './fleet.js';
+import { awaitElsewhere, watchOutcomes, type Elsewhere } from './fleet.js';
 import { answerTimeout, fitsOutcome, takeOutcome, timeoutError } from './follow.js';
 import { answerFrom } from './answer.js';
 import { readStale, servesStale, staleMeta } from './stale.js';
@@ -61,9 +61,12 @@ async function settle(
 ): Promise<LeaderResult> {
   switch (end.kind) {
     case 'lead': {
-      if (!softApplies(req)) return fetchWithFallback(ctx, req, hooks);
-      const policy = softLeft === undefined ? req.policy : { ...req.policy, softTimeout: softLeft };
-      return softFetch(ctx, { ...req, policy }, hooks);
+      const own = softApplies(req)
+        ? { ...req, policy: softLeft === undefined ? req.policy : { ...req.policy, softTimeout: softLeft } }
+        : req;
+      const ask = (h: CallHooks): Promise<LeaderResult> =>
+        softApplies(req) ? softFetch(ctx, own, h) : fetchWithFallback(ctx, req, h);
+      return end.watched.length === 0 ? ask(hooks) : raceWatched(ctx, req, end.watched, hooks, ask);
     }
     case 'timeout':
       return {
@@ -81,6 +84,38 @@ async function settle(
       const alone = await fetchWithFallback(ctx, req);
       return { own: alone.own, shared: outcome };
     }
+  }
+}
+
+/**
+ * This leader's own request, raced with the flights whose lock expired under them (silent for
+ * flightTimeout): whichever answer lands first is everyone's, and this request is aborted if theirs
+ * does (as a second request for a silent flight in one process, see coalesce.ts).
+ */
+async function raceWatched(
+  ctx: CacheContext,
+  req: CacheRequest,
+  watched: string[],
+  hooks: CallHooks,
+  ask: (hooks: CallHooks) => Promise<LeaderResult>,
+): Promise<LeaderResult> {
+  const abort = new AbortController();
+  hooks.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  const stop = new AbortController();
+  const own = ask({ progress: hooks.progress, signal: abort.signal });
+  try {
+    const first = await Promise.race([
+      own.then((result) => ({ result })),
+      watchOutcomes(ctx, req, watched, stop.signal).then((outcome) => ({ outcome })),
+    ]);
+    if ('result' in first) return first.result;
+    const { outcome } = first;
+    if ((outcome.kind !== 'answer' && outcome.kind !== 'error') || !fitsOutcome(req, outcome)) return await own;
+    abort.abort();
+    own.catch(() => undefined);
+    return { own: await settled(takeOutcome(ctx, req, outcome)), shared: outcome };
+  } finally {
+    stop.abort();
   }
 }
 

@@ -74,6 +74,7 @@ export async function readTierWith(
 ): Promise<Entry | null> {
   const entry = await read(ctx, req, req.keys[tier]);
   if (!entry || fitsVary(req, entry)) return entry;
+  if (tier === 'primary') req.varies = true;
   // Other variants are only kept where invalidate() can find them (see write.ts).
   if (!ctx.opts.store.deletePrefixed || !entry.vary) return null;
   const other = await read(ctx, req, variantKeys(req.keys, variedDigest(req, entry.vary))[tier]);

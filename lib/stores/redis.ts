@@ -181,9 +181,10 @@ return members
 
 /*
  * getOrLock in one round trip (fleet coalescing): the outcome a flight waited on left, else the
- * entry (when asked to read it), else the lock: taken when free, else marked as waited on (a `*`
- * after its token, expiry kept) so that its holder stores its outcome for the waiters, and only then.
- * KEYS: the entry, the lock, then outcome keys. ARGV: token, ttl (ms), 1 to read the entry (else 0).
+ * entry (when asked to read it), else the lock: taken when free, else, when the caller will wait and
+ * the holder is another owner's (a token is `<owner>.<n>`), marked as waited on (a `*` after its
+ * token, expiry kept) so that its holder stores its outcome for the waiters, and only then.
+ * KEYS: the entry, the lock, then outcome keys. ARGV: token, ttl (ms), 1 to read the entry, 1 to wait.
  * Replies { kind, value }: 'o' an outcome, 'v' the entry, 'h' the holder's token.
  */
 const GET_OR_LOCK = script(`
@@ -191,8 +192,7 @@ for i = 3, #KEYS do
   local o = redis.call('GET', KEYS[i])
   if o then return {'o', o} end
 end
-local reads = ARGV[3] == '1'
-if reads then
+if ARGV[3] == '1' then
   local v = redis.call('GET', KEYS[1])
   if v then return {'v', v} end
 end
@@ -202,7 +202,8 @@ if not h then
   return {'h', ARGV[1]}
 end
 if string.sub(h, -1) == '*' then return {'h', string.sub(h, 1, -2)} end
-if reads then redis.call('SET', KEYS[2], h .. '*', 'KEEPTTL') end
+local owner = string.match(ARGV[1], '^(.*%.)')
+if ARGV[4] == '1' and string.sub(h, 1, #owner) ~= owner then redis.call('SET', KEYS[2], h .. '*', 'KEEPTTL') end
 return {'h', h}
 `);
 
@@ -401,7 +402,7 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       const reply = await driver.evalBytes(
         GET_OR_LOCK,
         [key, lock.key, ...lock.outcomes],
-        [lock.token, String(px(lock.ttl)), lock.read ? '1' : '0'],
+        [lock.token, String(px(lock.ttl)), lock.read ? '1' : '0', lock.wait ? '1' : '0'],
       );
       return lockedRead(reply);
     },

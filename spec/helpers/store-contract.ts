@@ -191,7 +191,7 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     const s = store();
     if (!s.getOrLock || !s.unlock) return expect(s.getOrLock).toBeUndefined();
     const key = `${p()}:{f}`;
-    const lock = { key: `${key}:l`, ttl: 60_000, read: true, outcomes: [] };
+    const lock = { key: `${key}:l`, ttl: 60_000, read: true, wait: true, outcomes: [] };
     const binary = Buffer.from([0, 0x0a, 0xff, 0x7b]);
     await s.set([{ key, value: binary, ttl: 60_000 }]);
     const found = await s.getOrLock(key, { ...lock, token: 'a.1' });
@@ -202,6 +202,8 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     // Another process: told who holds it (and the holder learns it was waited on).
     expect(await s.getOrLock(key, { ...lock, token: 'b.1' })).toEqual({ outcome: null, value: null, holder: 'a.2' });
     expect(await s.getOrLock(key, { ...lock, token: 'b.2' })).toMatchObject({ holder: 'a.2' });
+    // The holder's own owner reading is no waiter (its flight is the one it would wait on).
+    expect(await s.getOrLock(key, { ...lock, token: 'a.3' })).toMatchObject({ holder: 'a.2' });
     expect(await s.unlock({ key: lock.key, token: 'b.1' })).toBe('lost');
     expect(await s.unlock({ key: lock.key, token: 'a.2' })).toBe('waited');
     const outcome = { key: `${lock.key}.a.2`, value: Buffer.from([1, 0x0a, 0xfe]), ttl: 60_000 };
@@ -210,7 +212,8 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     const watching = await s.getOrLock(key, { ...lock, token: 'b.3', outcomes: [outcome.key] });
     expect(bytesOf(watching.outcome)).toEqual(outcome.value);
     expect(await s.getOrLock(key, { ...lock, token: 'c.1' })).toMatchObject({ holder: 'c.1' });
-    // Nobody waited on c.1: released without an outcome; read: false takes a lock whatever the entry.
+    // Its own owner's reads do not mark it: released without an outcome.
+    expect(await s.getOrLock(key, { ...lock, token: 'c.2' })).toMatchObject({ holder: 'c.1' });
     expect(await s.unlock({ key: lock.key, token: 'c.1' })).toBe('released');
     await s.set([{ key, value: binary, ttl: 60_000 }]);
     expect(await s.getOrLock(key, { ...lock, read: false, token: 'd.1' })).toMatchObject({
@@ -225,7 +228,7 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     const s = store();
     if (!s.getOrLock) return expect(s.extendLock).toBeUndefined();
     const key = `${p()}:{f}`;
-    const lock = { key: `${key}:l`, ttl: 100, read: true, outcomes: [] };
+    const lock = { key: `${key}:l`, ttl: 100, read: true, wait: true, outcomes: [] };
     expect(await s.getOrLock(key, { ...lock, token: 'a.1' })).toMatchObject({ holder: 'a.1' });
     expect(await s.extendLock?.({ key: lock.key, token: 'b.1', ttl: 60_000 })).toBe(false);
     await s.getOrLock(key, { ...lock, token: 'b.1' }); // waited on: 'a.1*'
@@ -239,7 +242,7 @@ export function storeContract(store: () => CacheStore, namespace = 'contract'): 
     const s = store();
     if (!s.getOrLock) return expect(s.unlock).toBeUndefined();
     const key = `${p()}:{f}`;
-    const lock = { key: `${key}:l`, ttl: 50, read: true, outcomes: [] };
+    const lock = { key: `${key}:l`, ttl: 50, read: true, wait: true, outcomes: [] };
     expect(await s.getOrLock(key, { ...lock, token: 'a.1' })).toMatchObject({ holder: 'a.1' });
     await sleep(120);
     expect(await s.getOrLock(key, { ...lock, token: 'b.1' })).toMatchObject({ holder: 'b.1' });

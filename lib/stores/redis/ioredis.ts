@@ -81,8 +81,9 @@ export function ioRedisDriver(client: IoRedisLike): RedisDriver {
     eval: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
     evalBytes: (script, keys, args) =>
       withScript(
-        () => client.callBuffer('EVALSHA', script.sha, keys.length, ...keys, ...args),
-        () => client.callBuffer('EVAL', script.source, keys.length, ...keys, ...args),
+        // Lower case: iovalkey adds its keyPrefix to the keys of 'evalsha', not of 'EVALSHA'.
+        () => client.callBuffer('evalsha', script.sha, keys.length, ...keys, ...args),
+        () => client.callBuffer('eval', script.source, keys.length, ...keys, ...args),
       ),
     async keysUnder(given, scanCount) {
       const prefix = keyPrefix + given;
