@@ -9,6 +9,7 @@ export {
   type RedisLike,
   type RedisMultiLike,
   type RedisStoreOptions,
+  type NearCacheOptions,
 } from './stores/redis.js';
 export {
   DEFAULT_CREDENTIAL_HEADERS,

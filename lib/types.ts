@@ -30,6 +30,11 @@ export interface CacheStore {
    */
   getSync?(key: string): StoredValue | null;
   /**
+   * A value this store holds in this process for `key` and knows to be current (a near cache kept
+   * coherent by the server's invalidations), synchronously; undefined: ask `get`. Optional.
+   */
+  peekSync?(key: string): StoredValue | undefined;
+  /**
    * True for a store in this process, which can be neither slow nor down: its calls get no bound and
    * no store breaker, and a write is done when `set` returns. Optional (false: a store across a network).
    */

@@ -48,7 +48,17 @@ export class DecodedEntries {
   /** The decoded entry for `value` read at `key`; throws EntryError for anything undecodable. */
   read(key: string, value: StoredValue): Entry {
     const known = this.lru.get(key);
-    if (known && (known.value === value || sameBytes(known.value, value))) return known.entry;
+    if (known && known.value === value) return known.entry;
+    if (known && sameBytes(known.value, value)) {
+      // The same bytes in a new object (a Redis read): keep the newer one and let the older go, so that
+      // a near cache holding this object and this cache never hold the bytes twice.
+      if (typeof value !== 'string') {
+        const body = known.entry.body;
+        known.entry.body = value.subarray(value.byteLength - body.byteLength);
+      }
+      known.value = value;
+      return known.entry;
+    }
     const entry = decodeEntry(value);
     entry.reusable = true;
     this.lru.set(key, { value, entry, weight: weigh(value, entry) });

@@ -153,6 +153,12 @@ export async function readValue(ctx: CacheContext, key: string, budget: number):
       if (!active(storeChannel)) return getSync.call(store, key);
       return await tracedStoreCall(ctx.source, 'get', key, 1, 0, async () => getSync.call(store, key));
     }
+    // A near cache's value (CacheStore.peekSync): current, here, at once.
+    const near = store.peekSync?.(key);
+    if (near !== undefined) {
+      if (!active(storeChannel)) return near;
+      return await tracedStoreCall(ctx.source, 'get', key, 1, 0, async () => near);
+    }
     if (budget <= 0) return undefined; // an earlier read used the budget up: the store is too slow today
     return await storeCall(ctx, { op: 'get', key, keys: 1, bytes: 0 }, () => store.get(key), budget);
   } catch (error) {

@@ -40,7 +40,8 @@ async function readOne(ctx: CacheContext, req: CacheRequest, key: string): Promi
 
 /** readOne, taking the fleet's lock for the request's base primary key when it holds nothing (fleet.ts). */
 async function readOneLocking(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
-  if (key !== req.keys.primary) return readOne(ctx, req, key);
+  // A near cache's value first: a hit takes no lock (and no round trip).
+  if (key !== req.keys.primary || ctx.opts.store.peekSync?.(key) !== undefined) return readOne(ctx, req, key);
   const started = performance.now();
   const value = await lockingRead(ctx, req, Math.ceil(req.storeBudget));
   req.storeBudget -= performance.now() - started;

@@ -3,6 +3,11 @@ import type { CacheStore, CacheStoreEntry, LockedRead, StoredValue, StoreIndex }
 import { asBuffer, hashTag, script, type RedisDriver } from './redis/driver.js';
 import { ioRedisDriver, isIoRedis, type IoRedisLike } from './redis/ioredis.js';
 import { isNodeRedis, nodeRedisDriver, type RedisLike } from './redis/node-redis.js';
+import type { NearCache, NearCacheOptions } from './redis/near.js';
+import { nodeRedisNear } from './redis/near-node-redis.js';
+import { ioRedisNear } from './redis/near-ioredis.js';
+
+export type { NearCacheOptions } from './redis/near.js';
 
 export type { IoRedisLike, IoRedisPipelineLike } from './redis/ioredis.js';
 export type { RedisLike, RedisMultiLike } from './redis/node-redis.js';
@@ -10,6 +15,13 @@ export type { RedisLike, RedisMultiLike } from './redis/node-redis.js';
 export interface RedisStoreOptions {
   /** SCAN page size for `invalidate()` of every vary variant on a single node or sentinel. */
   scanCount?: number;
+  /**
+   * The near cache: hits answered in this process, kept coherent by Redis's invalidations. On by
+   * default for a node-redis client made with `RESP: 3` and `clientSideCache`; for ioredis and
+   * iovalkey, `true` (or its bounds) turns it on (one more connection per node, for invalidations);
+   * `false` turns it off. @default true with a node-redis client-side cache, else false
+   */
+  nearCache?: boolean | NearCacheOptions;
 }
 
 function groupBySlot(keys: ReadonlyArray<string>): string[][] {
@@ -245,6 +257,51 @@ function px(ttl: number): number {
   return Number.isFinite(ttl) ? Math.max(1, Math.ceil(ttl)) : 0;
 }
 
+/** The near cache for this client, as `nearCache` asks (see RedisStoreOptions.nearCache). */
+function nearOf(client: unknown, driver: RedisDriver, option: RedisStoreOptions['nearCache']): NearCache | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && option !== true && (option === null || typeof option !== 'object')) {
+    throw new TypeError(
+      `axios-stale-cache: redisStore options.nearCache must be a boolean or { maxEntries, maxBytes }, got ${String(option)}`,
+    );
+  }
+  const bounds = typeof option === 'object' ? nearBounds(option) : {};
+  if (isNodeRedis(client)) {
+    const near = nodeRedisNear(client, bounds);
+    if (!near && option !== undefined) {
+      throw new TypeError(
+        'axios-stale-cache: redisStore options.nearCache needs a node-redis client made with RESP: 3 and clientSideCache',
+      );
+    }
+    return near;
+  }
+  if (option === undefined) return undefined;
+  const node = client as { duplicate?: unknown };
+  if (typeof node.duplicate !== 'function' && !driver.cluster) {
+    throw new TypeError('axios-stale-cache: redisStore options.nearCache needs an ioredis or iovalkey client');
+  }
+  return ioRedisNear(client, driver.cluster, driver.unprefixed, bounds);
+}
+
+function nearBounds(option: NearCacheOptions): NearCacheOptions {
+  for (const name of Object.keys(option)) {
+    if (name !== 'maxEntries' && name !== 'maxBytes') {
+      throw new TypeError(
+        `axios-stale-cache: unknown option redisStore options.nearCache.${name} (expected maxEntries or maxBytes)`,
+      );
+    }
+  }
+  for (const name of ['maxEntries', 'maxBytes'] as const) {
+    const v = option[name];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) {
+      throw new TypeError(
+        `axios-stale-cache: redisStore options.nearCache.${name} must be an integer >= 1, got ${String(v)}`,
+      );
+    }
+  }
+  return option;
+}
+
 /** The driver of a supported client, by its shape. */
 function driverFor(client: unknown): RedisDriver {
   if (isNodeRedis(client)) return nodeRedisDriver(client);
@@ -269,9 +326,12 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
   if (options === null || typeof options !== 'object')
     throw new TypeError('axios-stale-cache: redisStore options must be an object');
   for (const name of Object.keys(options)) {
-    if (name !== 'scanCount')
-      throw new TypeError(`axios-stale-cache: unknown option redisStore options.${name} (expected scanCount)`);
+    if (name !== 'scanCount' && name !== 'nearCache')
+      throw new TypeError(
+        `axios-stale-cache: unknown option redisStore options.${name} (expected scanCount or nearCache)`,
+      );
   }
+  const near = nearOf(client, driver, options.nearCache);
   const scanCount = options.scanCount ?? 1000;
   if (!Number.isSafeInteger(scanCount) || scanCount < 1) {
     throw new TypeError(
@@ -303,8 +363,14 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
     // Not async: the client's own promise is returned as is (one microtask less on every hit).
     get(key) {
       if (!driver.ready()) return Promise.reject(new RedisNotReadyError());
-      return driver.get(key);
+      if (!near) return driver.get(key);
+      const ticket = near.ticket();
+      return driver.get(key).then((value) => {
+        if (value !== null) near.fill(key, value, ticket);
+        return value;
+      });
     },
+    ...(near ? { peekSync: (key: string) => (driver.ready() ? near.peek(key) : undefined) } : {}),
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
       if (entries.length === 0) return;
       ready();

@@ -1,0 +1,174 @@
+import { nearCache, type NearCache, type NearCacheOptions } from './near.js';
+
+/*
+ * The near cache on ioredis and iovalkey, which have no client-side cache of their own (and speak
+ * RESP2, where invalidations cannot share the command connection): each node's command connection
+ * runs `CLIENT TRACKING ON REDIRECT <id>`, where <id> is a connection of ours to the same node
+ * subscribed to `__redis__:invalidate`. Redis then tracks every key this process reads there and
+ * publishes each one's invalidation (changed, deleted, expired, evicted) to that subscriber.
+ *
+ * Default tracking, not BCAST: a process hears only of keys it has read (BCAST would send every
+ * process every write under the prefixes, the fleet's whole write traffic times its size), and the
+ * store needs no prefixes. The cost is one more connection per node and process.
+ *
+ * The promise holds only while both connections hold: the near cache answers nothing, and is flushed,
+ * from the moment either is lost until tracking is on again with the subscriber's new id (a
+ * reconnected command connection tracks nothing; a reconnected subscriber has another id). On a
+ * Cluster every master gets the same, and any change of the topology flushes the lot.
+ */
+
+type Reply = Promise<unknown>;
+
+/** What the tracking needs of one ioredis or iovalkey connection (a Redis, or a node of a Cluster). */
+export interface IoNodeLike {
+  readonly status: string;
+  call(command: string, ...args: string[]): Reply;
+  duplicate(): IoSubscriberLike;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  readonly options?: { host?: string; port?: number };
+}
+
+interface IoSubscriberLike {
+  readonly status: string;
+  call(command: string, ...args: string[]): Reply;
+  subscribe(channel: string): Reply;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  disconnect(): void;
+}
+
+interface IoClusterEventsLike {
+  nodes(role?: string): IoNodeLike[];
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+const CHANNEL = '__redis__:invalidate';
+
+/**
+ * Tracking for one node's command connection; `unprefixed` strips an ioredis keyPrefix. `tracking`
+ * hears whether Redis tracks this node's reads now (false the moment either connection is lost).
+ * Returns what stops it.
+ */
+function trackNode(
+  node: IoNodeLike,
+  near: NearCache,
+  unprefixed: (key: string) => string,
+  tracking: (on: boolean) => void,
+): () => void {
+  let closed = false;
+  let subscriberId: string | undefined;
+  const subscriber = node.duplicate();
+  subscriber.on('error', () => undefined); // a lost subscriber is handled below, never thrown
+  subscriber.on('messageBuffer', (channel: unknown, keys: unknown) => {
+    if (String(channel) !== CHANNEL) return;
+    if (!Array.isArray(keys)) return near.flush(); // a flush of the whole node (FLUSHALL)
+    for (const key of keys) near.invalidate(unprefixed(String(key)));
+  });
+  let attempt = 0;
+  const lost = (): void => {
+    attempt++;
+    tracking(false);
+  };
+  const track = async (): Promise<void> => {
+    const mine = ++attempt;
+    if (closed || node.status !== 'ready' || subscriber.status !== 'ready' || subscriberId === undefined) return;
+    try {
+      await node.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subscriberId);
+      // Only the latest attempt, with nothing lost since it began, makes this node coherent.
+      if (mine === attempt && !closed) tracking(true);
+    } catch {
+      lost();
+    }
+  };
+  subscriber.on('ready', () => {
+    void (async () => {
+      try {
+        subscriberId = String(await subscriber.call('CLIENT', 'ID'));
+        await subscriber.subscribe(CHANNEL);
+        await track();
+      } catch {
+        lost();
+      }
+    })();
+  });
+  node.on('ready', () => void track());
+  for (const emitter of [node, subscriber]) {
+    for (const event of ['close', 'reconnecting', 'end']) emitter.on(event, lost);
+  }
+  const stop = (): void => {
+    closed = true;
+    lost();
+    subscriber.disconnect();
+  };
+  node.on('end', stop);
+  if (node.status === 'ready') void track();
+  return stop;
+}
+
+/** A near cache on an ioredis or iovalkey Redis or Cluster, kept by CLIENT TRACKING (see above). */
+export function ioRedisNear(
+  client: unknown,
+  cluster: boolean,
+  unprefixed: (key: string) => string,
+  options: NearCacheOptions,
+): NearCache {
+  const near = nearCache(options);
+  // Coherent only while every node's reads are tracked; flushed whenever one's may not have been.
+  const states = new Map<IoNodeLike, boolean>();
+  const update = (node: IoNodeLike, on: boolean): void => {
+    const was = near.coherent;
+    states.set(node, on);
+    const all = states.size > 0 && [...states.values()].every(Boolean);
+    if (!on || !all) near.flush();
+    if (all && !was) near.flush();
+    near.coherent = all;
+  };
+  if (!cluster) {
+    const node = client as IoNodeLike;
+    trackNode(node, near, unprefixed, (on) => update(node, on));
+    return near;
+  }
+  const tracked = new Map<IoNodeLike, () => void>();
+  const events = client as IoClusterEventsLike;
+  // Each master's connection, now and whenever the topology changes (which flushes everything).
+  const refresh = (): void => {
+    near.flush();
+    const masters = new Set(events.nodes('master'));
+    for (const [node, stop] of tracked) {
+      if (masters.has(node)) continue;
+      stop();
+      tracked.delete(node);
+      states.delete(node);
+    }
+    for (const node of masters) {
+      if (tracked.has(node)) continue;
+      states.set(node, false);
+      tracked.set(
+        node,
+        trackNode(node, near, unprefixed, (on) => update(node, on)),
+      );
+    }
+    near.coherent = states.size > 0 && [...states.values()].every(Boolean);
+  };
+  // ioredis refreshes its slot map now and then ('refresh'): only a map that changed flushes.
+  const layoutOf = (): string =>
+    (client as { slots?: ReadonlyArray<ReadonlyArray<string> | undefined> }).slots
+      ?.map((s) => s?.[0] ?? '')
+      .join(',') ?? '';
+  let layout = layoutOf();
+  for (const event of ['+node', '-node', 'ready']) events.on(event, refresh);
+  events.on('refresh', () => {
+    const now = layoutOf();
+    if (now === layout) return;
+    layout = now;
+    refresh();
+  });
+  events.on('end', () => {
+    for (const stop of tracked.values()) stop();
+    tracked.clear();
+    states.clear();
+    near.coherent = false;
+    near.flush();
+  });
+  refresh();
+  return near;
+}
