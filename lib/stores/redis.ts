@@ -280,7 +280,7 @@ function nearOf(client: unknown, driver: RedisDriver, option: RedisStoreOptions[
   if (typeof node.duplicate !== 'function' && !driver.cluster) {
     throw new TypeError('axios-stale-cache: redisStore options.nearCache needs an ioredis or iovalkey client');
   }
-  return ioRedisNear(client, driver.cluster, driver.unprefixed, bounds);
+  return ioRedisNear(client, driver.cluster, driver.unprefixed, driver.scopeOf, bounds);
 }
 
 function nearBounds(option: NearCacheOptions): NearCacheOptions {

@@ -26,7 +26,7 @@ export async function getsOf(admin: RedisClientType): Promise<number> {
  * Redis can tell), against a real HTTP server. `stores()` gives one store per instance, with the near
  * cache on.
  */
-export function nearTasks(stores: () => [CacheStore, CacheStore], server: () => NearServer): void {
+export function nearTasks(stores: () => [CacheStore, CacheStore], server: () => NearServer, canKill = true): void {
   let upstream: Upstream;
   const caches: StaleCacheHandle[] = [];
   let own: Partial<StaleCacheOptions>;
@@ -122,19 +122,20 @@ export function nearTasks(stores: () => [CacheStore, CacheStore], server: () => 
     expect(res.staleCache).toMatchObject({ state: 'stale', cause: 'revalidating' });
   });
 
-  it('a lost connection flushes the near cache before it answers again', async () => {
-    const [a, b] = pair();
-    await a?.http.get('/items');
-    await a?.cache.settled();
-    await b?.http.get('/items');
-    expect(await stateOf(b!.http, '/items')).toBe('hit');
-    const key = (await b!.http.get('/items')).staleCache?.key as string;
-    // B's connection goes, and while it is down its key changes: that invalidation never reaches B.
-    const kill = server().kill;
-    if (!kill) return;
-    await kill(1);
-    await server().del(key);
-    await withinBound();
-    expect(await stateOf(b!.http, '/items')).not.toBe('hit');
-  });
+  if (canKill)
+    it('a lost connection flushes the near cache before it answers again', async () => {
+      const [a, b] = pair();
+      await a?.http.get('/items');
+      await a?.cache.settled();
+      await b?.http.get('/items');
+      expect(await stateOf(b!.http, '/items')).toBe('hit');
+      const key = (await b!.http.get('/items')).staleCache?.key as string;
+      // B's connection goes, and while it is down its key changes: that invalidation never reaches B.
+      const kill = server().kill;
+      if (!kill) return;
+      await kill(1);
+      await server().del(key);
+      await withinBound();
+      expect(await stateOf(b!.http, '/items')).not.toBe('hit');
+    });
 }

@@ -17,6 +17,7 @@ import { startCluster, startRedisServer, type RedisGroup, type RedisProcess } fr
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
 import { fleetTasks } from '../helpers/fleet';
+import { getsOf, nearTasks } from '../helpers/near';
 import { expectDebugLines } from '../helpers/debug-lines';
 import { runFixture } from '../helpers/fixtures';
 
@@ -204,6 +205,35 @@ describe.each(families)('$name', (family) => {
     });
 
     if (family.name === 'ioredis 5') {
+      describe('near cache (tracking per master, redirected to a subscriber of the store on each)', () => {
+        const members: Array<ReturnType<Family['cluster']>> = [];
+        let admins: RedisClientType[] = [];
+        beforeAll(async () => {
+          for (let i = 0; i < 2; i++) {
+            const member = family.cluster(
+              group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
+            );
+            (member as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+            await ready(member);
+            members.push(member);
+          }
+          admins = await Promise.all(group.urls.map((url) => connect(url)));
+        });
+        afterAll(async () => {
+          await Promise.all([...members.map((m) => m.quit()), ...admins.map((a) => a.close())]);
+        });
+        nearTasks(
+          () => [redisStore(members[0]!, { nearCache: true }), redisStore(members[1]!, { nearCache: true })],
+          () => ({
+            gets: async () => (await Promise.all(admins.map(getsOf))).reduce((a, b) => a + b, 0),
+            del: async (key) => {
+              await Promise.all(admins.map((a) => a.del(key).catch(() => undefined)));
+            },
+          }),
+          false, // a Cluster's node connections: not killed here
+        );
+      });
+
       describe("coalesce: 'fleet' (three instances, each on a Cluster client of its own)", () => {
         const members: Array<ReturnType<Family['cluster']>> = [];
         beforeAll(async () => {

@@ -8,6 +8,9 @@ import { storeContract } from '../helpers/store-contract';
 import { httpSemantics } from '../helpers/http-semantics';
 import { operatorTasks } from '../helpers/operator';
 import { fleetTasks } from '../helpers/fleet';
+import { getsOf, nearTasks } from '../helpers/near';
+import { connect } from '../helpers/redis';
+import type { RedisClientType } from 'redis';
 import { expectDebugLines } from '../helpers/debug-lines';
 import { runFixture } from '../helpers/fixtures';
 import { missHitStale } from '../helpers/store-scenario';
@@ -42,6 +45,37 @@ describe('Redis Cluster (three masters started by the test)', () => {
 
   describe('peek, clear and tags (clear scans every master; tags live in slots of their own)', () => {
     operatorTasks(() => redisStore(cluster));
+  });
+
+  describe('near cache (RESP3 cluster clients with clientSideCache)', () => {
+    let members: RedisClusterType[] = [];
+    let admins: RedisClientType[] = [];
+    beforeAll(async () => {
+      members = await Promise.all(
+        [0, 1].map(async () => {
+          const member = createCluster({
+            rootNodes: [{ url: group.urls[0] as string }],
+            RESP: 3,
+            clientSideCache: { maxEntries: 100 },
+          }) as unknown as RedisClusterType;
+          member.on('error', () => undefined);
+          await member.connect();
+          return member;
+        }),
+      );
+      admins = await Promise.all(group.urls.map((url) => connect(url)));
+    });
+    afterAll(async () => {
+      await Promise.all([...members.map((m) => m.close()), ...admins.map((a) => a.close())]);
+    });
+    nearTasks(
+      () => [redisStore(members[0]!), redisStore(members[1]!)],
+      () => ({
+        gets: async () => (await Promise.all(admins.map(getsOf))).reduce((a, b) => a + b, 0),
+        del: async (key) => void (await cluster.del(key)),
+      }),
+      false, // a Cluster's node connections: not killed here
+    );
   });
 
   describe("coalesce: 'fleet' (three instances, each on a cluster client of its own)", () => {

@@ -30,6 +30,8 @@ export interface IoNodeLike {
 
 interface IoSubscriberLike {
   readonly status: string;
+  /** A duplicate of a Cluster's node is lazy, as the node is: it connects when told. */
+  connect(): Promise<unknown>;
   call(command: string, ...args: string[]): Reply;
   subscribe(channel: string): Reply;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -58,6 +60,7 @@ function trackNode(
   let subscriberId: string | undefined;
   const subscriber = node.duplicate();
   subscriber.on('error', () => undefined); // a lost subscriber is handled below, never thrown
+  if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined);
   subscriber.on('messageBuffer', (channel: unknown, keys: unknown) => {
     if (String(channel) !== CHANNEL) return;
     if (!Array.isArray(keys)) return near.flush(); // a flush of the whole node (FLUSHALL)
@@ -109,27 +112,27 @@ export function ioRedisNear(
   client: unknown,
   cluster: boolean,
   unprefixed: (key: string) => string,
+  scopeOf: ((key: string) => string | undefined) | undefined,
   options: NearCacheOptions,
 ): NearCache {
   const near = nearCache(options);
-  // Coherent only while every node's reads are tracked; flushed whenever one's may not have been.
-  const states = new Map<IoNodeLike, boolean>();
-  const update = (node: IoNodeLike, on: boolean): void => {
-    const was = near.coherent;
-    states.set(node, on);
-    const all = states.size > 0 && [...states.values()].every(Boolean);
-    if (!on || !all) near.flush();
-    if (all && !was) near.flush();
-    near.coherent = all;
-  };
   if (!cluster) {
-    const node = client as IoNodeLike;
-    trackNode(node, near, unprefixed, (on) => update(node, on));
+    trackNode(client as IoNodeLike, near, unprefixed, (on) => {
+      near.flush();
+      near.coherent = on;
+    });
     return near;
   }
+  // Each master on its own: a key is answered here only while its master's reads are tracked (a
+  // Cluster connects to a master when it first sends it a command). Any loss flushes everything.
+  const tracking = new Map<string, boolean>();
+  const addressOf = (node: IoNodeLike): string => `${node.options?.host}:${node.options?.port}`;
+  near.covers = (key) => {
+    const address = scopeOf?.(key);
+    return address !== undefined && tracking.get(address) === true;
+  };
   const tracked = new Map<IoNodeLike, () => void>();
   const events = client as IoClusterEventsLike;
-  // Each master's connection, now and whenever the topology changes (which flushes everything).
   const refresh = (): void => {
     near.flush();
     const masters = new Set(events.nodes('master'));
@@ -137,17 +140,18 @@ export function ioRedisNear(
       if (masters.has(node)) continue;
       stop();
       tracked.delete(node);
-      states.delete(node);
+      tracking.delete(addressOf(node));
     }
     for (const node of masters) {
       if (tracked.has(node)) continue;
-      states.set(node, false);
-      tracked.set(
-        node,
-        trackNode(node, near, unprefixed, (on) => update(node, on)),
-      );
+      const address = addressOf(node);
+      tracking.set(address, false);
+      const stop = trackNode(node, near, unprefixed, (on) => {
+        near.flush();
+        tracking.set(address, on);
+      });
+      tracked.set(node, stop);
     }
-    near.coherent = states.size > 0 && [...states.values()].every(Boolean);
   };
   // ioredis refreshes its slot map now and then ('refresh'): only a map that changed flushes.
   const layoutOf = (): string =>
@@ -165,10 +169,11 @@ export function ioRedisNear(
   events.on('end', () => {
     for (const stop of tracked.values()) stop();
     tracked.clear();
-    states.clear();
+    tracking.clear();
     near.coherent = false;
     near.flush();
   });
+  near.coherent = true;
   refresh();
   return near;
 }

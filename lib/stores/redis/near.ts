@@ -37,6 +37,11 @@ export interface NearCache {
    * tracking connection being set up again).
    */
   coherent: boolean;
+  /**
+   * Whether Redis tracks this process's reads of `key` now, beyond `coherent` (on a Cluster, each
+   * master's connection is tracked on its own, from when it first connects). Unset: every key.
+   */
+  covers?: ((key: string) => boolean) | undefined;
   readonly size: number;
 }
 
@@ -60,10 +65,11 @@ export function nearCache(options: NearCacheOptions = {}): NearCache {
   const invalidated = new Map<string, number>();
   const near: NearCache = {
     coherent: false,
-    peek: (key) => (near.coherent ? values.get(key) : undefined),
+    peek: (key) => (near.coherent && (near.covers === undefined || near.covers(key)) ? values.get(key) : undefined),
     ticket: () => (near.coherent ? seq : -1),
     fill(key, value, ticket) {
       if (!near.coherent || ticket < floor || (invalidated.get(key) ?? -1) > ticket) return;
+      if (near.covers !== undefined && !near.covers(key)) return;
       values.set(key, value);
     },
     invalidate(key) {
