@@ -88,6 +88,10 @@ async function main(): Promise<void> {
   const oursClient = await connect(redisUrl);
   const aciClient = await connect(redisUrl);
   const rawClient = await connect(redisUrl);
+  // RESP3 with node-redis's client-side cache: the store's near cache is on.
+  const nearClient = createClient({ url: redisUrl, RESP: 3, clientSideCache: { maxEntries: 1_000 } });
+  nearClient.on('error', () => undefined);
+  await nearClient.connect();
   const admin = await connect(redisUrl);
   const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? '?';
   await admin.flushAll();
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
     ['axios-stale-cache, Redis', () => oursRedis(fixed, oursClient)],
     ['axios-stale-cache, Redis, zeroCopy', () => oursRedis(fixed, oursClient, { zeroCopy: true })],
     ["axios-stale-cache, Redis, coalesce: 'fleet'", () => oursRedis(fixed, oursClient, { coalesce: 'fleet' })],
+    ['axios-stale-cache, Redis, near cache', () => oursRedis(fixed, nearClient as unknown as RedisClientType)],
     ['axios-cache-interceptor, memory', () => aciMemory(fixed)],
     ['axios-cache-interceptor, Redis', () => aciRedis(fixed, aciClient)],
   ];
@@ -274,6 +279,7 @@ async function main(): Promise<void> {
   const oursRZ = r('axios-stale-cache, Redis, zeroCopy');
   const oursMZ = r('axios-stale-cache, memory, zeroCopy');
   const oursRF = r("axios-stale-cache, Redis, coalesce: 'fleet'");
+  const oursRN = r('axios-stale-cache, Redis, near cache');
   const hitFloorSum = (rawRow.hitP50 ?? 0) + (floor.hitP50 ?? 0); // the target's denominator
   const ratio = (a?: number, b?: number): number | undefined => (a !== undefined && b ? a / b : undefined);
   const targets: Array<[string, number | undefined, string, ((v: number) => boolean)?]> = [
@@ -330,6 +336,20 @@ async function main(): Promise<void> {
     ['Redis round trips per miss', oursR.rtMiss, '2', (v) => v === 2],
     ["  coalesce: 'fleet', per hit", oursRF.rtHit, '1', (v) => v === 1],
     ["  coalesce: 'fleet', per miss", oursRF.rtMiss, '2', (v) => v === 2],
+    [
+      'Redis hit throughput with the near cache / memory store, sequential',
+      ratio(oursRN.hitSeq, oursM.hitSeq),
+      '>= 0.9',
+      (v) => v >= 0.9,
+    ],
+    [
+      'Redis hit throughput with the near cache / memory store, concurrency 50',
+      ratio(oursRN.hitC50, oursM.hitC50),
+      '>= 0.9',
+      (v) => v >= 0.9,
+    ],
+    ['  Redis without it / memory store, sequential', ratio(oursR.hitSeq, oursM.hitSeq), '(reference)'],
+    ['  Redis without it / memory store, concurrency 50', ratio(oursR.hitC50, oursM.hitC50), '(reference)'],
     ["Redis hit throughput, coalesce: 'fleet' / true, sequential", ratio(oursRF.hitSeq, oursR.hitSeq), '(reference)'],
     [
       "Redis hit throughput, coalesce: 'fleet' / true, concurrency 50",
@@ -367,7 +387,7 @@ async function main(): Promise<void> {
     '| contender | hits/s seq | hits/s c=50 | hit p50 µs | hit p99 µs | miss p50 µs | miss p99 µs | Redis cmds per hit | per miss | upstream calls, 200 concurrent misses | memory (heap + external) after 100k URLs | hit data |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|');
-  for (const x of [floor, rawRow, comp, plain, missFloor, oursM, oursMZ, oursR, oursRZ, oursRF, aciM, aciR]) {
+  for (const x of [floor, rawRow, comp, plain, missFloor, oursM, oursMZ, oursR, oursRZ, oursRF, oursRN, aciM, aciR]) {
     lines.push(
       `| ${x.name} | ${fmt(x.hitSeq)} | ${fmt(x.hitC50)} | ${fmt(x.hitP50, 1)} | ${fmt(x.hitP99, 1)} | ${fmt(x.missP50)} | ${fmt(x.missP99)} | ${x.cmdsHit ?? '–'} | ${x.cmdsMiss ?? '–'} | ${fmt(x.coalesced)} | ${x.heapMiB === undefined ? '–' : `${fmt(x.heapMiB, 1)} MiB (${fmt(x.heapEntries)} entries)`} | ${x.copies ?? '–'} |`,
     );
@@ -404,7 +424,13 @@ async function main(): Promise<void> {
     ),
   );
 
-  await Promise.allSettled([oursClient.close(), aciClient.close(), rawClient.close(), admin.close()]);
+  await Promise.allSettled([
+    oursClient.close(),
+    aciClient.close(),
+    rawClient.close(),
+    nearClient.close(),
+    admin.close(),
+  ]);
   await upstream.close();
   await redis?.stop();
   process.exit(0);

@@ -257,30 +257,36 @@ function px(ttl: number): number {
   return Number.isFinite(ttl) ? Math.max(1, Math.ceil(ttl)) : 0;
 }
 
+// One near cache per client, however many stores are made on it: its listeners, hooks and (ioredis)
+// subscriber connections are set up once, with the bounds of the first store that asked.
+const nears = new WeakMap<object, NearCache>();
+
 /** The near cache for this client, as `nearCache` asks (see RedisStoreOptions.nearCache). */
 function nearOf(client: unknown, driver: RedisDriver, option: RedisStoreOptions['nearCache']): NearCache | undefined {
-  if (option === false) return undefined;
-  if (option !== undefined && option !== true && (option === null || typeof option !== 'object')) {
+  if (option !== undefined && typeof option !== 'boolean' && (option === null || typeof option !== 'object')) {
     throw new TypeError(
       `axios-stale-cache: redisStore options.nearCache must be a boolean or { maxEntries, maxBytes }, got ${String(option)}`,
     );
   }
   const bounds = typeof option === 'object' ? nearBounds(option) : {};
-  if (isNodeRedis(client)) {
-    const near = nodeRedisNear(client, bounds);
+  if (option === false) return undefined;
+  const nodeRedis = isNodeRedis(client);
+  if (option === undefined && !nodeRedis) return undefined; // ioredis: only when asked
+  const known = nears.get(client as object);
+  if (known) return known;
+  let near: NearCache | undefined;
+  if (nodeRedis) {
+    near = nodeRedisNear(client, bounds);
     if (!near && option !== undefined) {
       throw new TypeError(
         'axios-stale-cache: redisStore options.nearCache needs a node-redis client made with RESP: 3 and clientSideCache',
       );
     }
-    return near;
+  } else {
+    near = ioRedisNear(client, driver.cluster, driver.unprefixed, driver.scopeOf, bounds);
   }
-  if (option === undefined) return undefined;
-  const node = client as { duplicate?: unknown };
-  if (typeof node.duplicate !== 'function' && !driver.cluster) {
-    throw new TypeError('axios-stale-cache: redisStore options.nearCache needs an ioredis or iovalkey client');
-  }
-  return ioRedisNear(client, driver.cluster, driver.unprefixed, driver.scopeOf, bounds);
+  if (near) nears.set(client as object, near);
+  return near;
 }
 
 function nearBounds(option: NearCacheOptions): NearCacheOptions {

@@ -146,4 +146,21 @@ describe('redisStore on a real Redis', () => {
     expect(() => redisStore(client, { scan: 1 } as never)).toThrow(/redisStore options\.scan\b/);
     expect(() => redisStore(client, { scanCount: 0 })).toThrow(/scanCount/);
   });
+
+  it.each([
+    ['yes', /options\.nearCache must be a boolean/],
+    [{ maxEntries: 0 }, /options\.nearCache\.maxEntries must be an integer >= 1/],
+    [{ maxBytes: 1.5 }, /options\.nearCache\.maxBytes must be an integer >= 1/],
+    [{ max: 10 }, /unknown option redisStore options\.nearCache\.max\b/],
+    // A node-redis client without a client-side cache has no invalidations to keep one by.
+    [true, /nearCache needs a node-redis client made with RESP: 3 and clientSideCache/],
+  ])('refuses nearCache: %p with a TypeError naming it', (value, message) => {
+    expect(() => redisStore(client, { nearCache: value as never })).toThrow(TypeError);
+    expect(() => redisStore(client, { nearCache: value as never })).toThrow(message);
+  });
+
+  it('nearCache: false on a client without a client-side cache, and the default, have no near cache', () => {
+    expect(redisStore(client, { nearCache: false }).peekSync).toBeUndefined();
+    expect(redisStore(client).peekSync).toBeUndefined();
+  });
 });
