@@ -101,15 +101,12 @@ async function bypass(
 }
 
 /** The algorithm: lookup, short-circuit on what the entry may answer (http/freshness.ts); else upstream with stale fallback. */
-async function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
-  // Across the fleet, a miss takes the lock in its primary read (a request that will not go upstream does not).
+function answer(ctx: CacheContext, req: CacheRequest): Promise<RawResponse> {
+  // Across the fleet, a miss takes the lock in its primary read (a request that will not go upstream
+  // does not). Not async: a hit pays no promise of its own here.
   const locks = ctx.fleet !== undefined && !req.directives.onlyIfCached && !req.callerValidators;
   if (!locks) return lookup(ctx, req, false);
-  try {
-    return await lookup(ctx, req, true);
-  } finally {
-    releaseUnused(ctx, req);
-  }
+  return lookup(ctx, req, true).finally(() => releaseUnused(ctx, req));
 }
 
 async function lookup(ctx: CacheContext, req: CacheRequest, locks: boolean): Promise<RawResponse> {

@@ -5,6 +5,11 @@ import { connect } from '../helpers/redis';
 import { getsOf, nearTasks } from '../helpers/near';
 import { startRedisServer, type RedisProcess } from '../setup/redis-server';
 import { sleep } from '../helpers/time';
+import axios from 'axios';
+import { attachStaleCache } from '../../lib/attach';
+import { prefixes } from '../helpers/redis';
+import { runFixture } from '../helpers/fixtures';
+import { send, startUpstream } from '../helpers/upstream';
 
 /*
  * The near cache on a server of this file's own (command counts see only it): node-redis with its
@@ -50,6 +55,39 @@ describe('near cache', () => {
       }),
     );
   });
+
+  it("another process's invalidate() reaches this process's near cache (real processes)", async () => {
+    const client = createClient({ url: redis.url, RESP: 3, clientSideCache: { maxEntries: 100 } });
+    client.on('error', () => undefined);
+    await client.connect();
+    const upstream = await startUpstream();
+    upstream.route('/shared', send.json({ v: 1 }));
+    const p = prefixes();
+    const http = axios.create({ baseURL: upstream.baseURL });
+    const cache = attachStaleCache(http, { store: redisStore(client), ...p, ttl: 60_000 });
+    try {
+      await http.get('/shared');
+      await cache.settled();
+      const before = await getsOf(admin);
+      for (let i = 0; i < 3; i++) expect((await http.get('/shared')).staleCache?.state).toBe('hit');
+      expect(await getsOf(admin)).toBe(before); // from the near cache
+      const out = await runFixture('invalidator.ts', [
+        redis.url,
+        upstream.baseURL,
+        p.primaryKeyPrefix,
+        p.staleKeyPrefix,
+        '/shared',
+      ]);
+      expect(out).toBe('invalidated');
+      await sleep(100);
+      expect((await http.get('/shared')).staleCache?.state).toBe('miss');
+    } finally {
+      await cache.settled();
+      cache.detach();
+      await client.close();
+      await upstream.close();
+    }
+  }, 30_000);
 
   describe('ioredis, tracking redirected to a subscriber of the store', () => {
     let clients: IoRedis[] = [];
