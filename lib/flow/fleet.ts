@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CanceledError } from 'axios';
 import type { CacheContext, CacheRequest, TrackedConfig } from './context.js';
 import type { Coalescer, Flight, Leader, Outcome } from './flights.js';
 import { decodeOutcome, encodeOutcome } from './outcome-codec.js';
+import { whenCancelled } from './cancel.js';
 import { isStoredValue, readValue, storeCall, track } from './store-io.js';
 import { storeError } from './store-errors.js';
 import { timeLeft } from './own-request.js';
@@ -263,28 +263,15 @@ export function watchOutcomes(
 
 /** Waits `ms`; rejects as axios would when the caller cancels meanwhile. */
 function pause(ms: number, config: TrackedConfig): Promise<void> {
-  const { signal, cancelToken } = config;
   return new Promise<void>((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener?.('abort', onAbort);
-      cancelToken?.unsubscribe?.(onCancel);
-    };
-    const onAbort = (): void => {
-      done();
-      reject(new CanceledError(undefined, config));
-    };
-    const onCancel = (reason: unknown): void => {
-      done();
-      reject(reason ?? new CanceledError(undefined, config));
-    };
     const timer = setTimeout(() => {
-      done();
+      stop();
       resolve();
     }, ms);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener?.('abort', onAbort);
-    cancelToken?.subscribe?.(onCancel);
+    const stop = whenCancelled(config, (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import axios, { AxiosError, CanceledError, type InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { setState, type CacheContext, type CacheRequest } from './context.js';
 import { fitsRedirects, servesStale, staleAnswer } from './stale.js';
 import { aliveUntil, type Flight, type Outcome } from './flights.js';
@@ -9,6 +9,7 @@ import { ageOf } from '../http/freshness.js';
 import { fitsVary } from './tiers.js';
 import { failedMeta } from './upstream.js';
 import { timeLeft } from './own-request.js';
+import { whenCancelled } from './cancel.js';
 
 type Waited = Outcome | { kind: 'timeout'; error: AxiosError } | { kind: 'stalled' };
 
@@ -39,19 +40,11 @@ function ownDeadline(req: CacheRequest, flight: Flight, since: number, left: num
  */
 function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarly: boolean): Promise<Waited> {
   const { config } = req;
-  const { signal, cancelToken } = config;
   const left = timeLeft(req);
   const since = performance.now();
   return new Promise<Waited>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      cleanup();
-      reject(new CanceledError(undefined, config));
-    };
-    const onCancel = (reason: unknown): void => {
-      cleanup();
-      reject(reason ?? new CanceledError(undefined, config));
-    };
+    let stop = (): void => undefined;
     const finish = (waited: Waited): void => {
       cleanup();
       resolve(waited);
@@ -70,17 +63,19 @@ function waitFor(ctx: CacheContext, flight: Flight, req: CacheRequest, takesEarl
       }
     };
     const leave = flight.wait(finish, takesEarly);
+    let settled = false;
     function cleanup(): void {
+      settled = true;
       req.waited += performance.now() - since;
       clearTimeout(timer);
       leave();
-      signal?.removeEventListener?.('abort', onAbort);
-      cancelToken?.unsubscribe?.(onCancel);
+      stop();
     }
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener?.('abort', onAbort);
-    cancelToken?.subscribe?.(onCancel);
-    check();
+    stop = whenCancelled(config, (error) => {
+      cleanup();
+      reject(error);
+    });
+    if (!settled) check();
   });
 }
 

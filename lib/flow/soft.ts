@@ -1,4 +1,5 @@
-import { AxiosError, CanceledError } from 'axios';
+import { AxiosError } from 'axios';
+import { whenCancelled } from './cancel.js';
 import { askUser, type CacheContext, type CacheRequest, type TrackedConfig } from './context.js';
 import type { Entry } from '../entry/codec.js';
 import type { Outcome } from './flights.js';
@@ -39,26 +40,12 @@ export function softApplies(req: CacheRequest): boolean {
 
 /** Rejects when the caller cancels (aborting the upstream request with it), until unlinked. */
 function callerLink(config: TrackedConfig, controller: AbortController): { gone: Promise<never>; unlink(): void } {
-  const { signal, cancelToken } = config;
   let unlink = (): void => undefined;
   const gone = new Promise<never>((_resolve, reject) => {
-    const onAbort = (): void => {
-      unlink();
+    unlink = whenCancelled(config, (error) => {
       controller.abort();
-      reject(new CanceledError(undefined, config));
-    };
-    const onCancel = (reason: unknown): void => {
-      unlink();
-      controller.abort();
-      reject(reason ?? new CanceledError(undefined, config));
-    };
-    unlink = () => {
-      signal?.removeEventListener?.('abort', onAbort);
-      cancelToken?.unsubscribe?.(onCancel);
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener?.('abort', onAbort);
-    cancelToken?.subscribe?.(onCancel);
+      reject(error);
+    });
   });
   gone.catch(() => undefined); // raced while the caller waits; nobody listens once it is answered
   return { gone, unlink: () => unlink() };

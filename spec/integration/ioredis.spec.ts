@@ -185,6 +185,17 @@ describe.each(families)('$name', (family) => {
   describe('Cluster (three masters started by the test)', () => {
     let group: RedisGroup;
     let cluster: ReturnType<Family['cluster']>;
+    /** Cluster clients of their own (one per process they stand for), ready. */
+    const clusterMembers = async (n: number): Promise<Array<ReturnType<Family['cluster']>>> => {
+      const made: Array<ReturnType<Family['cluster']>> = [];
+      for (let i = 0; i < n; i++) {
+        const member = family.cluster(group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })));
+        (member as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+        await ready(member);
+        made.push(member);
+      }
+      return made;
+    };
     beforeAll(async () => {
       group = await startCluster(3);
       cluster = family.cluster(group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })));
@@ -209,14 +220,7 @@ describe.each(families)('$name', (family) => {
         const members: Array<ReturnType<Family['cluster']>> = [];
         let admins: RedisClientType[] = [];
         beforeAll(async () => {
-          for (let i = 0; i < 2; i++) {
-            const member = family.cluster(
-              group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
-            );
-            (member as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
-            await ready(member);
-            members.push(member);
-          }
+          members.push(...(await clusterMembers(2)));
           admins = await Promise.all(group.urls.map((url) => connect(url)));
         });
         afterAll(async () => {
@@ -237,14 +241,7 @@ describe.each(families)('$name', (family) => {
       describe("coalesce: 'fleet' (three instances, each on a Cluster client of its own)", () => {
         const members: Array<ReturnType<Family['cluster']>> = [];
         beforeAll(async () => {
-          for (let i = 0; i < 3; i++) {
-            const member = family.cluster(
-              group.urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })),
-            );
-            (member as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
-            await ready(member);
-            members.push(member);
-          }
+          members.push(...(await clusterMembers(3)));
         });
         afterAll(async () => {
           await Promise.all(members.map((m) => m.quit()));
