@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { decodeEntry, type Entry } from './codec.js';
 import type { StoredValue } from '../types.js';
+import { compact, pinsMore } from './compact.js';
 
 /**
  * Heap an entry may come to hold here: its stored bytes, and the parsed JSON template kept beside
@@ -50,15 +51,16 @@ export class DecodedEntries {
     const known = this.lru.get(key);
     if (known && known.value === value) return known.entry;
     if (known && sameBytes(known.value, value)) {
-      // The same bytes in a new object (a Redis read): keep the newer one and let the older go, so that
-      // a near cache holding this object and this cache never hold the bytes twice.
-      if (typeof value !== 'string') {
+      // The same bytes in a new object of their own (a near cache's): keep that one and let the older
+      // go, so that the two never hold the bytes twice. A view of a larger buffer is not kept.
+      if (typeof value !== 'string' && !pinsMore(value)) {
         const body = known.entry.body;
         known.entry.body = value.subarray(value.byteLength - body.byteLength);
+        known.value = value;
       }
-      known.value = value;
       return known.entry;
     }
+    value = compact(value); // kept, maybe long: not as a view of a socket's whole chunk
     const entry = decodeEntry(value);
     entry.reusable = true;
     this.lru.set(key, { value, entry, weight: weigh(value, entry) });

@@ -138,7 +138,8 @@ export function leadInBackground(
   const leader = ctx.flights.lead(req.keys.primary, req.epoch);
   const captured = own();
   const job = (async (): Promise<Outcome> => {
-    if (ctx.fleet) {
+    // A URL whose answers vary: no fleet lock (a refresh of another variant elsewhere is not this one's).
+    if (ctx.fleet && !captured.varies) {
       await takeLock(ctx, captured, false);
       if (ledElsewhere(ctx, captured)) return { kind: 'retry' };
     }

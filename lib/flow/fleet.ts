@@ -42,6 +42,8 @@ export interface FleetLocks {
   mine(token: string): boolean;
   /** Locks this instance holds, by primary key: released by whichever of its flights ends for that key. */
   readonly held: Map<string, string>;
+  /** The last write of each primary key not yet settled: its lock is released after it (see releaseLock). */
+  readonly writing: Map<string, Promise<void>>;
 }
 
 export function fleetLocks(): FleetLocks {
@@ -51,6 +53,7 @@ export function fleetLocks(): FleetLocks {
     next: () => `${instance}.${++n}`,
     mine: (token) => token.startsWith(`${instance}.`),
     held: new Map(),
+    writing: new Map(),
   };
 }
 
@@ -278,9 +281,8 @@ function pause(ms: number, config: TrackedConfig): Promise<void> {
 /**
  * Releases the lock this instance holds for `key`, if any, leaving `outcome` for the processes that
  * waited on it (encoded only when one did, or when the lock expired under this flight: its waiters
- * may still watch it). In the background, a turn of the event loop later: the answer's write, which
- * the response interceptor sends meanwhile, reaches the store first, so that a newcomer finds the
- * entry rather than a free lock. A failure is an 'error' event; the lock then expires on its own.
+ * may still watch it). In the background, once the answer's write settled. A failure is an 'error'
+ * event; the lock then expires on its own.
  */
 export function releaseLock(ctx: CacheContext, key: string, outcome: Outcome): void {
   const store = fleetStore(ctx);
@@ -289,7 +291,10 @@ export function releaseLock(ctx: CacheContext, key: string, outcome: Outcome): v
   ctx.fleet?.held.delete(key);
   const lock = { key: lockKeyOf(key), token };
   const release = async (): Promise<void> => {
+    // The answer's write, which the response interceptor starts meanwhile, settles first (a two-step
+    // write on a Cluster included): a newcomer then finds the entry rather than a free lock.
     await new Promise((resolve) => setImmediate(resolve));
+    await ctx.fleet?.writing.get(key);
     const unlocked = () => store.unlock(lock);
     const ended = await storeCall(ctx, { op: 'set', key, keys: 1, bytes: 0 }, unlocked, ctx.opts.storeTimeout);
     if (ended === 'released') return;

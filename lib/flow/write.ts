@@ -73,7 +73,14 @@ export function writeTiers(ctx: CacheContext, req: CacheRequest, entry: Entry, r
           },
         }
       : undefined;
-  writeEntries(ctx, entries, index, tagged);
+  const written = writeEntries(ctx, entries, index, tagged);
+  // A fleet lock for this key is released once the write settled (fleet.ts releaseLock).
+  const writing = ctx.fleet?.writing;
+  if (!writing) return;
+  writing.set(keys.primary, written);
+  void written.then(() => {
+    if (writing.get(keys.primary) === written) writing.delete(keys.primary);
+  });
 }
 
 /**

@@ -4,7 +4,8 @@ import { asBuffer, hashTag, script, type RedisDriver } from './redis/driver.js';
 import { ioRedisDriver, isIoRedis, type IoRedisLike } from './redis/ioredis.js';
 import { isNodeRedis, nodeRedisDriver, type RedisLike } from './redis/node-redis.js';
 import type { NearCache, NearCacheOptions } from './redis/near.js';
-import { nodeRedisNear } from './redis/near-node-redis.js';
+import { clientSideCacheOf, nodeRedisNear } from './redis/near-node-redis.js';
+import { compact } from '../entry/compact.js';
 import { ioRedisNear } from './redis/near-ioredis.js';
 
 export type { NearCacheOptions } from './redis/near.js';
@@ -272,7 +273,9 @@ function nearOf(client: unknown, driver: RedisDriver, option: RedisStoreOptions[
   if (option === false) return undefined;
   const nodeRedis = isNodeRedis(client);
   if (option === undefined && !nodeRedis) return undefined; // ioredis: only when asked
-  const known = nears.get(client as object);
+  // node-redis: one per client-side cache (a client's withCommandOptions proxies share its cache).
+  const owner = (nodeRedis ? clientSideCacheOf(client) : client) as object | undefined;
+  const known = owner && nears.get(owner);
   if (known) return known;
   let near: NearCache | undefined;
   if (nodeRedis) {
@@ -283,10 +286,29 @@ function nearOf(client: unknown, driver: RedisDriver, option: RedisStoreOptions[
       );
     }
   } else {
+    refuseUntracked(client, driver.cluster);
     near = ioRedisNear(client, driver.cluster, driver.unprefixed, driver.scopeOf, bounds);
   }
-  if (near) nears.set(client as object, near);
+  if (near && owner) nears.set(owner, near);
   return near;
+}
+
+/**
+ * ioredis reads that tracking would not cover: a Cluster reading replicas (tracking is set on the
+ * masters), or a Sentinel client of a replica (its subscriber may land on another replica).
+ */
+function refuseUntracked(client: unknown, cluster: boolean): void {
+  const options = (client as { options?: { scaleReads?: unknown; role?: unknown; sentinels?: unknown } }).options;
+  if (cluster && options?.scaleReads !== undefined && options.scaleReads !== 'master') {
+    throw new TypeError(
+      "axios-stale-cache: redisStore options.nearCache needs scaleReads: 'master' on an ioredis Cluster (reads of replicas are not tracked)",
+    );
+  }
+  if (!cluster && Array.isArray(options?.sentinels) && options?.role === 'slave') {
+    throw new TypeError(
+      "axios-stale-cache: redisStore options.nearCache needs role: 'master' on an ioredis Sentinel client (a replica's reads are not tracked)",
+    );
+  }
 }
 
 function nearBounds(option: NearCacheOptions): NearCacheOptions {
@@ -372,8 +394,11 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       if (!near) return driver.get(key);
       const ticket = near.ticket();
       return driver.get(key).then((value) => {
-        if (value !== null) near.fill(key, value, ticket);
-        return value;
+        if (value === null) return value;
+        // Kept (and handed on) as bytes of their own, which the decoded entries then keep too: once.
+        const kept = compact(value);
+        near.fill(key, kept, ticket);
+        return kept;
       });
     },
     ...(near ? { peekSync: (key: string) => (driver.ready() ? near.peek(key) : undefined) } : {}),
@@ -471,12 +496,19 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
     },
     async getOrLock(key, lock) {
       ready();
+      const ticket = near?.ticket() ?? -1;
       const reply = await driver.evalBytes(
         GET_OR_LOCK,
         [key, lock.key, ...lock.outcomes],
         [lock.token, String(px(lock.ttl)), lock.read ? '1' : '0', lock.wait ? '1' : '0'],
       );
-      return lockedRead(reply);
+      const read = lockedRead(reply);
+      // Redis tracks the keys a script reads as it tracks a GET's (Redis 7): the entry may fill the near cache.
+      if (near && read.value !== null) {
+        read.value = compact(read.value);
+        near.fill(key, read.value, ticket);
+      }
+      return read;
     },
     async unlock(lock) {
       ready();

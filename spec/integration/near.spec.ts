@@ -52,8 +52,23 @@ describe('near cache', () => {
           const id = await clients[i]!.sendCommand(['CLIENT', 'ID']);
           await admin.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]);
         },
+        ready: async (i) => {
+          await sleep(20); // the client has heard of the kill
+          for (let n = 0; n < 400 && !clients[i]!.isReady; n++) await sleep(5);
+        },
       }),
     );
+
+    it('keeps values as bytes of their own, never views pinning a socket chunk', async () => {
+      const store = redisStore(clients[0]!);
+      const key = `${prefixes().primaryKeyPrefix}:{pin}`;
+      await admin.set(key, 'small');
+      const value = (await store.get(key)) as Uint8Array;
+      expect(Buffer.from(value).toString()).toBe('small');
+      expect(value.buffer.byteLength).toBeLessThan(64);
+      expect(store.peekSync?.(key)).toBe(value);
+      await admin.del(key);
+    });
   });
 
   it("another process's invalidate() reaches this process's near cache (real processes)", async () => {
@@ -109,7 +124,80 @@ describe('near cache', () => {
           const id = await clients[i]!.client('ID');
           await admin.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]);
         },
+        ready: async (i) => {
+          await sleep(20); // the client has heard of the kill
+          for (let n = 0; n < 400 && clients[i]!.status !== 'ready'; n++) await sleep(5);
+        },
       }),
     );
+
+    /** Reads a key through `store` until one read takes no round trip (the near cache is tracking). */
+    const nearRead = async (store: ReturnType<typeof redisStore>, key: string): Promise<boolean> => {
+      for (let n = 0; n < 300; n++) {
+        if (store.peekSync?.(key) !== undefined) return true;
+        await store.get(key).catch(() => null); // not connected yet
+        await sleep(10);
+      }
+      return false;
+    };
+
+    /** A key's value as the store gives it (near or read), once its client is connected. */
+    const valueOf = async (store: ReturnType<typeof redisStore>, key: string): Promise<string> => {
+      for (let n = 0; n < 300; n++) {
+        const near = store.peekSync?.(key);
+        if (near !== undefined) return Buffer.from(near as Uint8Array).toString();
+        const read = await store.get(key).catch(() => undefined);
+        if (read !== undefined) return Buffer.from(read as Uint8Array).toString();
+        await sleep(10);
+      }
+      throw new Error('never connected');
+    };
+
+    it('tracks again after its subscriber is killed, and after the user disconnects and connects again', async () => {
+      const client = new IoRedis({ host: '127.0.0.1', port: redis.port });
+      client.on('error', () => undefined);
+      const store = redisStore(client, { nearCache: true });
+      const key = `${prefixes().primaryKeyPrefix}:{again}`;
+      try {
+        await admin.set(key, 'v1');
+        expect(await nearRead(store, key)).toBe(true);
+        await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+        await admin.set(key, 'v2'); // the killed subscriber never hears of it
+        await sleep(100);
+        expect(await valueOf(store, key)).toBe('v2');
+        expect(await nearRead(store, key)).toBe(true);
+        client.disconnect();
+        for (let n = 0; n < 400 && client.status !== 'end'; n++) await sleep(5);
+        await admin.set(key, 'v3');
+        await client.connect();
+        expect(await valueOf(store, key)).toBe('v3');
+        expect(await nearRead(store, key)).toBe(true);
+        await admin.set(key, 'v4');
+        await sleep(100);
+        expect(store.peekSync?.(key)).toBeUndefined();
+      } finally {
+        await admin.del(key);
+        client.disconnect();
+      }
+    });
+
+    it('refuses reads tracking cannot cover: a Cluster reading replicas, a Sentinel client of a replica', () => {
+      const cluster = new IoRedis.Cluster([{ host: '127.0.0.1', port: redis.port }], {
+        scaleReads: 'slave',
+        lazyConnect: true,
+      });
+      expect(() => redisStore(cluster, { nearCache: true })).toThrow(/nearCache needs scaleReads: 'master'/);
+      const replica = new IoRedis({
+        sentinels: [{ host: '127.0.0.1', port: 1 }],
+        name: 'm',
+        role: 'slave',
+        lazyConnect: true,
+      });
+      expect(() => redisStore(replica, { nearCache: true })).toThrow(/nearCache needs role: 'master'/);
+    });
+
+    it('a client that never connects keeps no connection of the store open: its process exits', async () => {
+      expect(await runFixture('near-lazy.ts', [String(redis.port)])).toBe('exiting');
+    }, 30_000);
   });
 });

@@ -23,14 +23,13 @@ type Reply = Promise<unknown>;
 export interface IoNodeLike {
   readonly status: string;
   call(command: string, ...args: string[]): Reply;
-  duplicate(): IoSubscriberLike;
+  duplicate(override?: Record<string, unknown>): IoSubscriberLike;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   readonly options?: { host?: string; port?: number };
 }
 
 interface IoSubscriberLike {
   readonly status: string;
-  /** A duplicate of a Cluster's node is lazy, as the node is: it connects when told. */
   connect(): Promise<unknown>;
   call(command: string, ...args: string[]): Reply;
   subscribe(channel: string): Reply;
@@ -44,11 +43,22 @@ interface IoClusterEventsLike {
 }
 
 const CHANNEL = '__redis__:invalidate';
+const noop = (): void => undefined;
+
+/** The server a connection talks to: REDIRECT names a client by an id that is only unique per server. */
+function runIdOf(info: unknown): string | undefined {
+  return /run_id:(\w+)/.exec(String(info))?.[1];
+}
 
 /**
  * Tracking for one node's command connection; `unprefixed` strips an ioredis keyPrefix. `tracking`
  * hears whether Redis tracks this node's reads now (false the moment either connection is lost).
- * Returns what stops it.
+ *
+ * The subscriber lives while the node's connection does: made when it is ready (never for a client
+ * that never connects, which must stay free to exit), ended when it ends, made again if it is
+ * connected again. It retries on its own (a Cluster's node connections, which it copies, do not),
+ * and resubscribes itself after a reconnection (a new connection has a new id: tracking is
+ * redirected to it again). Returns what stops it for good.
  */
 function trackNode(
   node: IoNodeLike,
@@ -56,16 +66,10 @@ function trackNode(
   unprefixed: (key: string) => string,
   tracking: (on: boolean) => void,
 ): () => void {
-  let closed = false;
+  let stopped = false;
+  let subscriber: IoSubscriberLike | undefined;
   let subscriberId: string | undefined;
-  const subscriber = node.duplicate();
-  subscriber.on('error', () => undefined); // a lost subscriber is handled below, never thrown
-  if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined);
-  subscriber.on('messageBuffer', (channel: unknown, keys: unknown) => {
-    if (String(channel) !== CHANNEL) return;
-    if (!Array.isArray(keys)) return near.flush(); // a flush of the whole node (FLUSHALL)
-    for (const key of keys) near.invalidate(unprefixed(String(key)));
-  });
+  let subscriberRun: string | undefined;
   let attempt = 0;
   const lost = (): void => {
     attempt++;
@@ -73,38 +77,65 @@ function trackNode(
   };
   const track = async (): Promise<void> => {
     const mine = ++attempt;
-    if (closed || node.status !== 'ready' || subscriber.status !== 'ready' || subscriberId === undefined) return;
+    const sub = subscriber;
+    if (stopped || !sub || node.status !== 'ready' || sub.status !== 'ready' || subscriberId === undefined) return;
     try {
+      // Both on one server (a Sentinel's failover may part them for a while): else not coherent.
+      if (runIdOf(await node.call('INFO', 'server')) !== subscriberRun) return lost();
       await node.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subscriberId);
       // Only the latest attempt, with nothing lost since it began, makes this node coherent.
-      if (mine === attempt && !closed) tracking(true);
+      if (mine === attempt && !stopped && sub === subscriber) tracking(true);
     } catch {
       lost();
     }
   };
-  subscriber.on('ready', () => {
-    void (async () => {
-      try {
-        subscriberId = String(await subscriber.call('CLIENT', 'ID'));
-        await subscriber.subscribe(CHANNEL);
-        await track();
-      } catch {
-        lost();
-      }
-    })();
-  });
-  node.on('ready', () => void track());
-  for (const emitter of [node, subscriber]) {
-    for (const event of ['close', 'reconnecting', 'end']) emitter.on(event, lost);
-  }
-  const stop = (): void => {
-    closed = true;
-    lost();
-    subscriber.disconnect();
+  const open = (): void => {
+    if (stopped || subscriber) return;
+    const sub = node.duplicate({
+      lazyConnect: true,
+      autoResubscribe: false, // resubscribed below, after its new id is known
+      retryStrategy: (times: number) => Math.min(50 * times, 2_000),
+    });
+    subscriber = sub;
+    subscriberId = undefined;
+    sub.on('error', noop); // a lost subscriber is handled below, never thrown
+    sub.on('messageBuffer', (channel: unknown, keys: unknown) => {
+      if (String(channel) !== CHANNEL) return;
+      if (!Array.isArray(keys)) return near.flush(); // a flush of the whole node (FLUSHALL)
+      for (const key of keys) near.invalidate(unprefixed(String(key)));
+    });
+    sub.on('ready', () => {
+      void (async () => {
+        try {
+          subscriberRun = runIdOf(await sub.call('INFO', 'server'));
+          subscriberId = String(await sub.call('CLIENT', 'ID'));
+          await sub.subscribe(CHANNEL);
+          await track();
+        } catch {
+          lost();
+        }
+      })();
+    });
+    for (const event of ['close', 'reconnecting', 'end']) sub.on(event, lost);
+    sub.connect().catch(noop);
   };
-  node.on('end', stop);
-  if (node.status === 'ready') void track();
-  return stop;
+  const close = (): void => {
+    lost();
+    const sub = subscriber;
+    subscriber = undefined;
+    sub?.disconnect();
+  };
+  node.on('ready', () => {
+    open();
+    void track();
+  });
+  for (const event of ['close', 'reconnecting']) node.on(event, lost);
+  node.on('end', close);
+  if (node.status === 'ready') open();
+  return () => {
+    stopped = true;
+    close();
+  };
 }
 
 /** A near cache on an ioredis or iovalkey Redis or Cluster, kept by CLIENT TRACKING (see above). */
