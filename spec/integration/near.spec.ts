@@ -142,7 +142,7 @@ describe('near cache', () => {
     };
 
     /** A key's value as the store gives it (near or read), once its client is connected. */
-    const valueOf = async (store: ReturnType<typeof redisStore>, key: string): Promise<string> => {
+    const textOf = async (store: ReturnType<typeof redisStore>, key: string): Promise<string> => {
       for (let n = 0; n < 300; n++) {
         const near = store.peekSync?.(key);
         if (near !== undefined) return Buffer.from(near as Uint8Array).toString();
@@ -164,13 +164,13 @@ describe('near cache', () => {
         await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
         await admin.set(key, 'v2'); // the killed subscriber never hears of it
         await sleep(100);
-        expect(await valueOf(store, key)).toBe('v2');
+        expect(await textOf(store, key)).toBe('v2');
         expect(await nearRead(store, key)).toBe(true);
         client.disconnect();
         for (let n = 0; n < 400 && client.status !== 'end'; n++) await sleep(5);
         await admin.set(key, 'v3');
         await client.connect();
-        expect(await valueOf(store, key)).toBe('v3');
+        expect(await textOf(store, key)).toBe('v3');
         expect(await nearRead(store, key)).toBe(true);
         await admin.set(key, 'v4');
         await sleep(100);
