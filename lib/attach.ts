@@ -163,7 +163,7 @@ export function attachStaleCache(instance: AxiosInstance, options?: StaleCacheOp
     invalidations: new Invalidations(),
     pending: { calls: 0, bytes: 0 },
     background: new Set(),
-    decoded: new DecodedEntries(),
+    decoded: new DecodedEntries(undefined, undefined, !inProcess),
     addresses: new Map(),
     source,
     routeErrorAt: Number.NEGATIVE_INFINITY,

@@ -42,7 +42,16 @@ export function weigh(value: StoredValue, entry: Entry): number {
 export class DecodedEntries {
   private readonly lru: LRUCache<string, { value: StoredValue; entry: Entry; weight: number }>;
 
-  constructor(maxEntries = 1_000, maxBytes = 64 * 1024 * 1024) {
+  /**
+   * `keepsOwn`: values come from across a network (a Redis reply may be a view of a whole socket
+   * chunk) and are kept as bytes of their own; an in-process store's are kept as they are (the store
+   * holds that same object: a copy would hold the bytes twice).
+   */
+  constructor(
+    maxEntries = 1_000,
+    maxBytes = 64 * 1024 * 1024,
+    private readonly keepsOwn = true,
+  ) {
     this.lru = new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: ({ weight }) => weight });
   }
 
@@ -53,14 +62,14 @@ export class DecodedEntries {
     if (known && sameBytes(known.value, value)) {
       // The same bytes in a new object of their own (a near cache's): keep that one and let the older
       // go, so that the two never hold the bytes twice. A view of a larger buffer is not kept.
-      if (typeof value !== 'string' && !pinsMore(value)) {
+      if (typeof value !== 'string' && (!this.keepsOwn || !pinsMore(value))) {
         const body = known.entry.body;
         known.entry.body = value.subarray(value.byteLength - body.byteLength);
         known.value = value;
       }
       return known.entry;
     }
-    value = compact(value); // kept, maybe long: not as a view of a socket's whole chunk
+    if (this.keepsOwn) value = compact(value); // kept, maybe long: not as a view of a socket's whole chunk
     const entry = decodeEntry(value);
     entry.reusable = true;
     this.lru.set(key, { value, entry, weight: weigh(value, entry) });

@@ -16,6 +16,30 @@ describe('DecodedEntries', () => {
     expect(first.reusable).toBe(true);
   });
 
+  it('keeps a view of a larger buffer (a Redis reply in its socket chunk) as bytes of its own, and then the newest own bytes', () => {
+    const cache = new DecodedEntries();
+    const bytes = Buffer.from(encodeEntry(snapshot('{"v":1}', 1)));
+    const chunk = Buffer.alloc(64 * 1024);
+    bytes.copy(chunk, 100);
+    const view = chunk.subarray(100, 100 + bytes.byteLength);
+    const entry = cache.read('k', view);
+    expect(entry.body.buffer.byteLength).toBeLessThan(1_024); // not the 64 KB chunk
+    const own = Buffer.allocUnsafeSlow(bytes.byteLength); // a near cache's value: bytes of their own, equal
+    bytes.copy(own);
+    expect(cache.read('k', own)).toBe(entry);
+    expect(entry.body.buffer === own.buffer).toBe(true); // rebound to it: the two hold the bytes once
+    expect(Buffer.from(entry.body).toString()).toBe('{"v":1}');
+  });
+
+  it("an in-process store's value is kept as it is (the store holds that same object)", () => {
+    const cache = new DecodedEntries(undefined, undefined, false);
+    const chunk = Buffer.alloc(64 * 1024);
+    const bytes = Buffer.from(encodeEntry(snapshot('{"v":1}', 1)));
+    bytes.copy(chunk, 0);
+    const view = chunk.subarray(0, bytes.byteLength);
+    expect(cache.read('k', view).body.buffer === chunk.buffer).toBe(true);
+  });
+
   it('decodes anew when the bytes under a key change: another process wrote a newer entry', () => {
     const cache = new DecodedEntries();
     const first = cache.read('k', encodeEntry(snapshot('{"v":1}', 1)));
