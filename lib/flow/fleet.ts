@@ -16,7 +16,7 @@ import type { CacheStore, LockedRead, StoredValue, StoreLock } from '../types.js
  * - the primary read takes it when it misses, in its own round trip (CacheStore.getOrLock): a
  *   leader's miss still costs a read and a write;
  * - a process whose read found it held by another leads a flight of its own that asks the store,
- *   not the upstream: it polls (5 ms, doubling to 50 ms) until that flight's outcome is in the store,
+ *   not the upstream: it polls (every tenth of its wait so far, 3 to 50 ms) until that flight's outcome is in the store,
  *   the lock is free again (it takes it and asks the upstream itself), its caller's own timeout runs
  *   out, or its caller cancels; the callers of its process wait on it as on any flight;
  * - a leader that ends (publish, whatever the outcome) releases the lock; when someone waited on it,
@@ -28,9 +28,14 @@ import type { CacheStore, LockedRead, StoredValue, StoreLock } from '../types.js
  * the fleet is an economy, never a new way to fail.
  */
 
-/** Polls of a flight led elsewhere: the first after this many ms, doubling up to MAX_POLL_MS. */
-const FIRST_POLL_MS = 5;
+/**
+ * Polls of a flight led elsewhere: every tenth of the time waited so far, within these bounds. A
+ * waiter answers at most about a tenth later than its leader did (measured: 3 instances, a 100 ms
+ * upstream: doubling intervals from 5 ms made callers wait 133 ms at p50, against 112 ms each alone).
+ */
+const MIN_POLL_MS = 3;
 const MAX_POLL_MS = 50;
+const pollAfter = (waited: number): number => Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, waited / 10));
 /** Flights led elsewhere one waiter watches at the most (a lock retaken after expiry adds one). */
 const MAX_WATCHED = 4;
 
@@ -171,13 +176,13 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
   const left = timeLeft(req);
   const since = performance.now();
   const deadline = left === undefined ? Number.POSITIVE_INFINITY : since + left;
-  let delay = FIRST_POLL_MS;
+  let delay = MIN_POLL_MS;
   try {
     for (;;) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) return { kind: 'timeout' };
       if (delay > 0) await pause(Math.ceil(Math.min(delay, remaining)), req.config);
-      delay = Math.max(FIRST_POLL_MS, Math.min(delay * 2, MAX_POLL_MS));
+      delay = pollAfter(performance.now() - since);
       const token = fleet.next();
       const lock = lockOf(
         ctx,
@@ -244,7 +249,7 @@ export function watchOutcomes(
 ): Promise<Outcome> {
   const key = req.keys.primary;
   return new Promise<Outcome>((resolve) => {
-    let delay = FIRST_POLL_MS;
+    const since = performance.now();
     let timer: NodeJS.Timeout | undefined;
     stop.addEventListener('abort', () => clearTimeout(timer), { once: true });
     const poll = async (): Promise<void> => {
@@ -257,10 +262,9 @@ export function watchOutcomes(
           if (outcome.kind !== 'retry') return resolve(outcome);
         }
       }
-      delay = Math.min(delay * 2, MAX_POLL_MS);
-      timer = setTimeout(() => void poll(), delay);
+      timer = setTimeout(() => void poll(), pollAfter(performance.now() - since));
     };
-    timer = setTimeout(() => void poll(), delay);
+    timer = setTimeout(() => void poll(), MIN_POLL_MS);
   });
 }
 
