@@ -93,7 +93,8 @@ export function fleetTasks(stores: () => CacheStore[]): void {
 
   it('a lock whose leader died: the waiters take over when it expires, and one of them asks', async () => {
     upstream.route('/orphan', send.json({ ok: true }));
-    const https = fleet({ flightTimeout: 300 });
+    // This fleet's own locks last the default 3 s: a new leader slowed by a loaded machine keeps its lock.
+    const https = fleet();
     const [a, b] = https as [AxiosInstance, AxiosInstance];
     const key = await keyOf(a, '/orphan');
     const calls = upstream.calls('/orphan');
@@ -149,17 +150,19 @@ export function fleetTasks(stores: () => CacheStore[]): void {
     expect(order).toEqual(['waiter ECONNABORTED', 'leader 200']);
     expect(upstream.calls('/slow')).toBe(1);
   });
+
   it('a leader whose answer is arriving keeps its lock past flightTimeout: no second request', async () => {
     upstream.route('/trickle', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       let sent = 0;
       const timer = setInterval(() => {
-        if (++sent < 8) return void res.write(' ');
+        if (++sent < 12) return void res.write(' ');
         clearInterval(timer);
         res.end('{"trickled":true}');
       }, 100);
     });
-    const https = fleet({ flightTimeout: 300 });
+    // 1.2 s of answer against a 600 ms lock, kept while bytes arrive (extended every 200 ms at most).
+    const https = fleet({ flightTimeout: 600 });
     const answers = await Promise.all(https.flatMap((http) => Array.from({ length: 5 }, () => http.get('/trickle'))));
     expect(answers.map((r) => r.data)).toEqual(Array(15).fill({ trickled: true }));
     expect(upstream.calls('/trickle')).toBe(1);
