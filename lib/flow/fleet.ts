@@ -6,6 +6,9 @@ import { whenCancelled } from './cancel.js';
 import { isStoredValue, readValue, storeCall, track } from './store-io.js';
 import { storeError } from './store-errors.js';
 import { timeLeft } from './own-request.js';
+import { decodeValue, fitsVary } from './tiers.js';
+import { fitsRedirects } from './stale.js';
+import { ageOf, evaluate } from '../http/freshness.js';
 import type { CacheStore, LockedRead, StoredValue, StoreLock } from '../types.js';
 
 /*
@@ -16,7 +19,8 @@ import type { CacheStore, LockedRead, StoredValue, StoreLock } from '../types.js
  * - the primary read takes it when it misses, in its own round trip (CacheStore.getOrLock): a
  *   leader's miss still costs a read and a write;
  * - a process whose read found it held by another leads a flight of its own that asks the store,
- *   not the upstream: it polls (every tenth of its wait so far, 3 to 50 ms) until that flight's outcome is in the store,
+ *   not the upstream: it polls (every tenth of its wait so far, 3 to 50 ms) until that flight's
+ *   outcome (or a fresh entry: a flight it never saw came and went) is in the store,
  *   the lock is free again (it takes it and asks the upstream itself), its caller's own timeout runs
  *   out, or its caller cancels; the callers of its process wait on it as on any flight;
  * - a leader that ends (publish, whatever the outcome) releases the lock; when someone waited on it,
@@ -177,6 +181,9 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
   const since = performance.now();
   const deadline = left === undefined ? Number.POSITIVE_INFINITY : since + left;
   let delay = MIN_POLL_MS;
+  // The entry is read too, until one turns out of no use to this request: a flight that came and went
+  // between two polls (its lock expired under this waiter, a successor answered) left it there.
+  let reads = true;
   try {
     for (;;) {
       const remaining = deadline - performance.now();
@@ -188,7 +195,7 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
         ctx,
         key,
         token,
-        false,
+        reads,
         true,
         watched.map((t) => outcomeKeyOf(key, t)),
       );
@@ -208,8 +215,15 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
         watched = [];
         continue;
       }
+      if (read.value !== null) {
+        const found = freshOutcome(ctx, req, read.value);
+        if (found) return { kind: 'outcome', outcome: found };
+        reads = false; // of no use here (expired, another variant): the next poll, at once, is for the lock
+        delay = 0;
+        continue;
+      }
       const now = read.holder;
-      if (now === null) return { kind: 'lead', watched: [] }; // a store that read the entry anyway
+      if (now === null) return { kind: 'lead', watched: [] }; // a store that answered neither
       if (now === token) {
         fleet.held.set(key, token);
         return { kind: 'lead', watched };
@@ -224,6 +238,19 @@ export async function awaitElsewhere(ctx: CacheContext, req: CacheRequest, alive
   } finally {
     req.waited += performance.now() - since;
   }
+}
+
+/** An entry a poll found, as a hit, when it is a fresh answer to this request; else undefined. */
+function freshOutcome(ctx: CacheContext, req: CacheRequest, value: StoredValue): Outcome | undefined {
+  const entry = decodeValue(ctx, req, req.keys.primary, value);
+  const now = Date.now();
+  if (!entry || !fitsVary(req, entry) || !fitsRedirects(req, entry)) return undefined;
+  if (evaluate(entry, req.policy, req.directives, now) !== 'fresh') return undefined;
+  return {
+    kind: 'answer',
+    entry,
+    meta: { state: 'hit', key: req.keys.primary, storedAt: entry.storedAt, age: ageOf(entry, now) },
+  };
 }
 
 /** A stored outcome; one that does not decode is a retry (reported): the lock is free, one waiter asks. */

@@ -105,6 +105,27 @@ export function fleetTasks(stores: () => CacheStore[]): void {
     expect(upstream.calls('/orphan') - calls).toBe(1);
   });
 
+  it('a flight that came and went between two polls left its entry: the waiter takes it, and does not ask', async () => {
+    upstream.route('/between', send.json({ v: 1 }));
+    const [a] = fleet() as [AxiosInstance];
+    const key = await keyOf(a, '/between');
+    const calls = upstream.calls('/between');
+    await lockAs(members[0], key, 'dead.1', 60_000);
+    const waiting = a.get('/between');
+    await sleep(30); // waiting on dead.1
+    // Meanwhile another process's flight stores the answer and its lock goes (this waiter never saw it).
+    const other = axios.create({ baseURL: upstream.baseURL });
+    const plain = attachStaleCache(other, { store: members[1] as CacheStore, ...own, ttl: 10_000 });
+    caches.push(plain);
+    await other.get('/between');
+    await plain.settled();
+    await members[0]?.delete([lockKeyOf(key)]);
+    const res = await waiting;
+    expect(res.data).toEqual({ v: 1 });
+    expect(res.staleCache).toMatchObject({ state: 'hit', coalesced: true });
+    expect(upstream.calls('/between') - calls).toBe(1); // the other process's, not this waiter's
+  });
+
   it("the leader's caller cancels: the waiters elsewhere elect a new leader and get its answer", async () => {
     upstream.route('/cancelled', send.delayed(300, send.json({ v: 1 })));
     const [a, b, c] = fleet() as [AxiosInstance, AxiosInstance, AxiosInstance];
