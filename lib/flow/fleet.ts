@@ -105,24 +105,16 @@ function lockOf(
 }
 
 /**
- * The primary read with the lock (see CacheStore.getOrLock), within `budget` ms: the value, and the
- * lock's holder noted on the request. Undefined (reported) when the store fails or is slow: a miss
- * without a lock, as any failed read is.
+ * The primary read with the lock (see CacheStore.getOrLock), for readValue to bound and report: the
+ * value, and the lock's holder noted on the request.
  */
-export async function lockingRead(ctx: CacheContext, req: CacheRequest, budget: number): Promise<unknown> {
-  const store = fleetStore(ctx);
-  const fleet = ctx.fleet;
-  if (!store || !fleet || budget <= 0) return undefined;
+export async function lockingGet(ctx: CacheContext, req: CacheRequest): Promise<StoredValue | null> {
+  const store = ctx.opts.store as FleetStore;
   const key = req.keys.primary;
-  const token = fleet.next();
-  try {
-    const read = await lockCall(ctx, store, key, lockOf(ctx, key, token, true, true), budget);
-    noteHolder(ctx, req, read.holder, token);
-    return read.value ?? undefined;
-  } catch (error) {
-    storeError(ctx, 'get', key, error);
-    return undefined;
-  }
+  const token = (ctx.fleet as FleetLocks).next();
+  const read = await store.getOrLock(key, lockOf(ctx, key, token, true, true));
+  noteHolder(ctx, req, read.holder, token);
+  return read.value;
 }
 
 function noteHolder(ctx: CacheContext, req: CacheRequest, holder: string | null, token: string): void {

@@ -6,8 +6,7 @@ import { answerTimeout, fitsOutcome, takeOutcome, timeoutError } from './follow.
 import { answerFrom } from './answer.js';
 import { readStale, servesStale, staleMeta } from './stale.js';
 import { delay, softApplies, softFetch } from './soft.js';
-import type { RawResponse } from '../entry/response.js';
-import { fetchWithFallback, type CallHooks, type LeaderResult, type Settled } from './upstream.js';
+import { fetchWithFallback, settled, type CallHooks, type LeaderResult } from './upstream.js';
 
 /*
  * Following a flight another process leads (coalesce: 'fleet'): this process's leader waits on it
@@ -133,12 +132,4 @@ async function answerSlow(
     (): Outcome => ({ kind: 'retry' }),
   );
   return { own: await settled(answerFrom(ctx, req, entry, meta)), shared: { kind: 'answer', entry, meta }, later };
-}
-
-async function settled(answer: RawResponse | Promise<RawResponse>): Promise<Settled> {
-  try {
-    return { ok: true, value: await answer };
-  } catch (error) {
-    return { ok: false, error };
-  }
 }

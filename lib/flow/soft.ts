@@ -16,7 +16,7 @@ import {
   type Called,
   type CallHooks,
   type LeaderResult,
-  type Settled,
+  settled,
 } from './upstream.js';
 
 /*
@@ -117,13 +117,7 @@ async function answerSlow(
   // From here on only `own` (captured at dispatch) is read: the caller's config is the caller's.
   const later = call.then((called) => finish(ctx, own, called, entry));
   track(ctx, later);
-  let answered: Settled;
-  try {
-    answered = { ok: true, value: await answerFrom(ctx, req, entry, meta) };
-  } catch (error) {
-    answered = { ok: false, error };
-  }
-  return { own: answered, shared: { kind: 'answer', entry, meta }, later };
+  return { own: await settled(answerFrom(ctx, req, entry, meta)), shared: { kind: 'answer', entry, meta }, later };
 }
 
 /**

@@ -143,8 +143,17 @@ export function isSync(ctx: CacheContext): boolean {
   return ctx.opts.store.inProcess === true;
 }
 
-/** Reads one key within `budget` ms; undefined (reported) when the store fails, is slow or busy. */
-export async function readValue(ctx: CacheContext, key: string, budget: number): Promise<unknown> {
+/**
+ * Reads one key within `budget` ms; undefined (reported) when the store fails, is slow or busy.
+ * `read` replaces the store's get for a read of the store's (the fleet's, which takes a lock when it
+ * misses); a near cache's value is answered first either way.
+ */
+export async function readValue(
+  ctx: CacheContext,
+  key: string,
+  budget: number,
+  read?: () => Promise<unknown>,
+): Promise<unknown> {
   const { store } = ctx.opts;
   try {
     // Read synchronously (CacheStore.getSync): cannot be slow, so no timer and no budget.
@@ -160,7 +169,7 @@ export async function readValue(ctx: CacheContext, key: string, budget: number):
       return await tracedStoreCall(ctx.source, 'get', key, 1, 0, async () => near);
     }
     if (budget <= 0) return undefined; // an earlier read used the budget up: the store is too slow today
-    return await storeCall(ctx, { op: 'get', key, keys: 1, bytes: 0 }, () => store.get(key), budget);
+    return await storeCall(ctx, { op: 'get', key, keys: 1, bytes: 0 }, read ?? (() => store.get(key)), budget);
   } catch (error) {
     storeError(ctx, 'get', key, error);
     return undefined;

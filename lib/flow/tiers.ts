@@ -4,7 +4,7 @@ import { EntryError } from '../errors.js';
 import { headersDigest, variantKeys } from '../http/key.js';
 import { isStoredValue, readValue } from './store-io.js';
 import { storeError } from './store-errors.js';
-import { lockingRead } from './fleet.js';
+import { lockingGet } from './fleet.js';
 
 /*
  * Reading a tier. An entry is answered only under the key it was written for, and, when its
@@ -29,24 +29,19 @@ export function decodeValue(ctx: CacheContext, req: CacheRequest, key: string, v
   }
 }
 
-async function readOne(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
+async function readOne(ctx: CacheContext, req: CacheRequest, key: string, lock = false): Promise<Entry | null> {
   // Read synchronously (CacheStore.getSync): no budget to spend.
   if (ctx.opts.store.getSync) return decodeValue(ctx, req, key, await readValue(ctx, key, 0));
+  // The fleet's read of the base primary key takes its lock when it misses (fleet.ts).
+  const read = lock && key === req.keys.primary ? () => lockingGet(ctx, req) : undefined;
   const started = performance.now();
-  const value = await readValue(ctx, key, Math.ceil(req.storeBudget));
+  const value = await readValue(ctx, key, Math.ceil(req.storeBudget), read);
   req.storeBudget -= performance.now() - started;
   return decodeValue(ctx, req, key, value);
 }
 
-/** readOne, taking the fleet's lock for the request's base primary key when it holds nothing (fleet.ts). */
-async function readOneLocking(ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> {
-  // A near cache's value first: a hit takes no lock (and no round trip).
-  if (key !== req.keys.primary || ctx.opts.store.peekSync?.(key) !== undefined) return readOne(ctx, req, key);
-  const started = performance.now();
-  const value = await lockingRead(ctx, req, Math.ceil(req.storeBudget));
-  req.storeBudget -= performance.now() - started;
-  return decodeValue(ctx, req, key, value);
-}
+const readOneLocking = (ctx: CacheContext, req: CacheRequest, key: string): Promise<Entry | null> =>
+  readOne(ctx, req, key, true);
 
 /** Digest of this request's values of the named headers, as they go on the wire. */
 export function variedDigest(req: CacheRequest, names: readonly string[]): string {

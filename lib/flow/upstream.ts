@@ -21,6 +21,15 @@ import type { StaleCacheMeta, UpstreamFailure } from '../types.js';
 
 export type Settled = { ok: true; value: RawResponse } | { ok: false; error: unknown };
 
+/** A caller's answer, or what it rejected with, as a Settled. */
+export async function settled(answer: RawResponse | Promise<RawResponse>): Promise<Settled> {
+  try {
+    return { ok: true, value: await answer };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
 /** The leader's result: what its own caller gets, and what the callers waiting on it get. */
 export interface LeaderResult {
   own: Settled;
@@ -235,14 +244,8 @@ async function answerStale(
   failure: UpstreamFailure,
 ): Promise<LeaderResult> {
   const settling = upstreamsFault(failure) ? startBackoff(ctx, req, stale.entry) : undefined;
-  let own: Settled;
-  try {
-    own = { ok: true, value: await answerFrom(ctx, req, stale.entry, stale.meta) };
-  } catch (error) {
-    own = { ok: false, error };
-  }
   return {
-    own,
+    own: await settled(answerFrom(ctx, req, stale.entry, stale.meta)),
     shared: ownLimit(failure) ? { kind: 'retry' } : { kind: 'answer', entry: stale.entry, meta: stale.meta },
     settling,
   };

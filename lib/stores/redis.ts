@@ -393,13 +393,7 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       if (!driver.ready()) return Promise.reject(new RedisNotReadyError());
       if (!near) return driver.get(key);
       const ticket = near.ticket();
-      return driver.get(key).then((value) => {
-        if (value === null) return value;
-        // Kept (and handed on) as bytes of their own, which the decoded entries then keep too: once.
-        const kept = compact(value);
-        near.fill(key, kept, ticket);
-        return kept;
-      });
+      return driver.get(key).then((value) => (value === null ? value : nearFill(near, key, value, ticket)));
     },
     ...(near ? { peekSync: (key: string) => (driver.ready() ? near.peek(key) : undefined) } : {}),
     async set(entries: ReadonlyArray<CacheStoreEntry>) {
@@ -504,10 +498,7 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       );
       const read = lockedRead(reply);
       // Redis tracks the keys a script reads as it tracks a GET's (Redis 7): the entry may fill the near cache.
-      if (near && read.value !== null) {
-        read.value = compact(read.value);
-        near.fill(key, read.value, ticket);
-      }
+      if (near && read.value !== null) read.value = nearFill(near, key, read.value, ticket);
       return read;
     },
     async unlock(lock) {
@@ -531,6 +522,16 @@ export function redisStore(client: RedisLike | IoRedisLike, options: RedisStoreO
       if (keys.length > 0) await Promise.all(groupBySlot(keys).map((group) => driver.del(group)));
     },
   };
+}
+
+/**
+ * A value read from Redis into the near cache (unless its key was invalidated since `ticket`), kept and
+ * handed on as bytes of their own, which the decoded entries then keep too: the bytes are held once.
+ */
+function nearFill(near: NearCache, key: string, value: StoredValue, ticket: number): StoredValue {
+  const kept = compact(value);
+  near.fill(key, kept, ticket);
+  return kept;
 }
 
 /** GET_OR_LOCK's reply, checked: anything else is an error (a miss without a lock, for the cache). */
