@@ -60,11 +60,11 @@ async function settle(
 ): Promise<LeaderResult> {
   switch (end.kind) {
     case 'lead': {
-      const own = softApplies(req)
-        ? { ...req, policy: softLeft === undefined ? req.policy : { ...req.policy, softTimeout: softLeft } }
-        : req;
-      const ask = (h: CallHooks): Promise<LeaderResult> =>
-        softApplies(req) ? softFetch(ctx, own, h) : fetchWithFallback(ctx, req, h);
+      const ask = (h: CallHooks): Promise<LeaderResult> => {
+        if (!softApplies(req)) return fetchWithFallback(ctx, req, h);
+        const policy = softLeft === undefined ? req.policy : { ...req.policy, softTimeout: softLeft };
+        return softFetch(ctx, policy === req.policy ? req : { ...req, policy }, h);
+      };
       return end.watched.length === 0 ? ask(hooks) : raceWatched(ctx, req, end.watched, hooks, ask);
     }
     case 'timeout':
